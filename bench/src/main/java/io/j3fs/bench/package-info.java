@@ -1,0 +1,2 @@
+/** TODO */
+package io.j3fs.bench;
