@@ -1,0 +1,461 @@
+package io.j3fs.kv.rocksdb;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
+import io.j3fs.kv.IsolationModel;
+import io.j3fs.kv.KeyValue;
+import io.j3fs.kv.ReadTransaction;
+import io.j3fs.kv.Transaction;
+import io.j3fs.kv.spi.AbstractKvEngine;
+import io.j3fs.kv.spi.BufferedTransaction;
+import io.j3fs.kv.spi.CommitHistory;
+import io.j3fs.kv.spi.KeyRanges;
+import io.j3fs.kv.spi.ReadConflicts;
+import io.j3fs.kv.spi.StoreReader;
+import io.j3fs.kv.spi.WriteBuffer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.CompressionType;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.Status;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded, durable engine. RocksDB stores the data; serializability comes from the same
+ * read-set validation as the memory engine ({@link CommitHistory}), because RocksDB's own
+ * optimistic transactions check only the keys read, not the ranges, so they let phantoms through.
+ *
+ * <p>A transaction reads from a RocksDB snapshot taken together with its read version (both under
+ * the commit lock, so the snapshot holds exactly the commits up to that version). Writes are
+ * buffered and applied at commit as one {@link WriteBatch}: under the commit lock, validate, write
+ * to the memtable and write-ahead log, publish the version. With {@link
+ * RocksDbKvConfig.Durability#FSYNC} the committer then waits, outside the lock, for a WAL fsync
+ * that covers its write; concurrent committers share one fsync. A reader may therefore see a commit
+ * a few microseconds before its committer is told it is durable, but never one that is lost unless
+ * the machine crashes within that window and the committer never heard success.
+ *
+ * <p>An fsync failure leaves the engine failed (every later call answers UNAVAILABLE): after a
+ * failed fsync the kernel may have dropped the dirty pages, so nothing written since can be trusted
+ * to be on disk.
+ */
+public final class RocksDbKvEngine extends AbstractKvEngine {
+  private static final Logger log = LoggerFactory.getLogger(RocksDbKvEngine.class);
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final RocksDbKvConfig config;
+  private final LRUCache blockCache;
+  private final BloomFilter bloomFilter;
+  private final Options options;
+  private final WriteOptions writeOptions;
+  private final RocksDB db;
+  private final CommitHistory history;
+  private final ReentrantLock commitLock = new ReentrantLock();
+  private final long maxTransactionAgeNanos;
+
+  /** Latest committed version; written only under {@link #commitLock}. */
+  private volatile long committedVersion;
+
+  /** Native calls in progress; {@link #close()} waits for them before freeing native objects. */
+  private final LongAdder nativeCalls = new LongAdder();
+
+  private volatile boolean closed;
+  private volatile String failure;
+
+  private final Object syncMonitor = new Object();
+  private long syncedVersion; // guarded by syncMonitor
+  private boolean syncing; // guarded by syncMonitor
+
+  public RocksDbKvEngine(RocksDbKvConfig config) {
+    this(config, Clock.system());
+  }
+
+  public RocksDbKvEngine(RocksDbKvConfig config, Clock clock) {
+    super(clock);
+    this.config = config;
+    this.maxTransactionAgeNanos = TimeUnit.MILLISECONDS.toNanos(config.maxTransactionAgeMs());
+    this.history =
+        new CommitHistory(
+            TimeUnit.MILLISECONDS.toNanos(config.conflictWindowMs()),
+            config.maxHistoryEntries(),
+            config.maxHistoryBytes());
+    try {
+      Files.createDirectories(config.path());
+    } catch (IOException e) {
+      throw new StatusException(
+          StatusCode.UNAVAILABLE,
+          "cannot create rocksdb directory " + config.path() + ": " + e.getMessage(),
+          e);
+    }
+    this.blockCache = new LRUCache(Math.max(1 << 20, config.blockCacheBytes()));
+    this.bloomFilter = new BloomFilter(10);
+    BlockBasedTableConfig table =
+        new BlockBasedTableConfig()
+            .setBlockCache(blockCache)
+            .setFilterPolicy(bloomFilter)
+            .setBlockSize(16 * 1024)
+            .setCacheIndexAndFilterBlocks(true);
+    this.options =
+        new Options()
+            .setCreateIfMissing(true)
+            .setTableFormatConfig(table)
+            .setWriteBufferSize(config.writeBufferBytes())
+            .setMaxBackgroundJobs(2)
+            .setCompressionType(CompressionType.LZ4_COMPRESSION)
+            .setBytesPerSync(1 << 20);
+    // Every write goes to the WAL (never disabled); fsync is done by syncUpTo so that committers
+    // can share it.
+    this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(false);
+    try {
+      this.db = RocksDB.open(options, config.path().toString());
+    } catch (RocksDBException e) {
+      writeOptions.close();
+      options.close();
+      bloomFilter.close();
+      blockCache.close();
+      throw new StatusException(
+          StatusCode.UNAVAILABLE,
+          "cannot open rocksdb at " + config.path() + ": " + describe(e),
+          e);
+    }
+    log.info("opened rocksdb engine at {} (durability {})", config.path(), config.durability());
+  }
+
+  @Override
+  public String name() {
+    return "rocksdb";
+  }
+
+  @Override
+  public IsolationModel isolationModel() {
+    return IsolationModel.OPTIMISTIC_READ_VALIDATION;
+  }
+
+  /**
+   * A commit either returns after its batch is in the WAL or throws before anything was applied.
+   */
+  @Override
+  protected boolean mayLoseCommitOutcome() {
+    return false;
+  }
+
+  @Override
+  public Transaction begin() {
+    return new RocksTransaction(false);
+  }
+
+  @Override
+  public ReadTransaction beginRead() {
+    return new RocksTransaction(true);
+  }
+
+  @Override
+  public void close() {
+    commitLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      commitLock.unlock();
+    }
+    while (nativeCalls.sum() != 0) {
+      Thread.onSpinWait();
+    }
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      log.warn("final WAL sync of {} failed: {}", config.path(), describe(e));
+    }
+    db.close();
+    writeOptions.close();
+    options.close();
+    bloomFilter.close();
+    blockCache.close();
+    log.info("closed rocksdb engine at {}", config.path());
+  }
+
+  /** Enters a native call; pair with {@link #exitNative()} in a finally block. */
+  private void enterNative() {
+    nativeCalls.increment();
+    if (closed || failure != null) {
+      nativeCalls.decrement();
+      throw new StatusException(
+          StatusCode.UNAVAILABLE,
+          failure != null ? "rocksdb engine failed: " + failure : "rocksdb engine is closed");
+    }
+  }
+
+  private void exitNative() {
+    nativeCalls.decrement();
+  }
+
+  private static String describe(RocksDBException e) {
+    Status status = e.getStatus();
+    return status == null
+        ? String.valueOf(e.getMessage())
+        : status.getCodeString() + " " + e.getMessage();
+  }
+
+  private static StatusException storageError(String what, RocksDBException e) {
+    Status status = e.getStatus();
+    if (status != null
+        && status.getCode() == Status.Code.IOError
+        && String.valueOf(e.getMessage()).contains("No space")) {
+      return new StatusException(StatusCode.NO_SPACE, what + ": disk full: " + describe(e), e);
+    }
+    return new StatusException(StatusCode.INTERNAL, what + ": " + describe(e), e);
+  }
+
+  /**
+   * Waits until the WAL is fsynced at least up to {@code version}; one fsync covers every commit
+   * written before it.
+   */
+  private void syncUpTo(long version) {
+    synchronized (syncMonitor) {
+      while (syncedVersion < version && syncing) {
+        try {
+          syncMonitor.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StatusException(
+              StatusCode.COMMIT_UNKNOWN, "interrupted while waiting for the WAL fsync");
+        }
+      }
+      if (syncedVersion >= version) {
+        return;
+      }
+      syncing = true;
+    }
+    long covered =
+        committedVersion; // every commit up to here has written its batch to the WAL already
+    boolean synced = false;
+    enterNative();
+    try {
+      db.syncWal();
+      synced = true;
+    } catch (RocksDBException e) {
+      failure = "WAL fsync failed: " + describe(e);
+      log.error("rocksdb engine at {} failed: {}", config.path(), failure);
+      throw new StatusException(StatusCode.COMMIT_UNKNOWN, failure, e);
+    } finally {
+      exitNative();
+      synchronized (syncMonitor) {
+        syncing = false;
+        if (synced) {
+          syncedVersion = Math.max(syncedVersion, covered);
+        }
+        syncMonitor.notifyAll();
+      }
+    }
+  }
+
+  private final class RocksTransaction extends BufferedTransaction {
+    private final RocksReader reader;
+    private final ReadConflicts conflicts;
+
+    RocksTransaction(boolean readOnly) {
+      this(readOnly, new RocksReader());
+    }
+
+    private RocksTransaction(boolean readOnly, RocksReader reader) {
+      super(reader, readOnly);
+      this.reader = reader;
+      this.conflicts = readOnly ? null : new ReadConflicts();
+    }
+
+    @Override
+    protected void onRangeRead(byte[] begin, byte[] end, boolean snapshot) {
+      if (!snapshot && conflicts != null) {
+        conflicts.add(begin.clone(), end.clone());
+      }
+    }
+
+    @Override
+    protected void onExplicitReadConflict(byte[] begin, byte[] end) {
+      conflicts.add(begin.clone(), end.clone());
+    }
+
+    @Override
+    protected void commitWrites(WriteBuffer writes) {
+      KeyRanges writeSet = writes.writeRanges();
+      KeyRanges readSet = conflicts.toRanges();
+      long version;
+      try (WriteBatch batch = new WriteBatch()) {
+        // Built before taking the commit lock: the lock only covers validation and the write
+        // itself.
+        writes.forEachRange(
+            (begin, end) -> {
+              try {
+                batch.deleteRange(begin, end);
+              } catch (RocksDBException e) {
+                throw storageError("cannot build write batch", e);
+              }
+            });
+        writes.forEachPoint(
+            (key, value) -> {
+              try {
+                if (value == null) {
+                  batch.delete(key);
+                } else {
+                  batch.put(key, value);
+                }
+              } catch (RocksDBException e) {
+                throw storageError("cannot build write batch", e);
+              }
+            });
+        commitLock.lock();
+        try {
+          enterNative();
+          try {
+            long now = clock.monotonicNanos();
+            history.trim(now);
+            history.check(reader.readVersion, readSet);
+            db.write(writeOptions, batch);
+            version = committedVersion + 1;
+            history.append(version, now, writeSet);
+            committedVersion = version;
+          } catch (RocksDBException e) {
+            throw storageError("commit failed", e);
+          } finally {
+            exitNative();
+          }
+        } finally {
+          commitLock.unlock();
+        }
+      }
+      if (config.durability() == RocksDbKvConfig.Durability.FSYNC) {
+        syncUpTo(version);
+      }
+    }
+
+    @Override
+    protected void release() {
+      reader.release();
+    }
+  }
+
+  /** Reads at one snapshot; created and released with its transaction, used by its thread only. */
+  private final class RocksReader implements StoreReader {
+    private final long readVersion;
+    private final long startNanos;
+    private final Snapshot snapshot;
+    private final ReadOptions readOptions;
+
+    RocksReader() {
+      commitLock.lock();
+      try {
+        enterNative();
+        try {
+          this.readVersion = committedVersion;
+          this.snapshot = db.getSnapshot();
+        } finally {
+          exitNative();
+        }
+      } finally {
+        commitLock.unlock();
+      }
+      this.startNanos = clock.monotonicNanos();
+      this.readOptions = new ReadOptions().setSnapshot(snapshot).setFillCache(true);
+    }
+
+    private void checkAge() {
+      long ageNanos = clock.monotonicNanos() - startNanos;
+      if (ageNanos > maxTransactionAgeNanos) {
+        throw new StatusException(
+            StatusCode.TRANSACTION_TOO_OLD,
+            "transaction is "
+                + TimeUnit.NANOSECONDS.toMillis(ageNanos)
+                + " ms old, over the limit of "
+                + config.maxTransactionAgeMs()
+                + " ms");
+      }
+    }
+
+    @Override
+    public byte[] storeGet(byte[] key, boolean snapshotRead) {
+      checkAge();
+      enterNative();
+      try {
+        return db.get(readOptions, key);
+      } catch (RocksDBException e) {
+        throw storageError("read failed", e);
+      } finally {
+        exitNative();
+      }
+    }
+
+    @Override
+    public List<KeyValue> storeScan(
+        byte[] begin, byte[] end, int limit, boolean reverse, boolean snapshotRead) {
+      checkAge();
+      List<KeyValue> out = new ArrayList<>(Math.min(limit, 1024));
+      enterNative();
+      try (RocksIterator it = db.newIterator(readOptions)) {
+        if (reverse) {
+          it.seekForPrev(end);
+          if (it.isValid() && Arrays.equals(it.key(), end)) {
+            it.prev();
+          }
+          while (out.size() < limit && it.isValid()) {
+            byte[] key = it.key();
+            if (Arrays.compareUnsigned(key, begin) < 0) {
+              break;
+            }
+            out.add(new KeyValue(key, it.value()));
+            it.prev();
+          }
+        } else {
+          it.seek(begin);
+          while (out.size() < limit && it.isValid()) {
+            byte[] key = it.key();
+            if (Arrays.compareUnsigned(key, end) >= 0) {
+              break;
+            }
+            out.add(new KeyValue(key, it.value()));
+            it.next();
+          }
+        }
+        it.status();
+      } catch (RocksDBException e) {
+        throw storageError("range read failed", e);
+      } finally {
+        exitNative();
+      }
+      return out;
+    }
+
+    void release() {
+      readOptions.close();
+      nativeCalls.increment();
+      try {
+        if (!closed) {
+          db.releaseSnapshot(snapshot);
+        }
+      } finally {
+        nativeCalls.decrement();
+      }
+    }
+  }
+}
