@@ -54,6 +54,13 @@ public abstract class BufferedTransaction implements Transaction, SystemKeyWrite
    */
   protected abstract void commitWrites(WriteBuffer writes);
 
+  /**
+   * True if the engine holds writes outside the buffer (its own form of {@link #insertSystemKey}).
+   */
+  protected boolean hasExtraWrites() {
+    return false;
+  }
+
   /** Frees snapshots, connections and the like. Called exactly once, after commit or on close. */
   protected abstract void release();
 
@@ -195,7 +202,7 @@ public abstract class BufferedTransaction implements Transaction, SystemKeyWrite
   public void commit() {
     checkWritable();
     try {
-      if (!writes.isEmpty()) {
+      if (!writes.isEmpty() || hasExtraWrites()) {
         commitWrites(writes);
       }
       state = State.COMMITTED;
