@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * (and by a shutdown hook if the caller never closes it). When running as root the server runs as
  * the {@code postgres} user, because PostgreSQL refuses root.
  *
- * <p>The server trades durability for speed (fsync off): it holds test data only.
+ * <p>By default the server trades durability for speed (fsync off): it holds test data only.
  */
 public final class PostgresServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
@@ -37,8 +37,16 @@ public final class PostgresServer implements AutoCloseable {
   private final Thread shutdownHook;
   private boolean stopped;
 
+  private final boolean durable;
+
   private PostgresServer(
-      Path binDir, Path dataDir, Path socketDir, int port, boolean asPostgresUser) {
+      Path binDir,
+      Path dataDir,
+      Path socketDir,
+      int port,
+      boolean asPostgresUser,
+      boolean durable) {
+    this.durable = durable;
     this.binDir = binDir;
     this.dataDir = dataDir;
     this.socketDir = socketDir;
@@ -57,8 +65,19 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  /** Starts a new server; fails with a message saying what to install if PostgreSQL is missing. */
+  /**
+   * Starts a new test server (fsync off); fails with a message saying what to install if PostgreSQL
+   * is missing.
+   */
   public static PostgresServer start() {
+    return start(false);
+  }
+
+  /**
+   * Starts a new server. {@code durable} keeps PostgreSQL's defaults (fsync and synchronous commit
+   * on), for benchmarks that compare with durable engines; otherwise both are off, for fast tests.
+   */
+  public static PostgresServer start(boolean durable) {
     Path binDir = findBinDir();
     boolean root = "root".equals(System.getProperty("user.name"));
     try {
@@ -71,7 +90,7 @@ public final class PostgresServer implements AutoCloseable {
         run(List.of("chown", "-R", "postgres:postgres", base.toString()), 30);
       }
       int port = freePort();
-      PostgresServer server = new PostgresServer(binDir, dataDir, socketDir, port, root);
+      PostgresServer server = new PostgresServer(binDir, dataDir, socketDir, port, root, durable);
       server.initAndStart();
       Runtime.getRuntime().addShutdownHook(server.shutdownHook);
       return server;
@@ -101,9 +120,9 @@ public final class PostgresServer implements AutoCloseable {
             "-p " + port,
             "-k " + socketDir,
             "-c listen_addresses=127.0.0.1",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
+            durable ? "-c fsync=on" : "-c fsync=off",
+            durable ? "-c synchronous_commit=on" : "-c synchronous_commit=off",
+            durable ? "-c full_page_writes=on" : "-c full_page_writes=off",
             "-c max_connections=300",
             "-c max_pred_locks_per_transaction=512",
             "-c shared_buffers=128MB");

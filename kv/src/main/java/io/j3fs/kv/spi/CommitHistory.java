@@ -17,7 +17,7 @@ import java.util.Iterator;
  * <p>Not thread-safe: called only under the owning engine's commit lock.
  */
 public final class CommitHistory {
-  private record Entry(long version, long commitNanos, KeyRanges writes) {}
+  private record Entry(long version, long commitNanos, KeyRanges writes, long retainedBytes) {}
 
   private final long windowNanos;
   private final int maxEntries;
@@ -67,8 +67,9 @@ public final class CommitHistory {
   }
 
   public void append(long version, long commitNanos, KeyRanges writes) {
-    entries.addLast(new Entry(version, commitNanos, writes));
-    retainedBytes += writes.retainedBytes();
+    long bytes = writes.retainedBytes();
+    entries.addLast(new Entry(version, commitNanos, writes, bytes));
+    retainedBytes += bytes;
   }
 
   /**
@@ -84,7 +85,7 @@ public final class CommitHistory {
         break;
       }
       entries.removeFirst();
-      retainedBytes -= oldest.writes.retainedBytes();
+      retainedBytes -= oldest.retainedBytes;
       // A reader at oldest.version saw this commit, so it needs no check against it.
       oldestCheckableVersion = oldest.version;
     }

@@ -1,0 +1,56 @@
+package io.j3fs.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A Markdown table, printed so it can be pasted into docs/benchmarks.md as it is. */
+public final class Table {
+  private final List<String> header;
+  private final List<List<String>> rows = new ArrayList<>();
+
+  public Table(String... header) {
+    this.header = List.of(header);
+  }
+
+  public void add(String... cells) {
+    rows.add(List.of(cells));
+  }
+
+  public String render() {
+    int[] widths = new int[header.size()];
+    for (int i = 0; i < widths.length; i++) {
+      widths[i] = header.get(i).length();
+      for (List<String> row : rows) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    line(out, header, widths);
+    List<String> rule = new ArrayList<>();
+    for (int width : widths) {
+      rule.add("-".repeat(width));
+    }
+    line(out, rule, widths);
+    for (List<String> row : rows) {
+      line(out, row, widths);
+    }
+    return out.toString();
+  }
+
+  private static void line(StringBuilder out, List<String> cells, int[] widths) {
+    out.append('|');
+    for (int i = 0; i < widths.length; i++) {
+      String cell = cells.get(i);
+      boolean numeric =
+          !cell.isEmpty() && (Character.isDigit(cell.charAt(0)) || cell.charAt(0) == '-');
+      String pad = " ".repeat(widths[i] - cell.length());
+      out.append(' ').append(numeric ? pad + cell : cell + pad).append(" |");
+    }
+    out.append('\n');
+  }
+
+  /** 1234567.8 as "1,234,568". */
+  public static String count(double value) {
+    return String.format("%,.0f", value);
+  }
+}

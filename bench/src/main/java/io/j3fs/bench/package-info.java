@@ -1,2 +1,0 @@
-/** TODO */
-package io.j3fs.bench;

@@ -1,0 +1,53 @@
+package io.j3fs.cli;
+
+import io.j3fs.common.BuildInfo;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code j3fs} command. Server subcommands (mgmtd, meta, storage, fuse), the admin commands and
+ * {@code up}/{@code down} are added by the issues that build those parts. {@code j3fs bench ...} is
+ * dispatched by the launcher script to the bench module, which nothing else depends on.
+ *
+ * <p>Exit codes: 0 success, 1 failure, 2 usage error (picocli's default for bad invocations).
+ */
+@Command(
+    name = "j3fs",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description =
+        "j3fs: a distributed file system for AI workloads (a Java implementation of the 3FS design).",
+    footer = {
+      "",
+      "Benchmarks: j3fs bench --help (run from the bench module by the launcher script).",
+      "Docs: README.md, docs/architecture.md, docs/configuration.md."
+    })
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code (for tests). */
+  public static int execute(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  @Override
+  public void run() {
+    // No subcommand given: show what there is.
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Reports the build version. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {
+        "j3fs " + BuildInfo.version(),
+        "JVM " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
+      };
+    }
+  }
+}
