@@ -34,9 +34,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Throughput of each KV engine on four workloads at 1 and 8 threads (scans run before the write workloads, on the
- * freshly loaded keys: after heavy overwrites a scan also skips superseded versions until compaction catches up), beside raw RocksDB (no
- * transaction layer) with the same key count, value size and durability, measured in the same run.
+ * Throughput of each KV engine on four workloads at 1 and 8 threads (scans run before the write
+ * workloads, on the freshly loaded keys: after heavy overwrites a scan also skips superseded
+ * versions until compaction catches up), beside raw RocksDB (no transaction layer) with the same
+ * key count, value size and durability, measured in the same run.
  */
 @Command(
     name = "kv",

@@ -107,6 +107,11 @@ public final class PostgresKvEngine extends AbstractKvEngine {
     // predicate lock and
     // make every concurrent writer conflict.
     hikari.setConnectionInitSql("SET enable_seqscan = off");
+    // With autocommit off, the init SQL would otherwise leave each new connection inside an open
+    // transaction (so the
+    // next setReadOnly fails, and a rollback would undo the SET); isolating internal queries
+    // commits it.
+    hikari.setIsolateInternalQueries(true);
     hikari.addDataSourceProperty("reWriteBatchedInserts", "true");
     hikari.addDataSourceProperty("tcpKeepAlive", "true");
     try {
@@ -166,14 +171,20 @@ public final class PostgresKvEngine extends AbstractKvEngine {
   }
 
   private Connection connection(boolean readOnly) {
+    Connection c;
     try {
-      Connection c = pool.getConnection();
+      c = pool.getConnection();
+    } catch (SQLException e) {
+      throw SqlErrors.map("cannot get a postgres connection", e, false);
+    }
+    try {
       if (readOnly) {
         c.setReadOnly(true);
       }
       return c;
     } catch (SQLException e) {
-      throw SqlErrors.map("cannot get a postgres connection", e, false);
+      closeQuietly(c);
+      throw SqlErrors.map("cannot prepare a postgres connection", e, false);
     }
   }
 

@@ -97,6 +97,37 @@ class PostgresKvEngineTest {
     }
   }
 
+  /**
+   * Every transaction starts on a clean connection, including connections the pool has just opened.
+   */
+  @Test
+  void freshConnectionsStartCleanForBothKindsOfTransaction() throws Exception {
+    try (PostgresKvEngine engine = new PostgresKvEngine(config("fresh_connections"))) {
+      engine.run(
+          tx -> {
+            tx.set(b("k"), b("v"));
+            return null;
+          });
+      List<io.j3fs.kv.ReadTransaction> open = new ArrayList<>();
+      try {
+        for (int i = 0; i < 10; i++) {
+          io.j3fs.kv.ReadTransaction tx = i % 2 == 0 ? engine.beginRead() : engine.begin();
+          open.add(tx);
+          assertThat(tx.get(b("k"))).isEqualTo(b("v"));
+        }
+      } finally {
+        open.forEach(io.j3fs.kv.ReadTransaction::close);
+      }
+      // Reusing the same connections, now as the other kind of transaction.
+      for (int i = 0; i < 10; i++) {
+        try (io.j3fs.kv.ReadTransaction tx = i % 2 == 1 ? engine.beginRead() : engine.begin()) {
+          assertThat(tx.get(b("k"))).isEqualTo(b("v"));
+        }
+      }
+      engine.dropTable();
+    }
+  }
+
   @Test
   void anUnreachableServerIsAClearRetriableError() throws Exception {
     int port;
