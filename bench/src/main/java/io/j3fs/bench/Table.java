@@ -41,8 +41,7 @@ public final class Table {
     out.append('|');
     for (int i = 0; i < widths.length; i++) {
       String cell = cells.get(i);
-      boolean numeric =
-          !cell.isEmpty() && (Character.isDigit(cell.charAt(0)) || cell.charAt(0) == '-');
+      boolean numeric = cell.matches("-?[0-9][0-9,.]*");
       String pad = " ".repeat(widths[i] - cell.length());
       out.append(' ').append(numeric ? pad + cell : cell + pad).append(" |");
     }
