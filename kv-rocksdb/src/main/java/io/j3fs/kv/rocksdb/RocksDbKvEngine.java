@@ -8,10 +8,9 @@ import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
 import io.j3fs.kv.spi.AbstractKvEngine;
-import io.j3fs.kv.spi.BufferedTransaction;
 import io.j3fs.kv.spi.CommitHistory;
 import io.j3fs.kv.spi.KeyRanges;
-import io.j3fs.kv.spi.ReadConflicts;
+import io.j3fs.kv.spi.OptimisticTransaction;
 import io.j3fs.kv.spi.StoreReader;
 import io.j3fs.kv.spi.WriteBuffer;
 import java.io.IOException;
@@ -271,9 +270,8 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     }
   }
 
-  private final class RocksTransaction extends BufferedTransaction {
+  private final class RocksTransaction extends OptimisticTransaction {
     private final RocksReader reader;
-    private final ReadConflicts conflicts;
 
     RocksTransaction(boolean readOnly) {
       this(readOnly, new RocksReader());
@@ -282,25 +280,12 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     private RocksTransaction(boolean readOnly, RocksReader reader) {
       super(reader, readOnly);
       this.reader = reader;
-      this.conflicts = readOnly ? null : new ReadConflicts();
-    }
-
-    @Override
-    protected void onRangeRead(byte[] begin, byte[] end, boolean snapshot) {
-      if (!snapshot && conflicts != null) {
-        conflicts.add(begin.clone(), end.clone());
-      }
-    }
-
-    @Override
-    protected void onExplicitReadConflict(byte[] begin, byte[] end) {
-      conflicts.add(begin.clone(), end.clone());
     }
 
     @Override
     protected void commitWrites(WriteBuffer writes) {
       KeyRanges writeSet = writes.writeRanges();
-      KeyRanges readSet = conflicts.toRanges();
+      KeyRanges readSet = readSet();
       long version;
       try (WriteBatch batch = new WriteBatch()) {
         // Built before taking the commit lock: the lock only covers validation and the write

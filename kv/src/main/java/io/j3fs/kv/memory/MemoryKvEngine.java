@@ -9,10 +9,9 @@ import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
 import io.j3fs.kv.spi.AbstractKvEngine;
-import io.j3fs.kv.spi.BufferedTransaction;
 import io.j3fs.kv.spi.CommitHistory;
 import io.j3fs.kv.spi.KeyRanges;
-import io.j3fs.kv.spi.ReadConflicts;
+import io.j3fs.kv.spi.OptimisticTransaction;
 import io.j3fs.kv.spi.StoreReader;
 import io.j3fs.kv.spi.WriteBuffer;
 import java.util.ArrayList;
@@ -124,9 +123,8 @@ public final class MemoryKvEngine extends AbstractKvEngine {
     return data.size();
   }
 
-  private final class MemoryTransaction extends BufferedTransaction {
+  private final class MemoryTransaction extends OptimisticTransaction {
     private final long readVersion;
-    private final ReadConflicts conflicts;
 
     MemoryTransaction(boolean readOnly) {
       this(readOnly, new Reader());
@@ -136,25 +134,12 @@ public final class MemoryKvEngine extends AbstractKvEngine {
       super(reader, readOnly);
       reader.owner = this;
       this.readVersion = committedVersion;
-      this.conflicts = readOnly ? null : new ReadConflicts();
-    }
-
-    @Override
-    protected void onRangeRead(byte[] begin, byte[] end, boolean snapshot) {
-      if (!snapshot && conflicts != null) {
-        conflicts.add(begin.clone(), end.clone());
-      }
-    }
-
-    @Override
-    protected void onExplicitReadConflict(byte[] begin, byte[] end) {
-      conflicts.add(begin.clone(), end.clone());
     }
 
     @Override
     protected void commitWrites(WriteBuffer writes) {
       KeyRanges writeSet = writes.writeRanges();
-      KeyRanges readSet = conflicts.toRanges();
+      KeyRanges readSet = readSet();
       commitLock.lock();
       try {
         checkNotClosed();
