@@ -1,0 +1,115 @@
+package io.j3fs.net;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.RpcError;
+import io.j3fs.proto.WireCatalog;
+import io.j3fs.proto.WireMethod;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of RPC, shared by every transport: finds the handler of a request frame, parses
+ * its message, runs the handler on a virtual thread and turns the outcome into a response (message
+ * and payload, or an {@link RpcError}). Services are thin adapters registered here, one handler per
+ * method. The Debug service is always registered.
+ */
+public final class Dispatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+
+  private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+
+  public Dispatcher() {
+    DebugService.register(this);
+  }
+
+  /** Registers the handler of method {@code "Service.Method"}; a method has at most one handler. */
+  public Dispatcher register(String method, RpcHandler handler) {
+    WireMethod wire = WireCatalog.get().method(method);
+    if (handlers.putIfAbsent(wire.key(), handler) != null) {
+      throw new IllegalStateException("a handler for " + method + " is already registered");
+    }
+    return this;
+  }
+
+  /** The outcome of one request, to be encoded and sent by the transport. */
+  public record Outcome(int flags, Message message, Object payload, long payloadLength) {}
+
+  /**
+   * Handles one request frame. Takes ownership of the frame. {@code reply} is called exactly once,
+   * from the handler's thread (or this one for requests that fail before reaching a handler); it
+   * takes ownership of the outcome's payload.
+   */
+  public void dispatch(Frame frame, String peer, Consumer<Outcome> reply) {
+    FrameHeader header = frame.header();
+    WireMethod method = WireCatalog.get().method(header.serviceId(), header.methodId());
+    RpcHandler handler = method == null ? null : handlers.get(method.key());
+    if (handler == null) {
+      frame.close();
+      reply.accept(
+          error(
+              StatusCode.UNKNOWN_METHOD,
+              "no method " + header.serviceId() + "." + header.methodId() + " on this server"));
+      return;
+    }
+    Message message;
+    try {
+      message = method.requestPrototype().getParserForType().parseFrom(frame.message().nioBuffer());
+    } catch (InvalidProtocolBufferException e) {
+      frame.close();
+      reply.accept(
+          error(
+              StatusCode.INVALID_ARGUMENT,
+              "cannot parse " + method.fullName() + " request: " + e.getMessage()));
+      return;
+    }
+    ByteBuf payload = frame.takePayload();
+    frame.close();
+    try {
+      executor.execute(() -> run(handler, new RpcRequest(method, message, payload, peer), reply));
+    } catch (RuntimeException rejected) {
+      payload.release();
+      reply.accept(error(StatusCode.UNAVAILABLE, "server is shutting down"));
+    }
+  }
+
+  private static void run(RpcHandler handler, RpcRequest request, Consumer<Outcome> reply) {
+    Outcome outcome;
+    try {
+      RpcResponse response = handler.handle(request);
+      outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
+    } catch (StatusException e) {
+      outcome = error(e.code(), e.getMessage());
+    } catch (RuntimeException | Error e) {
+      log.error("handler of {} failed", request.method().fullName(), e);
+      outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+    } finally {
+      request.payload().release();
+    }
+    reply.accept(outcome);
+  }
+
+  public static Outcome error(StatusCode code, String message) {
+    RpcError error =
+        RpcError.newBuilder()
+            .setCode(code.number())
+            .setMessage(message == null ? "" : message)
+            .build();
+    return new Outcome(FrameHeader.FLAG_ERROR, error, Unpooled.EMPTY_BUFFER, 0);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
