@@ -1,6 +1,7 @@
 package io.j3fs.bench;
 
 import io.j3fs.bench.kv.KvBenchmark;
+import io.j3fs.bench.rpc.RpcBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "j3fs bench",
     mixinStandardHelpOptions = true,
-    subcommands = {KvBenchmark.class},
+    subcommands = {KvBenchmark.class, RpcBenchmark.class},
     description = "Benchmarks. Each prints a table with a same-run baseline.")
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -2,13 +2,17 @@ package io.j3fs.net;
 
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.debug.DiscardRsp;
 import io.j3fs.proto.debug.EchoReq;
 import io.j3fs.proto.debug.EchoRsp;
 import io.j3fs.proto.debug.FailReq;
 import io.j3fs.proto.debug.SleepReq;
 import io.j3fs.proto.debug.SleepRsp;
 
-/** Handlers of the Debug service: echo (with payload), sleep, fail. Registered on every server. */
+/**
+ * Handlers of the Debug service: echo (with payload), discard, sleep, fail. Registered on every
+ * server.
+ */
 final class DebugService {
   private static final long MAX_SLEEP_MS = 60_000;
 
@@ -21,6 +25,11 @@ final class DebugService {
             RpcResponse.of(
                 EchoRsp.newBuilder().setText(request.message(EchoReq.class).getText()).build(),
                 request.payload().retain()));
+    dispatcher.register(
+        "Debug.Discard",
+        request ->
+            RpcResponse.of(
+                DiscardRsp.newBuilder().setBytes(request.payload().readableBytes()).build()));
     dispatcher.register(
         "Debug.Sleep",
         request -> {

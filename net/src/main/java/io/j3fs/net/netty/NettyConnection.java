@@ -57,6 +57,7 @@ final class NettyConnection {
             .group(transport.group())
             .channel(transport.socketChannel())
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.RECVBUF_ALLOCATOR, NettyTransport.receiveBuffers())
             .option(ChannelOption.SO_KEEPALIVE, true)
             .option(
                 ChannelOption.CONNECT_TIMEOUT_MILLIS,

@@ -7,6 +7,7 @@ import io.j3fs.net.RpcClient;
 import io.j3fs.net.RpcServer;
 import io.j3fs.net.RpcTransport;
 import io.j3fs.net.ServerOptions;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -69,6 +70,14 @@ public final class NettyTransport implements RpcTransport {
 
   Class<? extends ServerChannel> serverChannel() {
     return io == Io.EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  /**
+   * Reads start at 2 KiB and grow up to 1 MiB while the socket keeps them full: small calls stay
+   * cheap, bulk payloads arrive in few large reads.
+   */
+  static AdaptiveRecvByteBufAllocator receiveBuffers() {
+    return new AdaptiveRecvByteBufAllocator(512, 2048, 256 << 10);
   }
 
   @Override
