@@ -11,27 +11,17 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Feeds the frame decoder 100,000 fuzzed inputs: random bytes, truncated frames, lying lengths,
  * oversized lengths and single-bit flips of valid frames. The decoder must never throw, must close
  * the channel on every malformed header, must decode valid frames exactly, and no buffer may leak.
  */
+@ExtendWith(LeakCounter.class)
 class FrameFuzzTest {
   private static final FrameLimits LIMITS = new FrameLimits(64 * 1024, 1 << 20);
-
-  @BeforeAll
-  static void installLeakCounter() {
-    LeakCounter.install();
-  }
-
-  @AfterAll
-  static void noLeaks() throws InterruptedException {
-    LeakCounter.assertNoLeaks();
-  }
 
   /** Collects decoded frames and releases them. */
   private static final class Sink extends ChannelInboundHandlerAdapter {

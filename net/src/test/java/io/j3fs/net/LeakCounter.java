@@ -7,6 +7,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -14,12 +17,25 @@ import org.slf4j.LoggerFactory;
  * every buffer is tracked). Netty reports a leak when a tracked buffer was garbage-collected
  * without being released, at a later allocation; {@link #assertNoLeaks()} forces that.
  */
-public final class LeakCounter {
+public final class LeakCounter implements BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger LEAKS = new AtomicInteger();
   private static final Object INSTALL_LOCK = new Object();
   private static boolean installed;
 
-  private LeakCounter() {}
+  /**
+   * Used as {@code @ExtendWith(LeakCounter.class)}: installs before a test class, checks after it.
+   */
+  public LeakCounter() {}
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    install();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws InterruptedException {
+    assertNoLeaks();
+  }
 
   public static void install() {
     synchronized (INSTALL_LOCK) {

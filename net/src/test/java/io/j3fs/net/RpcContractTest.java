@@ -28,11 +28,10 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * network: round trips with payloads, statuses, deadlines, back-pressure, cancellation, server loss
  * and restart, tokens, file payloads. No test may leak a buffer.
  */
+@ExtendWith(LeakCounter.class)
 public abstract class RpcContractTest {
   protected RpcTransport transport;
   protected Dispatcher dispatcher;
@@ -48,16 +48,6 @@ public abstract class RpcContractTest {
   @TempDir Path dir;
 
   protected abstract RpcTransport newTransport();
-
-  @BeforeAll
-  static void installLeakCounter() {
-    LeakCounter.install();
-  }
-
-  @AfterAll
-  static void noLeaks() throws InterruptedException {
-    LeakCounter.assertNoLeaks();
-  }
 
   @BeforeEach
   void start() {

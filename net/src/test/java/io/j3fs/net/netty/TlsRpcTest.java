@@ -29,15 +29,16 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TLS round trips (with token) over Netty, with a certificate made by the JDK's keytool for this
  * test.
  */
+@ExtendWith(LeakCounter.class)
 class TlsRpcTest {
   @TempDir static Path dir;
   private static SslContext serverContext;
@@ -45,7 +46,6 @@ class TlsRpcTest {
 
   @BeforeAll
   static void makeCertificate() throws Exception {
-    LeakCounter.install();
     Path keystore = dir.resolve("server.p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     Process process =
@@ -86,11 +86,6 @@ class TlsRpcTest {
     trust.init(store);
     serverContext = SslContextBuilder.forServer(keys).build();
     clientContext = SslContextBuilder.forClient().trustManager(trust).build();
-  }
-
-  @AfterAll
-  static void noLeaks() throws InterruptedException {
-    LeakCounter.assertNoLeaks();
   }
 
   @Test
