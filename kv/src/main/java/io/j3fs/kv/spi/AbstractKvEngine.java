@@ -117,7 +117,7 @@ public abstract class AbstractKvEngine implements KvEngine {
             }
             case FAIL -> throw e;
           }
-        } else if (!e.retriable()) {
+        } else if (!retriedByTheLoop(e)) {
           throw e;
         }
         last = e;
@@ -148,7 +148,7 @@ public abstract class AbstractKvEngine implements KvEngine {
       try (ReadTransaction tx = beginRead()) {
         return body.apply(tx);
       } catch (StatusException e) {
-        if (!e.retriable()) {
+        if (!retriedByTheLoop(e)) {
           throw e;
         }
         failure = e;
@@ -160,6 +160,18 @@ public abstract class AbstractKvEngine implements KvEngine {
             failure);
       }
     }
+  }
+
+  /**
+   * The failures a transaction retry loop handles: the store's own (conflict, too old, unavailable,
+   * busy). Other statuses, even retriable ones such as NOT_PRIMARY thrown by a body, belong to the
+   * caller and pass through at once.
+   */
+  static boolean retriedByTheLoop(StatusException e) {
+    return switch (e.code()) {
+      case TRANSACTION_CONFLICT, TRANSACTION_TOO_OLD, UNAVAILABLE, BUSY -> true;
+      default -> false;
+    };
   }
 
   private byte[] newOutcomeRecordKey() {

@@ -573,6 +573,23 @@ public abstract class KvEngineConformanceTest {
   }
 
   @Test
+  void runPassesTheBodysOwnRetriableStatusesThrough() {
+    AtomicInteger attempts = new AtomicInteger();
+    assertThatThrownBy(
+            () ->
+                engine.run(
+                    tx -> {
+                      attempts.incrementAndGet();
+                      throw new StatusException(StatusCode.NOT_PRIMARY, "primary is elsewhere");
+                    }))
+        .isInstanceOfSatisfying(
+            StatusException.class, e -> assertThat(e.code()).isEqualTo(StatusCode.NOT_PRIMARY));
+    assertThat(attempts.get())
+        .as("NOT_PRIMARY is for the caller to handle, not the KV retry loop")
+        .isEqualTo(1);
+  }
+
+  @Test
   void lostCommitOutcomesAreResolvedExactlyOnce() {
     // Every other commit loses its answer; half of those had committed. Each increment must land
     // exactly once.

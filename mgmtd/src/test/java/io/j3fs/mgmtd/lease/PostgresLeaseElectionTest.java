@@ -1,0 +1,26 @@
+package io.j3fs.mgmtd.lease;
+
+import io.j3fs.kv.KvEngine;
+import io.j3fs.kv.postgres.PostgresKvConfig;
+import io.j3fs.kv.postgres.PostgresKvEngine;
+import io.j3fs.testing.PostgresServer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+class PostgresLeaseElectionTest extends LeaseElectionContractTest {
+  private static final AtomicInteger TABLES = new AtomicInteger();
+
+  @Override
+  protected KvEngine openEngine() {
+    PostgresServer server = PostgresServer.shared();
+    return new PostgresKvEngine(
+        PostgresKvConfig.of(server.jdbcUrl(), server.user(), "")
+            .withTable("mgmtd_lease_" + TABLES.incrementAndGet())
+            .withMaxPoolSize(8));
+  }
+
+  @Override
+  protected void closeEngine(KvEngine engine) {
+    ((PostgresKvEngine) engine).dropTable();
+    engine.close();
+  }
+}
