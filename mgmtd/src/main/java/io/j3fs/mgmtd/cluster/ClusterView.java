@@ -1,0 +1,192 @@
+package io.j3fs.mgmtd.cluster;
+
+import io.j3fs.common.id.ChainId;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.id.TargetId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
+import io.j3fs.mgmtd.state.Chain;
+import io.j3fs.mgmtd.state.ChainStateMachine;
+import io.j3fs.mgmtd.state.ChainTarget;
+import io.j3fs.mgmtd.state.LocalState;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The primary's view of the cluster: nodes and their heartbeats, targets and their local states,
+ * chains and the routing info version. Time comes from the injected clock, so tests drive minutes
+ * of heartbeats in no time.
+ *
+ * <p>The local states are the triggers of the target state machine: a heartbeat updates them, a
+ * node whose heartbeats stop for {@code heartbeatFailIntervalMs} has every target set OFFLINE, and
+ * {@link #updateChains()} applies {@link ChainStateMachine} to every chain, bumping the routing
+ * version when any chain changed.
+ *
+ * <p>Not thread-safe: the mgmtd primary calls it from one thread (its operation executor).
+ */
+public final class ClusterView {
+  /** A registered node. */
+  public record Node(
+      NodeId id, NodeType type, String address, long lastHeartbeatMs, boolean failed) {}
+
+  /** A target and where it lives. */
+  public record Target(
+      TargetId id,
+      NodeId node,
+      ChainId chain,
+      LocalState localState,
+      long usedBytes,
+      long freeBytes) {}
+
+  /** A consistent copy of everything clients and services route by. */
+  public record RoutingInfo(
+      long version, List<Node> nodes, List<Target> targets, List<Chain> chains) {}
+
+  private final Clock clock;
+  private final long heartbeatFailIntervalMs;
+  private final Map<NodeId, Node> nodes = new TreeMap<>();
+  private final Map<TargetId, Target> targets = new TreeMap<>();
+  private final Map<ChainId, Chain> chains = new TreeMap<>();
+  private long routingVersion;
+
+  public ClusterView(Clock clock, long heartbeatFailIntervalMs, long routingVersion) {
+    this.clock = clock;
+    this.heartbeatFailIntervalMs = heartbeatFailIntervalMs;
+    this.routingVersion = routingVersion;
+  }
+
+  public long routingVersion() {
+    return routingVersion;
+  }
+
+  public void registerNode(NodeId id, NodeType type, String address) {
+    Node existing = nodes.get(id);
+    if (existing != null && existing.type() != type) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT,
+          "node " + id + " is registered as " + existing.type() + ", not " + type);
+    }
+    nodes.put(id, new Node(id, type, address, clock.wallMillis(), false));
+    routingVersion++;
+  }
+
+  /**
+   * Adds a chain of new targets on the given nodes (the targets start serving, as in a fresh
+   * cluster).
+   */
+  public void addChain(Chain chain, Map<TargetId, NodeId> placement) {
+    for (ChainTarget member : chain.targets()) {
+      NodeId node = placement.get(member.target());
+      if (node == null || !nodes.containsKey(node)) {
+        throw new StatusException(
+            StatusCode.INVALID_ARGUMENT,
+            "target " + member.target() + " is not placed on a registered node");
+      }
+      targets.put(
+          member.target(),
+          new Target(member.target(), node, chain.id(), LocalState.UP_TO_DATE, 0, 0));
+    }
+    chains.put(chain.id(), chain);
+    routingVersion++;
+  }
+
+  /** A storage (or other) node's heartbeat: it is alive, and its targets are as reported. */
+  public void heartbeat(NodeId id, List<TargetReport> reports) {
+    Node node = nodes.get(id);
+    if (node == null) {
+      throw new StatusException(StatusCode.NOT_FOUND, "node " + id + " is not registered");
+    }
+    nodes.put(id, new Node(id, node.type(), node.address(), clock.wallMillis(), false));
+    for (TargetReport report : reports) {
+      Target target = targets.get(report.target());
+      if (target == null || !target.node().equals(id)) {
+        throw new StatusException(
+            StatusCode.INVALID_ARGUMENT,
+            "target " + report.target() + " does not belong to node " + id);
+      }
+      targets.put(
+          target.id(),
+          new Target(
+              target.id(),
+              id,
+              target.chain(),
+              report.localState(),
+              report.usedBytes(),
+              report.freeBytes()));
+    }
+  }
+
+  /**
+   * Marks nodes whose last heartbeat is older than the fail interval as failed, and their targets
+   * OFFLINE.
+   */
+  public List<NodeId> checkHeartbeats() {
+    long now = clock.wallMillis();
+    List<NodeId> failed = new ArrayList<>();
+    for (Node node : List.copyOf(nodes.values())) {
+      if (!node.failed() && now - node.lastHeartbeatMs() >= heartbeatFailIntervalMs) {
+        nodes.put(
+            node.id(),
+            new Node(node.id(), node.type(), node.address(), node.lastHeartbeatMs(), true));
+        failed.add(node.id());
+        for (Target target : List.copyOf(targets.values())) {
+          if (target.node().equals(node.id())) {
+            targets.put(
+                target.id(),
+                new Target(
+                    target.id(),
+                    target.node(),
+                    target.chain(),
+                    LocalState.OFFLINE,
+                    target.usedBytes(),
+                    target.freeBytes()));
+          }
+        }
+        routingVersion++;
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * Applies the state machine to every chain; returns the chains that changed (each with its
+   * version bumped).
+   */
+  public List<Chain> updateChains() {
+    List<Chain> changed = new ArrayList<>();
+    for (Chain chain : List.copyOf(chains.values())) {
+      Chain next = ChainStateMachine.next(chain, id -> targets.get(id).localState());
+      if (next != chain) {
+        chains.put(next.id(), next);
+        changed.add(next);
+      }
+    }
+    if (!changed.isEmpty()) {
+      routingVersion++;
+    }
+    return changed;
+  }
+
+  public Chain chain(ChainId id) {
+    return chains.get(id);
+  }
+
+  public RoutingInfo routingInfo() {
+    return new RoutingInfo(
+        routingVersion,
+        List.copyOf(nodes.values()),
+        List.copyOf(targets.values()),
+        List.copyOf(chains.values()));
+  }
+
+  /** For tests and admin listings: the local state of each target. */
+  public Map<TargetId, LocalState> localStates() {
+    Map<TargetId, LocalState> states = new HashMap<>();
+    targets.forEach((id, target) -> states.put(id, target.localState()));
+    return states;
+  }
+}
