@@ -1,0 +1,150 @@
+package io.j3fs.mgmtd.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.j3fs.common.bytes.ByteKeys;
+import io.j3fs.common.id.ChainId;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.id.TargetId;
+import io.j3fs.common.keys.KeyPrefix;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.kv.KeyValue;
+import io.j3fs.kv.ReadTransaction;
+import io.j3fs.kv.Transaction;
+import io.j3fs.mgmtd.cluster.NodeType;
+import io.j3fs.mgmtd.state.Chain;
+import io.j3fs.mgmtd.state.ChainTarget;
+import io.j3fs.mgmtd.state.PublicState;
+import io.j3fs.proto.mgmtd.store.ChainRecord;
+import io.j3fs.proto.mgmtd.store.NodeRecord;
+import io.j3fs.proto.mgmtd.store.TargetRecord;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How the cluster manager's durable state is laid out in the KV store (3FS's MgmtdStore): nodes
+ * under {@code NODE}, targets under {@code TGIF}, chains under {@code CHIF}, each followed by its
+ * id in 8 big-endian bytes so a range scan returns them in id order. Values are protobuf records
+ * with a schema version. Local target states are not stored: they live in the primary's memory and
+ * come back with the next heartbeats, as in 3FS.
+ *
+ * <p>Stateless: every method works inside the caller's transaction, so writes join the lease check
+ * of {@link io.j3fs.mgmtd.lease.LeaseElection#writeAsPrimary}.
+ */
+public final class MgmtdStore {
+  private static final int SCHEMA_VERSION = 1;
+
+  private MgmtdStore() {}
+
+  /** A node as stored. */
+  public record StoredNode(
+      NodeId id, NodeType type, String address, List<String> tags, boolean disabled) {}
+
+  /** A target's placement as stored. */
+  public record StoredTarget(TargetId id, NodeId node, ChainId chain, int diskIndex) {}
+
+  /** Everything a new primary loads. */
+  public record Snapshot(List<StoredNode> nodes, List<StoredTarget> targets, List<Chain> chains) {}
+
+  private static byte[] key(KeyPrefix prefix, long id) {
+    return prefix.key(ByteBuffer.allocate(8).putLong(id).array());
+  }
+
+  public static void putNode(Transaction tx, StoredNode node) {
+    tx.set(
+        key(KeyPrefix.NODE, node.id().value()),
+        NodeRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setNodeId(node.id().value())
+            .setType(node.type().name())
+            .setAddress(node.address())
+            .addAllTags(node.tags())
+            .setDisabled(node.disabled())
+            .build()
+            .toByteArray());
+  }
+
+  public static void putTarget(Transaction tx, StoredTarget target) {
+    tx.set(
+        key(KeyPrefix.TARGET, target.id().value()),
+        TargetRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setTargetId(target.id().value())
+            .setNodeId(target.node().value())
+            .setChainId(target.chain().value())
+            .setDiskIndex(target.diskIndex())
+            .build()
+            .toByteArray());
+  }
+
+  public static void putChain(Transaction tx, Chain chain) {
+    ChainRecord.Builder record =
+        ChainRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setChainId(chain.id().value())
+            .setVersion(chain.version());
+    for (ChainTarget member : chain.targets()) {
+      record.addMembers(
+          ChainRecord.Member.newBuilder()
+              .setTargetId(member.target().value())
+              .setPublicState(member.state().name()));
+    }
+    tx.set(key(KeyPrefix.CHAIN, chain.id().value()), record.build().toByteArray());
+  }
+
+  /** Reads the whole durable state (a new primary calls this once). */
+  public static Snapshot load(ReadTransaction tx) {
+    List<StoredNode> nodes = new ArrayList<>();
+    for (KeyValue kv : scan(tx, KeyPrefix.NODE)) {
+      NodeRecord record = parse(kv, NodeRecord.parser());
+      nodes.add(
+          new StoredNode(
+              NodeId.of(record.getNodeId()),
+              NodeType.valueOf(record.getType()),
+              record.getAddress(),
+              List.copyOf(record.getTagsList()),
+              record.getDisabled()));
+    }
+    List<StoredTarget> targets = new ArrayList<>();
+    for (KeyValue kv : scan(tx, KeyPrefix.TARGET)) {
+      TargetRecord record = parse(kv, TargetRecord.parser());
+      targets.add(
+          new StoredTarget(
+              TargetId.of(record.getTargetId()),
+              NodeId.of(record.getNodeId()),
+              ChainId.of(record.getChainId()),
+              record.getDiskIndex()));
+    }
+    List<Chain> chains = new ArrayList<>();
+    for (KeyValue kv : scan(tx, KeyPrefix.CHAIN)) {
+      ChainRecord record = parse(kv, ChainRecord.parser());
+      List<ChainTarget> members = new ArrayList<>();
+      for (ChainRecord.Member member : record.getMembersList()) {
+        members.add(
+            new ChainTarget(
+                TargetId.of(member.getTargetId()), PublicState.valueOf(member.getPublicState())));
+      }
+      chains.add(new Chain(ChainId.of(record.getChainId()), record.getVersion(), members));
+    }
+    return new Snapshot(nodes, targets, chains);
+  }
+
+  private static List<KeyValue> scan(ReadTransaction tx, KeyPrefix prefix) {
+    byte[] begin = prefix.bytes();
+    return tx.getRange(begin, ByteKeys.prefixEnd(begin)).toList();
+  }
+
+  private static <T> T parse(KeyValue kv, com.google.protobuf.Parser<T> parser) {
+    try {
+      return parser.parseFrom(kv.value());
+    } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+      throw new StatusException(
+          StatusCode.INTERNAL,
+          "stored mgmtd record at "
+              + ByteKeys.printable(kv.key())
+              + " is corrupt: "
+              + e.getMessage());
+    }
+  }
+}
