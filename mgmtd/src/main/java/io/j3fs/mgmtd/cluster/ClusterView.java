@@ -59,6 +59,47 @@ public final class ClusterView {
     this.routingVersion = routingVersion;
   }
 
+  /**
+   * A new primary's view, rebuilt from the durable state. Local states are not stored, so each
+   * target is assumed to be as its public state implies until its node's heartbeats say otherwise,
+   * and every node gets a full fail interval from now to send one (so a takeover does not mark the
+   * whole cluster offline).
+   */
+  public static ClusterView restore(
+      Clock clock,
+      long heartbeatFailIntervalMs,
+      long routingVersion,
+      io.j3fs.mgmtd.store.MgmtdStore.Snapshot snapshot) {
+    ClusterView view = new ClusterView(clock, heartbeatFailIntervalMs, routingVersion);
+    long now = clock.wallMillis();
+    for (io.j3fs.mgmtd.store.MgmtdStore.StoredNode node : snapshot.nodes()) {
+      view.nodes.put(node.id(), new Node(node.id(), node.type(), node.address(), now, false));
+    }
+    Map<TargetId, PublicStateHolder> states = new HashMap<>();
+    for (Chain chain : snapshot.chains()) {
+      view.chains.put(chain.id(), chain);
+      for (ChainTarget member : chain.targets()) {
+        states.put(member.target(), new PublicStateHolder(member.state()));
+      }
+    }
+    for (io.j3fs.mgmtd.store.MgmtdStore.StoredTarget target : snapshot.targets()) {
+      PublicStateHolder state = states.get(target.id());
+      LocalState assumed =
+          state == null
+              ? LocalState.OFFLINE
+              : switch (state.state()) {
+                case SERVING -> LocalState.UP_TO_DATE;
+                case SYNCING, WAITING -> LocalState.ONLINE;
+                case LASTSRV, OFFLINE -> LocalState.OFFLINE;
+              };
+      view.targets.put(
+          target.id(), new Target(target.id(), target.node(), target.chain(), assumed, 0, 0));
+    }
+    return view;
+  }
+
+  private record PublicStateHolder(io.j3fs.mgmtd.state.PublicState state) {}
+
   public long routingVersion() {
     return routingVersion;
   }

@@ -179,6 +179,23 @@ public final class LeaseElection {
     }
   }
 
+  /**
+   * Raises the stored routing version to {@code version} (never lowers it). The primary stores
+   * every version before publishing it, so a new primary, which starts above the stored one, never
+   * goes back to a version clients saw.
+   */
+  public static void storeRoutingVersion(Transaction tx, long version) {
+    if (version > routingVersion(tx)) {
+      tx.set(
+          ROUTING_VERSION_KEY,
+          RoutingInfoVersion.newBuilder()
+              .setSchemaVersion(SCHEMA_VERSION)
+              .setVersion(version)
+              .build()
+              .toByteArray());
+    }
+  }
+
   private static void bumpRoutingVersion(Transaction tx) {
     long next = routingVersion(tx) + 1;
     tx.set(

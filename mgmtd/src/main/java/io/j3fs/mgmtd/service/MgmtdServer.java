@@ -1,0 +1,298 @@
+package io.j3fs.mgmtd.service;
+
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.id.TargetId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
+import io.j3fs.kv.KvEngine;
+import io.j3fs.mgmtd.cluster.ClusterView;
+import io.j3fs.mgmtd.cluster.NodeType;
+import io.j3fs.mgmtd.cluster.TargetReport;
+import io.j3fs.mgmtd.lease.LeaseElection;
+import io.j3fs.mgmtd.state.Chain;
+import io.j3fs.mgmtd.state.ChainTarget;
+import io.j3fs.mgmtd.state.LocalState;
+import io.j3fs.mgmtd.store.MgmtdStore;
+import io.j3fs.net.Dispatcher;
+import io.j3fs.net.RpcResponse;
+import io.j3fs.proto.mgmtd.GetPrimaryMgmtdRsp;
+import io.j3fs.proto.mgmtd.GetRoutingInfoReq;
+import io.j3fs.proto.mgmtd.GetRoutingInfoRsp;
+import io.j3fs.proto.mgmtd.HeartbeatReq;
+import io.j3fs.proto.mgmtd.HeartbeatRsp;
+import io.j3fs.proto.mgmtd.LocalTargetInfo;
+import io.j3fs.proto.mgmtd.RegisterNodeReq;
+import io.j3fs.proto.mgmtd.RegisterNodeRsp;
+import io.j3fs.proto.mgmtd.RoutingChain;
+import io.j3fs.proto.mgmtd.RoutingNode;
+import io.j3fs.proto.mgmtd.RoutingTarget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One cluster manager instance: the lease, the primary's cluster view, and thin RPC adapters.
+ * {@link #tick()} is its periodic work (extend or take the lease, detect failed nodes, update
+ * chains), called by a scheduler in a process and by tests with a manual clock. Requests to a
+ * non-primary answer NOT_PRIMARY naming the primary's address.
+ *
+ * <p>Thread-safety: handlers (virtual threads) and {@link #tick()} serialize on one lock; the view
+ * is only touched under it.
+ */
+public final class MgmtdServer {
+  /**
+   * @param heartbeatFailIntervalMs a node silent this long is failed and its targets offline (3FS:
+   *     60 s)
+   */
+  public record Config(LeaseElection.Config lease, long heartbeatFailIntervalMs) {
+    public static final Config DEFAULT = new Config(LeaseElection.Config.DEFAULT, 60_000);
+  }
+
+  private final KvEngine kv;
+  private final Clock clock;
+  private final LeaseElection election;
+  private final Config config;
+  private final NodeId self;
+  private final String address;
+  private final ReentrantLock lock = new ReentrantLock();
+  private long epoch = -1;
+  private long leaseEndMs;
+  private ClusterView view;
+  private LeaseElection.Follower follower;
+
+  public MgmtdServer(
+      KvEngine kv, Clock clock, NodeId self, String address, String release, Config config) {
+    this.kv = kv;
+    this.clock = clock;
+    this.config = config;
+    this.self = self;
+    this.address = address;
+    this.election = new LeaseElection(kv, clock, self, address, release, config.lease());
+  }
+
+  /** Registers this instance's handlers. */
+  public void register(Dispatcher dispatcher) {
+    dispatcher.register("Mgmtd.GetPrimaryMgmtd", request -> RpcResponse.of(primary()));
+    dispatcher.register(
+        "Mgmtd.RegisterNode",
+        request -> RpcResponse.of(registerNode(request.message(RegisterNodeReq.class))));
+    dispatcher.register(
+        "Mgmtd.Heartbeat",
+        request -> RpcResponse.of(heartbeat(request.message(HeartbeatReq.class))));
+    dispatcher.register(
+        "Mgmtd.GetRoutingInfo",
+        request -> RpcResponse.of(routingInfo(request.message(GetRoutingInfoReq.class))));
+  }
+
+  /** Periodic work. Returns true if this instance is the primary afterwards. */
+  public boolean tick() {
+    lock.lock();
+    try {
+      LeaseElection.Outcome outcome;
+      try {
+        outcome = election.tryAcquireOrExtend();
+      } catch (StatusException e) {
+        // The KV store is unreachable: keep acting only while the lease we hold is certainly still
+        // ours.
+        step(null);
+        return false;
+      }
+      if (outcome instanceof LeaseElection.Primary primary) {
+        leaseEndMs = primary.leaseEndMs();
+        if (primary.newlyElected() || view == null) {
+          epoch = primary.epoch();
+          view =
+              ClusterView.restore(
+                  clock,
+                  config.heartbeatFailIntervalMs(),
+                  election.routingVersion(),
+                  kv.read(MgmtdStore::load));
+        }
+        follower = null;
+        long versionBefore = view.routingVersion();
+        view.checkHeartbeats();
+        List<Chain> changed = view.updateChains();
+        if (!changed.isEmpty() || view.routingVersion() != versionBefore) {
+          long version = view.routingVersion();
+          election.writeAsPrimary(
+              epoch,
+              tx -> {
+                changed.forEach(chain -> MgmtdStore.putChain(tx, chain));
+                LeaseElection.storeRoutingVersion(tx, version);
+                return null;
+              });
+        }
+        return true;
+      }
+      step((LeaseElection.Follower) outcome);
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void step(LeaseElection.Follower now) {
+    view = null;
+    epoch = -1;
+    follower = now;
+  }
+
+  /**
+   * The view, if this instance is primary and its lease has certainly not run out; else
+   * NOT_PRIMARY.
+   */
+  private ClusterView primaryView() {
+    if (view != null && clock.wallMillis() >= leaseEndMs) {
+      step(
+          null); // the lease ran out without a successful extension: stop acting as primary at once
+    }
+    if (view == null) {
+      LeaseElection.Follower known = follower;
+      throw new StatusException(
+          StatusCode.NOT_PRIMARY,
+          known == null
+              ? "this mgmtd is not primary and knows no primary yet"
+              : "primary mgmtd is node " + known.primary() + " at " + known.address());
+    }
+    return view;
+  }
+
+  /**
+   * Adds (or replaces) a chain of targets placed on registered nodes, durably and in the view. The
+   * upload-chains admin command is a thin adapter over this.
+   */
+  public void uploadChain(Chain chain, java.util.Map<TargetId, NodeId> placement) {
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      long version = current.routingVersion() + 1; // what addChain below publishes
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            LeaseElection.storeRoutingVersion(tx, version);
+            for (ChainTarget member : chain.targets()) {
+              MgmtdStore.putTarget(
+                  tx,
+                  new MgmtdStore.StoredTarget(
+                      member.target(), placement.get(member.target()), chain.id(), 0));
+            }
+            MgmtdStore.putChain(tx, chain);
+            return null;
+          });
+      current.addChain(chain, placement);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  GetPrimaryMgmtdRsp primary() {
+    lock.lock();
+    try {
+      primaryView(); // NOT_PRIMARY, naming the primary if known
+      return GetPrimaryMgmtdRsp.newBuilder().setNodeId(self.value()).setAddress(address).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  RegisterNodeRsp registerNode(RegisterNodeReq request) {
+    NodeType type;
+    try {
+      type = NodeType.valueOf(request.getType());
+    } catch (IllegalArgumentException e) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT, "unknown node type '" + request.getType() + "'");
+    }
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      NodeId id = NodeId.of(request.getNodeId());
+      long version = current.routingVersion() + 1; // what registerNode below publishes
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            LeaseElection.storeRoutingVersion(tx, version);
+            MgmtdStore.putNode(
+                tx,
+                new MgmtdStore.StoredNode(
+                    id, type, request.getAddress(), List.copyOf(request.getTagsList()), false));
+            return null;
+          });
+      current.registerNode(id, type, request.getAddress());
+      return RegisterNodeRsp.newBuilder().setRoutingVersion(current.routingVersion()).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  HeartbeatRsp heartbeat(HeartbeatReq request) {
+    List<TargetReport> reports = new ArrayList<>();
+    for (LocalTargetInfo info : request.getTargetsList()) {
+      LocalState state;
+      try {
+        state = LocalState.valueOf(info.getLocalState());
+      } catch (IllegalArgumentException e) {
+        throw new StatusException(
+            StatusCode.INVALID_ARGUMENT, "unknown local state '" + info.getLocalState() + "'");
+      }
+      reports.add(
+          new TargetReport(
+              TargetId.of(info.getTargetId()),
+              state,
+              info.getDiskIndex(),
+              info.getUsedBytes(),
+              info.getFreeBytes(),
+              info.getChainVersion()));
+    }
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      current.heartbeat(NodeId.of(request.getNodeId()), reports);
+      return HeartbeatRsp.newBuilder().setRoutingVersion(current.routingVersion()).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  GetRoutingInfoRsp routingInfo(GetRoutingInfoReq request) {
+    lock.lock();
+    try {
+      ClusterView.RoutingInfo info = primaryView().routingInfo();
+      GetRoutingInfoRsp.Builder out = GetRoutingInfoRsp.newBuilder().setVersion(info.version());
+      if (request.getKnownVersion() == info.version()) {
+        return out.setUnchanged(true).build();
+      }
+      for (ClusterView.Node node : info.nodes()) {
+        out.addNodes(
+            RoutingNode.newBuilder()
+                .setNodeId(node.id().value())
+                .setType(node.type().name())
+                .setAddress(node.address())
+                .setFailed(node.failed()));
+      }
+      for (ClusterView.Target target : info.targets()) {
+        out.addTargets(
+            RoutingTarget.newBuilder()
+                .setTargetId(target.id().value())
+                .setNodeId(target.node().value())
+                .setChainId(target.chain().value())
+                .setLocalState(target.localState().name()));
+      }
+      for (Chain chain : info.chains()) {
+        RoutingChain.Builder routing =
+            RoutingChain.newBuilder().setChainId(chain.id().value()).setVersion(chain.version());
+        for (ChainTarget member : chain.targets()) {
+          routing.addMembers(
+              RoutingChain.Member.newBuilder()
+                  .setTargetId(member.target().value())
+                  .setPublicState(member.state().name()));
+        }
+        out.addChains(routing);
+      }
+      return out.build();
+    } finally {
+      lock.unlock();
+    }
+  }
+}

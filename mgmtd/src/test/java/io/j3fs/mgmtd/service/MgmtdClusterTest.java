@@ -1,0 +1,269 @@
+package io.j3fs.mgmtd.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.common.id.ChainId;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.id.TargetId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.ManualClock;
+import io.j3fs.kv.memory.MemoryKvEngine;
+import io.j3fs.mgmtd.state.Chain;
+import io.j3fs.mgmtd.state.ChainTarget;
+import io.j3fs.mgmtd.state.PublicState;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.Dispatcher;
+import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcClient;
+import io.j3fs.net.RpcReply;
+import io.j3fs.net.ServerOptions;
+import io.j3fs.net.inproc.InProcessNetwork;
+import io.j3fs.proto.mgmtd.GetPrimaryMgmtdReq;
+import io.j3fs.proto.mgmtd.GetPrimaryMgmtdRsp;
+import io.j3fs.proto.mgmtd.GetRoutingInfoReq;
+import io.j3fs.proto.mgmtd.GetRoutingInfoRsp;
+import io.j3fs.proto.mgmtd.HeartbeatReq;
+import io.j3fs.proto.mgmtd.LocalTargetInfo;
+import io.j3fs.proto.mgmtd.RegisterNodeReq;
+import io.j3fs.proto.mgmtd.RoutingChain;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three mgmtd instances on one KV store and an in-process network, storage nodes that heartbeat
+ * over RPC and a client that follows routing info, all under a manual clock: minutes of cluster
+ * life in about a second.
+ */
+class MgmtdClusterTest {
+  private final ManualClock clock = new ManualClock();
+  private final MemoryKvEngine kv = new MemoryKvEngine();
+  private final InProcessNetwork network = new InProcessNetwork(11);
+  private final List<MgmtdServer> mgmtds = new ArrayList<>();
+  private final List<Endpoint> endpoints = new ArrayList<>();
+  private final List<Dispatcher> dispatchers = new ArrayList<>();
+  private RpcClient client;
+
+  @BeforeEach
+  void start() {
+    for (int i = 1; i <= 3; i++) {
+      Endpoint endpoint = new Endpoint("mgmtd-" + i, 9000);
+      MgmtdServer mgmtd =
+          new MgmtdServer(
+              kv, clock, NodeId.of(i), endpoint.toString(), "0.1.0", MgmtdServer.Config.DEFAULT);
+      Dispatcher dispatcher = new Dispatcher();
+      mgmtd.register(dispatcher);
+      network.serve(endpoint, dispatcher, ServerOptions.DEFAULT);
+      mgmtds.add(mgmtd);
+      endpoints.add(endpoint);
+      dispatchers.add(dispatcher);
+    }
+    client = network.client(ClientOptions.DEFAULT);
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    dispatchers.forEach(Dispatcher::close);
+    network.close();
+    kv.close();
+  }
+
+  private <T extends com.google.protobuf.Message> T call(
+      int mgmtd, String method, com.google.protobuf.Message request, Class<T> type)
+      throws Exception {
+    try (RpcReply reply =
+        client.call(endpoints.get(mgmtd - 1), method, request, 5_000).get(10, TimeUnit.SECONDS)) {
+      return reply.message(type);
+    }
+  }
+
+  private void heartbeat(int mgmtd, long node, String localState) throws Exception {
+    call(
+        mgmtd,
+        "Mgmtd.Heartbeat",
+        HeartbeatReq.newBuilder()
+            .setNodeId(node)
+            .addTargets(
+                LocalTargetInfo.newBuilder().setTargetId(node * 100 + 1).setLocalState(localState))
+            .build(),
+        io.j3fs.proto.mgmtd.HeartbeatRsp.class);
+  }
+
+  /**
+   * Time passes in 1 s steps: every mgmtd ticks that is still running; live nodes heartbeat every
+   * 10 s.
+   */
+  private void run(
+      int seconds, List<Integer> runningMgmtds, int primary, Map<Long, String> liveNodes)
+      throws Exception {
+    for (int s = 0; s < seconds; s++) {
+      clock.advanceMillis(1_000);
+      for (int m : runningMgmtds) {
+        mgmtds.get(m - 1).tick();
+      }
+      if (s % 10 == 0) {
+        for (Map.Entry<Long, String> node : liveNodes.entrySet()) {
+          heartbeat(primary, node.getKey(), node.getValue());
+        }
+      }
+    }
+  }
+
+  private static List<String> order(GetRoutingInfoRsp info) {
+    RoutingChain chain = info.getChains(0);
+    List<String> members = new ArrayList<>();
+    for (RoutingChain.Member member : chain.getMembersList()) {
+      members.add(member.getTargetId() + ":" + member.getPublicState());
+    }
+    return members;
+  }
+
+  @Test
+  void heartbeatsFailoverAndRoutingAsSeenByAClient() throws Exception {
+    for (MgmtdServer mgmtd : mgmtds) {
+      mgmtd.tick();
+    }
+    assertThat(
+            call(
+                    1,
+                    "Mgmtd.GetPrimaryMgmtd",
+                    GetPrimaryMgmtdReq.getDefaultInstance(),
+                    GetPrimaryMgmtdRsp.class)
+                .getNodeId())
+        .isEqualTo(1);
+    // A follower refuses, naming the primary.
+    try {
+      call(
+          2,
+          "Mgmtd.GetRoutingInfo",
+          GetRoutingInfoReq.getDefaultInstance(),
+          GetRoutingInfoRsp.class);
+      throw new AssertionError("a follower answered");
+    } catch (ExecutionException e) {
+      StatusException status = (StatusException) e.getCause();
+      assertThat(status.code()).isEqualTo(StatusCode.NOT_PRIMARY);
+      assertThat(status.getMessage()).contains("mgmtd-1:9000");
+    }
+    for (long node = 11; node <= 13; node++) {
+      call(
+          1,
+          "Mgmtd.RegisterNode",
+          RegisterNodeReq.newBuilder()
+              .setNodeId(node)
+              .setType("STORAGE")
+              .setAddress("storage-" + node + ":8000")
+              .build(),
+          io.j3fs.proto.mgmtd.RegisterNodeRsp.class);
+    }
+    mgmtds
+        .getFirst()
+        .uploadChain(
+            new Chain(
+                ChainId.of(1),
+                1,
+                List.of(
+                    ChainTarget.of(1101, PublicState.SERVING),
+                    ChainTarget.of(1201, PublicState.SERVING),
+                    ChainTarget.of(1301, PublicState.SERVING))),
+            Map.of(
+                TargetId.of(1101),
+                NodeId.of(11),
+                TargetId.of(1201),
+                NodeId.of(12),
+                TargetId.of(1301),
+                NodeId.of(13)));
+    Map<Long, String> allUp = Map.of(11L, "UP_TO_DATE", 12L, "UP_TO_DATE", 13L, "UP_TO_DATE");
+    run(30, List.of(1, 2, 3), 1, allUp);
+    GetRoutingInfoRsp before =
+        call(
+            1,
+            "Mgmtd.GetRoutingInfo",
+            GetRoutingInfoReq.getDefaultInstance(),
+            GetRoutingInfoRsp.class);
+    assertThat(order(before)).containsExactly("1101:SERVING", "1201:SERVING", "1301:SERVING");
+    GetRoutingInfoRsp unchanged =
+        call(
+            1,
+            "Mgmtd.GetRoutingInfo",
+            GetRoutingInfoReq.newBuilder().setKnownVersion(before.getVersion()).build(),
+            GetRoutingInfoRsp.class);
+    assertThat(unchanged.getUnchanged()).isTrue();
+
+    // Storage node 11 dies: after the heartbeat fail interval its target is offline and last in the
+    // chain.
+    Map<Long, String> without11 = Map.of(12L, "UP_TO_DATE", 13L, "UP_TO_DATE");
+    run(70, List.of(1, 2, 3), 1, without11);
+    GetRoutingInfoRsp afterFailure =
+        call(
+            1,
+            "Mgmtd.GetRoutingInfo",
+            GetRoutingInfoReq.newBuilder().setKnownVersion(before.getVersion()).build(),
+            GetRoutingInfoRsp.class);
+    assertThat(afterFailure.getUnchanged()).isFalse();
+    assertThat(afterFailure.getVersion()).isGreaterThan(before.getVersion());
+    assertThat(order(afterFailure)).containsExactly("1201:SERVING", "1301:SERVING", "1101:OFFLINE");
+    assertThat(afterFailure.getChains(0).getVersion())
+        .isEqualTo(before.getChains(0).getVersion() + 1);
+
+    // The primary mgmtd stops; within a lease length another takes over, with the durable state and
+    // a new version.
+    run(61, List.of(2, 3), 1, Map.of());
+    int newPrimary =
+        call(
+                        2,
+                        "Mgmtd.GetPrimaryMgmtd",
+                        GetPrimaryMgmtdReq.getDefaultInstance(),
+                        GetPrimaryMgmtdRsp.class)
+                    .getNodeId()
+                == 2
+            ? 2
+            : 3;
+    GetRoutingInfoRsp afterFailover =
+        call(
+            newPrimary,
+            "Mgmtd.GetRoutingInfo",
+            GetRoutingInfoReq.getDefaultInstance(),
+            GetRoutingInfoRsp.class);
+    assertThat(order(afterFailover))
+        .containsExactly("1201:SERVING", "1301:SERVING", "1101:OFFLINE");
+    assertThat(afterFailover.getVersion()).isGreaterThan(afterFailure.getVersion());
+    // The old primary, whose lease ran out, no longer answers as primary.
+    try {
+      call(
+          1,
+          "Mgmtd.GetRoutingInfo",
+          GetRoutingInfoReq.getDefaultInstance(),
+          GetRoutingInfoRsp.class);
+      throw new AssertionError("the old primary still answered");
+    } catch (ExecutionException e) {
+      assertThat(((StatusException) e.getCause()).code()).isEqualTo(StatusCode.NOT_PRIMARY);
+    }
+
+    // Node 11 returns: its target waits, syncs, and serves again once it reports up to date.
+    run(20, List.of(2, 3), newPrimary, Map.of(11L, "ONLINE", 12L, "UP_TO_DATE", 13L, "UP_TO_DATE"));
+    assertThat(
+            order(
+                call(
+                    newPrimary,
+                    "Mgmtd.GetRoutingInfo",
+                    GetRoutingInfoReq.getDefaultInstance(),
+                    GetRoutingInfoRsp.class)))
+        .containsExactly("1201:SERVING", "1301:SERVING", "1101:SYNCING");
+    run(20, List.of(2, 3), newPrimary, allUp);
+    assertThat(
+            order(
+                call(
+                    newPrimary,
+                    "Mgmtd.GetRoutingInfo",
+                    GetRoutingInfoReq.getDefaultInstance(),
+                    GetRoutingInfoRsp.class)))
+        .containsExactly("1201:SERVING", "1301:SERVING", "1101:SERVING");
+  }
+}
