@@ -8,7 +8,6 @@ import io.j3fs.common.id.TargetId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.ManualClock;
-import io.j3fs.kv.memory.MemoryKvEngine;
 import io.j3fs.mgmtd.state.Chain;
 import io.j3fs.mgmtd.state.ChainTarget;
 import io.j3fs.mgmtd.state.PublicState;
@@ -37,13 +36,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three mgmtd instances on one KV store and an in-process network, storage nodes that heartbeat
- * over RPC and a client that follows routing info, all under a manual clock: minutes of cluster
- * life in about a second.
+ * Three mgmtd instances on one KV store (memory, or RocksDB as in a single-process deployment) and
+ * an in-process network, storage nodes that heartbeat over RPC and a client that follows routing
+ * info, all under a manual clock: minutes of cluster life in about a second.
  */
-class MgmtdClusterTest {
+abstract class MgmtdClusterTest {
   private final ManualClock clock = new ManualClock();
-  private final MemoryKvEngine kv = new MemoryKvEngine();
+  private io.j3fs.kv.KvEngine kv;
+
+  /** The KV store the three instances share. */
+  protected abstract io.j3fs.kv.KvEngine openEngine();
+
   private final InProcessNetwork network = new InProcessNetwork(11);
   private final List<MgmtdServer> mgmtds = new ArrayList<>();
   private final List<Endpoint> endpoints = new ArrayList<>();
@@ -52,6 +55,7 @@ class MgmtdClusterTest {
 
   @BeforeEach
   void start() {
+    kv = openEngine();
     for (int i = 1; i <= 3; i++) {
       Endpoint endpoint = new Endpoint("mgmtd-" + i, 9000);
       MgmtdServer mgmtd =
