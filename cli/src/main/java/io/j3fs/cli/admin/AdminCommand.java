@@ -1,0 +1,247 @@
+package io.j3fs.cli.admin;
+
+import io.j3fs.common.status.StatusException;
+import io.j3fs.mgmtd.placement.ChainTableGenerator;
+import io.j3fs.mgmtd.placement.Disk;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcClient;
+import io.j3fs.net.RpcReply;
+import io.j3fs.net.netty.NettyTransport;
+import io.j3fs.proto.mgmtd.GetRoutingInfoReq;
+import io.j3fs.proto.mgmtd.GetRoutingInfoRsp;
+import io.j3fs.proto.mgmtd.RoutingChain;
+import io.j3fs.proto.mgmtd.RoutingNode;
+import io.j3fs.proto.mgmtd.RoutingTarget;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code j3fs admin ...}: cluster administration. Each command prints a table, or JSON with {@code
+ * --json}.
+ */
+@Command(
+    name = "admin",
+    mixinStandardHelpOptions = true,
+    description = "Cluster administration commands.",
+    subcommands = {
+      AdminCommand.ListNodes.class,
+      AdminCommand.ListTargets.class,
+      AdminCommand.ListChains.class,
+      AdminCommand.GenChainTable.class
+    })
+public final class AdminCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Options every command that talks to mgmtd shares. */
+  static final class MgmtdOptions {
+    @Option(
+        names = "--mgmtd",
+        required = true,
+        description = "A mgmtd address, host:port (the primary is found).")
+    String mgmtd;
+
+    @Option(
+        names = "--token",
+        defaultValue = "",
+        description = "Shared secret, if the cluster requires one.")
+    String token;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    /** Fetches routing info from the given mgmtd, following NOT_PRIMARY to the primary once. */
+    GetRoutingInfoRsp routingInfo() throws Exception {
+      try (NettyTransport transport = new NettyTransport(NettyTransport.Io.best(), 1);
+          RpcClient client = transport.client(ClientOptions.DEFAULT.withToken(token))) {
+        Endpoint target = Endpoint.parse(mgmtd);
+        for (int hop = 0; ; hop++) {
+          try (RpcReply reply =
+              client
+                  .call(
+                      target, "Mgmtd.GetRoutingInfo", GetRoutingInfoReq.getDefaultInstance(), 5_000)
+                  .get(10, TimeUnit.SECONDS)) {
+            return reply.message(GetRoutingInfoRsp.class);
+          } catch (ExecutionException e) {
+            if (e.getCause() instanceof StatusException status) {
+              String message = status.getMessage();
+              int at = message.lastIndexOf(" at ");
+              if (hop == 0 && message.startsWith("primary mgmtd is node") && at > 0) {
+                target = Endpoint.parse(message.substring(at + 4));
+                continue;
+              }
+              throw status;
+            }
+            throw e;
+          }
+        }
+      }
+    }
+  }
+
+  @Command(
+      name = "list-nodes",
+      mixinStandardHelpOptions = true,
+      description = "List the nodes mgmtd knows.")
+  static final class ListNodes implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      Output out = new Output("node", "type", "address", "status");
+      for (RoutingNode node : options.routingInfo().getNodesList()) {
+        out.row(
+            node.getNodeId(),
+            node.getType(),
+            node.getAddress(),
+            node.getFailed() ? "HEARTBEAT_FAILED" : "CONNECTED");
+      }
+      out.print(System.out, options.json);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list-targets",
+      mixinStandardHelpOptions = true,
+      description = "List storage targets.")
+  static final class ListTargets implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      GetRoutingInfoRsp info = options.routingInfo();
+      Output out = new Output("target", "node", "chain", "public_state", "local_state");
+      for (RoutingTarget target : info.getTargetsList()) {
+        String publicState = "";
+        for (RoutingChain chain : info.getChainsList()) {
+          for (RoutingChain.Member member : chain.getMembersList()) {
+            if (member.getTargetId() == target.getTargetId()) {
+              publicState = member.getPublicState();
+            }
+          }
+        }
+        out.row(
+            target.getTargetId(),
+            target.getNodeId(),
+            target.getChainId(),
+            publicState,
+            target.getLocalState());
+      }
+      out.print(System.out, options.json);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list-chains",
+      mixinStandardHelpOptions = true,
+      description = "List chains, head first.")
+  static final class ListChains implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      Output out = new Output("chain", "version", "targets");
+      for (RoutingChain chain : options.routingInfo().getChainsList()) {
+        List<String> members = new ArrayList<>();
+        for (RoutingChain.Member member : chain.getMembersList()) {
+          members.add(member.getTargetId() + "(" + member.getPublicState() + ")");
+        }
+        out.row(chain.getChainId(), chain.getVersion(), String.join(" ", members));
+      }
+      out.print(System.out, options.json);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "gen-chain-table",
+      mixinStandardHelpOptions = true,
+      description =
+          "Generate a balanced chain table: every disk carries the same number of targets, no chain has two"
+              + " replicas on one node, and a failed disk's reads spread evenly over the others.")
+  static final class GenChainTable implements Callable<Integer> {
+    @Option(
+        names = "--nodes",
+        required = true,
+        description = "Storage node ids, comma separated.",
+        split = ",")
+    List<Long> nodes;
+
+    @Option(
+        names = "--disks-per-node",
+        defaultValue = "1",
+        description = "Disks on each node. Default: ${DEFAULT-VALUE}.")
+    int disksPerNode;
+
+    @Option(
+        names = "--targets-per-disk",
+        required = true,
+        description = "Targets (chain slots) on each disk.")
+    int targetsPerDisk;
+
+    @Option(
+        names = "--replicas",
+        defaultValue = "3",
+        description = "Replication factor. Default: ${DEFAULT-VALUE}.")
+    int replicas;
+
+    @Option(
+        names = "--seed",
+        defaultValue = "1",
+        description = "Seed of the search. Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--json", description = "Print JSON instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+      List<Disk> disks = new ArrayList<>();
+      for (long node : nodes) {
+        for (int d = 0; d < disksPerNode; d++) {
+          disks.add(Disk.of(node, d));
+        }
+      }
+      ChainTableGenerator.Result table;
+      try {
+        table = ChainTableGenerator.generate(disks, targetsPerDisk, replicas, seed);
+      } catch (IllegalArgumentException e) {
+        System.err.println("j3fs admin gen-chain-table: " + e.getMessage());
+        return 2;
+      }
+      // Target ids: node * 1000 + disk * 100 + slot on that disk (1-based), as operators read them.
+      int[] nextSlot = new int[disks.size()];
+      Output out = new Output("chain", "targets");
+      int chainId = 1;
+      for (List<Integer> chain : table.chains()) {
+        List<String> targets = new ArrayList<>();
+        for (int disk : chain) {
+          Disk d = disks.get(disk);
+          targets.add(
+              Long.toString(d.node().value() * 1000 + d.diskIndex() * 100L + (++nextSlot[disk])));
+        }
+        out.row(chainId++, String.join(" ", targets));
+      }
+      out.print(System.out, json);
+      if (!json) {
+        System.out.printf(
+            "%d chains; worst max/min survivor read load after one disk failure: %.3f (1.000 is even)%n",
+            table.chains().size(), table.worstSurvivorLoadRatio());
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,133 @@
+package io.j3fs.cli.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.cli.Main;
+import io.j3fs.common.id.ChainId;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.id.TargetId;
+import io.j3fs.common.time.Clock;
+import io.j3fs.kv.memory.MemoryKvEngine;
+import io.j3fs.mgmtd.service.MgmtdServer;
+import io.j3fs.mgmtd.state.Chain;
+import io.j3fs.mgmtd.state.ChainTarget;
+import io.j3fs.mgmtd.state.PublicState;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.Dispatcher;
+import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcClient;
+import io.j3fs.net.RpcServer;
+import io.j3fs.net.ServerOptions;
+import io.j3fs.net.netty.NettyTransport;
+import io.j3fs.proto.mgmtd.RegisterNodeReq;
+import io.j3fs.proto.mgmtd.RegisterNodeRsp;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class AdminCommandTest {
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = Main.execute(args);
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void listCommandsShowWhatMgmtdKnowsAsTablesAndJson() throws Exception {
+    try (MemoryKvEngine kv = new MemoryKvEngine();
+        NettyTransport transport = new NettyTransport();
+        Dispatcher dispatcher = new Dispatcher()) {
+      MgmtdServer mgmtd =
+          new MgmtdServer(
+              kv, Clock.system(), NodeId.of(1), "127.0.0.1:0", "0.1.0", MgmtdServer.Config.DEFAULT);
+      mgmtd.register(dispatcher);
+      try (RpcServer server =
+              transport.serve(Endpoint.loopback(0), dispatcher, ServerOptions.DEFAULT);
+          RpcClient client = transport.client(ClientOptions.DEFAULT)) {
+        assertThat(mgmtd.tick()).isTrue();
+        for (long node = 11; node <= 13; node++) {
+          client
+              .call(
+                  server.endpoint(),
+                  "Mgmtd.RegisterNode",
+                  RegisterNodeReq.newBuilder()
+                      .setNodeId(node)
+                      .setType("STORAGE")
+                      .setAddress("storage-" + node + ":8000")
+                      .build(),
+                  5_000)
+              .get(10, TimeUnit.SECONDS)
+              .message(RegisterNodeRsp.class);
+        }
+        mgmtd.uploadChain(
+            new Chain(
+                ChainId.of(5),
+                1,
+                List.of(
+                    ChainTarget.of(11001, PublicState.SERVING),
+                    ChainTarget.of(12001, PublicState.SERVING),
+                    ChainTarget.of(13001, PublicState.SERVING))),
+            Map.of(
+                TargetId.of(11001),
+                NodeId.of(11),
+                TargetId.of(12001),
+                NodeId.of(12),
+                TargetId.of(13001),
+                NodeId.of(13)));
+        String address = server.endpoint().toString();
+
+        Run nodes = run("admin", "list-nodes", "--mgmtd", address);
+        assertThat(nodes.exitCode()).as(nodes.err()).isZero();
+        assertThat(nodes.out()).contains("node", "STORAGE", "storage-12:8000", "CONNECTED");
+
+        Run chains = run("admin", "list-chains", "--mgmtd", address, "--json");
+        assertThat(chains.exitCode()).as(chains.err()).isZero();
+        assertThat(chains.out())
+            .contains("\"chain\": \"5\"")
+            .contains("11001(SERVING) 12001(SERVING) 13001(SERVING)");
+
+        Run targets = run("admin", "list-targets", "--mgmtd", address);
+        assertThat(targets.out()).contains("13001", "SERVING", "UP_TO_DATE");
+      }
+    }
+  }
+
+  @Test
+  void genChainTablePrintsABalancedTableOrAUsageError() {
+    Run ok =
+        run(
+            "admin",
+            "gen-chain-table",
+            "--nodes",
+            "1,2,3,4,5,6",
+            "--targets-per-disk",
+            "5",
+            "--replicas",
+            "3");
+    assertThat(ok.exitCode()).isZero();
+    assertThat(ok.out()).contains("10 chains").contains("1.000 (1.000 is even)");
+    Run impossible = run("admin", "gen-chain-table", "--nodes", "1,2", "--targets-per-disk", "1");
+    assertThat(impossible.exitCode()).isEqualTo(2);
+    assertThat(impossible.err()).contains("at least 3 nodes");
+    Run missing = run("admin", "gen-chain-table", "--nodes", "1,2,3");
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.err()).contains("--targets-per-disk");
+  }
+}
