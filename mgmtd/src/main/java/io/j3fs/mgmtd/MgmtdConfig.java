@@ -15,6 +15,8 @@ import io.j3fs.mgmtd.service.MgmtdServer;
  *     10000)
  * @param heartbeatFailIntervalMs a node silent this long is failed (default 60000)
  * @param tickIntervalMs how often this instance runs its periodic work (default 1000)
+ * @param clientSessionTimeoutMs a client that does not extend its session this long is gone
+ *     (default 1200000)
  * @param token shared secret clients must present (default none)
  */
 public record MgmtdConfig(
@@ -25,6 +27,7 @@ public record MgmtdConfig(
     Long extendIntervalMs,
     Long heartbeatFailIntervalMs,
     Long tickIntervalMs,
+    Long clientSessionTimeoutMs,
     String token) {
   public MgmtdConfig {
     if (nodeId == null || nodeId <= 0) {
@@ -40,6 +43,10 @@ public record MgmtdConfig(
     extendIntervalMs = extendIntervalMs == null ? 10_000 : extendIntervalMs;
     heartbeatFailIntervalMs = heartbeatFailIntervalMs == null ? 60_000 : heartbeatFailIntervalMs;
     tickIntervalMs = tickIntervalMs == null ? 1_000 : tickIntervalMs;
+    clientSessionTimeoutMs = clientSessionTimeoutMs == null ? 20 * 60_000 : clientSessionTimeoutMs;
+    if (clientSessionTimeoutMs <= 0) {
+      throw new IllegalArgumentException("client_session_timeout_ms must be positive");
+    }
     token = token == null ? "" : token;
     if (leaseLengthMs < 2 * extendIntervalMs) {
       throw new IllegalArgumentException(
@@ -56,6 +63,8 @@ public record MgmtdConfig(
 
   public MgmtdServer.Config serverConfig() {
     return new MgmtdServer.Config(
-        new LeaseElection.Config(leaseLengthMs, extendIntervalMs), heartbeatFailIntervalMs);
+        new LeaseElection.Config(leaseLengthMs, extendIntervalMs),
+        heartbeatFailIntervalMs,
+        clientSessionTimeoutMs);
   }
 }

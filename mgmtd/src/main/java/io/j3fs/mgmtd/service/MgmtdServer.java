@@ -45,9 +45,15 @@ public final class MgmtdServer {
    * @param heartbeatFailIntervalMs a node silent this long is failed and its targets offline (3FS:
    *     60 s)
    */
-  public record Config(LeaseElection.Config lease, long heartbeatFailIntervalMs) {
-    public static final Config DEFAULT = new Config(LeaseElection.Config.DEFAULT, 60_000);
+  public record Config(
+      LeaseElection.Config lease, long heartbeatFailIntervalMs, long clientSessionTimeoutMs) {
+    /** 3FS's defaults: heartbeats fail after 60 s, client sessions after 20 min. */
+    public static final Config DEFAULT =
+        new Config(LeaseElection.Config.DEFAULT, 60_000, 20 * 60_000);
   }
+
+  /** Expired sessions deleted per listing or tick, at most, so one call stays small. */
+  private static final int MAX_SESSIONS_REMOVED = 1_000;
 
   private final KvEngine kv;
   private final Clock clock;
@@ -80,6 +86,12 @@ public final class MgmtdServer {
     dispatcher.register(
         "Mgmtd.Heartbeat",
         request -> RpcResponse.of(heartbeat(request.message(HeartbeatReq.class))));
+    dispatcher.register(
+        "Mgmtd.ExtendClientSession",
+        request ->
+            RpcResponse.of(
+                extendSession(request.message(io.j3fs.proto.mgmtd.ExtendClientSessionReq.class))));
+    dispatcher.register("Mgmtd.ListClientSessions", request -> RpcResponse.of(listSessions()));
     dispatcher.register(
         "Mgmtd.GetRoutingInfo",
         request -> RpcResponse.of(routingInfo(request.message(GetRoutingInfoReq.class))));
@@ -181,6 +193,56 @@ public final class MgmtdServer {
             return null;
           });
       current.addChain(chain, placement);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  io.j3fs.proto.mgmtd.ExtendClientSessionRsp extendSession(
+      io.j3fs.proto.mgmtd.ExtendClientSessionReq request) {
+    if (request.getClientId().isEmpty() || request.getClientId().length() > 256) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT, "client_id must be 1 to 256 characters");
+    }
+    lock.lock();
+    try {
+      primaryView();
+      long now = clock.wallMillis();
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            MgmtdStore.putSession(
+                tx,
+                new MgmtdStore.StoredSession(request.getClientId(), request.getDescription(), now));
+            return null;
+          });
+      return io.j3fs.proto.mgmtd.ExtendClientSessionRsp.newBuilder()
+          .setExpiresAtMs(now + config.clientSessionTimeoutMs())
+          .build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Live client sessions (the metadata service prunes write sessions of clients missing here). */
+  io.j3fs.proto.mgmtd.ListClientSessionsRsp listSessions() {
+    lock.lock();
+    try {
+      primaryView();
+      long notBefore = clock.wallMillis() - config.clientSessionTimeoutMs();
+      List<MgmtdStore.StoredSession> live =
+          election.writeAsPrimary(
+              epoch, tx -> MgmtdStore.liveSessions(tx, notBefore, MAX_SESSIONS_REMOVED));
+      io.j3fs.proto.mgmtd.ListClientSessionsRsp.Builder out =
+          io.j3fs.proto.mgmtd.ListClientSessionsRsp.newBuilder();
+      for (MgmtdStore.StoredSession session : live) {
+        out.addSessions(
+            io.j3fs.proto.mgmtd.ClientSessionInfo.newBuilder()
+                .setClientId(session.clientId())
+                .setDescription(session.description())
+                .setLastExtendedMs(session.lastExtendedMs()));
+      }
+      return out.build();
     } finally {
       lock.unlock();
     }

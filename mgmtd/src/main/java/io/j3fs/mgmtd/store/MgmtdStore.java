@@ -93,6 +93,43 @@ public final class MgmtdStore {
     tx.set(key(KeyPrefix.CHAIN, chain.id().value()), record.build().toByteArray());
   }
 
+  /** A client session as stored. */
+  public record StoredSession(String clientId, String description, long lastExtendedMs) {}
+
+  public static void putSession(Transaction tx, StoredSession session) {
+    tx.set(
+        KeyPrefix.CLIENT_SESSION.key(session.clientId()),
+        io.j3fs.proto.mgmtd.store.ClientSessionRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setClientId(session.clientId())
+            .setDescription(session.description())
+            .setLastExtendedMs(session.lastExtendedMs())
+            .build()
+            .toByteArray());
+  }
+
+  /**
+   * Sessions extended at or after {@code notBeforeMs}; older ones (at most {@code maxRemoved} per
+   * call, so one call is bounded) are deleted.
+   */
+  public static List<StoredSession> liveSessions(Transaction tx, long notBeforeMs, int maxRemoved) {
+    List<StoredSession> live = new ArrayList<>();
+    int removed = 0;
+    for (KeyValue kv : scan(tx, KeyPrefix.CLIENT_SESSION)) {
+      io.j3fs.proto.mgmtd.store.ClientSessionRecord record =
+          parse(kv, io.j3fs.proto.mgmtd.store.ClientSessionRecord.parser());
+      if (record.getLastExtendedMs() >= notBeforeMs) {
+        live.add(
+            new StoredSession(
+                record.getClientId(), record.getDescription(), record.getLastExtendedMs()));
+      } else if (removed < maxRemoved) {
+        tx.clear(kv.key());
+        removed++;
+      }
+    }
+    return live;
+  }
+
   /** Reads the whole durable state (a new primary calls this once). */
   public static Snapshot load(ReadTransaction tx) {
     List<StoredNode> nodes = new ArrayList<>();

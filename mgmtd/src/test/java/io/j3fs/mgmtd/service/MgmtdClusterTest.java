@@ -120,6 +120,44 @@ abstract class MgmtdClusterTest {
     }
   }
 
+  @Test
+  void clientSessionsLiveUntilTheyStopBeingExtended() throws Exception {
+    for (MgmtdServer mgmtd : mgmtds) {
+      mgmtd.tick();
+    }
+    for (String client : List.of("client-a", "client-b")) {
+      call(
+          1,
+          "Mgmtd.ExtendClientSession",
+          io.j3fs.proto.mgmtd.ExtendClientSessionReq.newBuilder()
+              .setClientId(client)
+              .setDescription("fuse on host")
+              .build(),
+          io.j3fs.proto.mgmtd.ExtendClientSessionRsp.class);
+    }
+    // client-b keeps extending; client-a stops. After the 20 min timeout only client-b is listed.
+    for (int minute = 0; minute < 25; minute++) {
+      clock.advanceMillis(60_000);
+      for (MgmtdServer mgmtd : mgmtds) {
+        mgmtd.tick();
+      }
+      call(
+          1,
+          "Mgmtd.ExtendClientSession",
+          io.j3fs.proto.mgmtd.ExtendClientSessionReq.newBuilder().setClientId("client-b").build(),
+          io.j3fs.proto.mgmtd.ExtendClientSessionRsp.class);
+    }
+    io.j3fs.proto.mgmtd.ListClientSessionsRsp sessions =
+        call(
+            1,
+            "Mgmtd.ListClientSessions",
+            io.j3fs.proto.mgmtd.ListClientSessionsReq.getDefaultInstance(),
+            io.j3fs.proto.mgmtd.ListClientSessionsRsp.class);
+    assertThat(sessions.getSessionsList())
+        .extracting(io.j3fs.proto.mgmtd.ClientSessionInfo::getClientId)
+        .containsExactly("client-b");
+  }
+
   private static List<String> order(GetRoutingInfoRsp info) {
     RoutingChain chain = info.getChains(0);
     List<String> members = new ArrayList<>();
