@@ -34,7 +34,10 @@ import picocli.CommandLine.Option;
       AdminCommand.ListNodes.class,
       AdminCommand.ListTargets.class,
       AdminCommand.ListChains.class,
-      AdminCommand.GenChainTable.class
+      AdminCommand.ListChainTables.class,
+      AdminCommand.GenChainTable.class,
+      AdminCommand.UploadChains.class,
+      AdminCommand.UploadChainTable.class
     })
 public final class AdminCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -63,16 +66,20 @@ public final class AdminCommand implements Runnable {
 
     /** Fetches routing info from the given mgmtd, following NOT_PRIMARY to the primary once. */
     GetRoutingInfoRsp routingInfo() throws Exception {
+      return call(
+          "Mgmtd.GetRoutingInfo", GetRoutingInfoReq.getDefaultInstance(), GetRoutingInfoRsp.class);
+    }
+
+    /** Calls a mgmtd method on the primary, following NOT_PRIMARY to the named primary once. */
+    <T extends com.google.protobuf.Message> T call(
+        String method, com.google.protobuf.Message request, Class<T> type) throws Exception {
       try (NettyTransport transport = new NettyTransport(NettyTransport.Io.best(), 1);
           RpcClient client = transport.client(ClientOptions.DEFAULT.withToken(token))) {
         Endpoint target = Endpoint.parse(mgmtd);
         for (int hop = 0; ; hop++) {
           try (RpcReply reply =
-              client
-                  .call(
-                      target, "Mgmtd.GetRoutingInfo", GetRoutingInfoReq.getDefaultInstance(), 5_000)
-                  .get(10, TimeUnit.SECONDS)) {
-            return reply.message(GetRoutingInfoRsp.class);
+              client.call(target, method, request, 10_000).get(20, TimeUnit.SECONDS)) {
+            return reply.message(type);
           } catch (ExecutionException e) {
             if (e.getCause() instanceof StatusException status) {
               String message = status.getMessage();
@@ -162,6 +169,112 @@ public final class AdminCommand implements Runnable {
         out.row(chain.getChainId(), chain.getVersion(), String.join(" ", members));
       }
       out.print(System.out, options.json);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "list-chain-tables",
+      mixinStandardHelpOptions = true,
+      description = "List chain tables.")
+  static final class ListChainTables implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+      Output out = new Output("table", "version", "chains");
+      for (io.j3fs.proto.mgmtd.RoutingChainTable table :
+          options.routingInfo().getChainTablesList()) {
+        out.row(table.getTableId(), table.getVersion(), table.getChainIdsList().size());
+      }
+      out.print(System.out, options.json);
+      return 0;
+    }
+  }
+
+  /**
+   * Reads a chain file as gen-chain-table prints it: a header line, then "chain target target ...".
+   */
+  static List<List<Long>> readChainFile(java.nio.file.Path file) throws java.io.IOException {
+    List<List<Long>> chains = new ArrayList<>();
+    for (String line : java.nio.file.Files.readAllLines(file)) {
+      String trimmed = line.trim();
+      if (!trimmed.matches("[0-9]+(\\s+[0-9]+)+")) {
+        continue; // header, summary line
+      }
+      List<Long> numbers = new ArrayList<>();
+      for (String field : trimmed.split("\\s+")) {
+        numbers.add(Long.parseLong(field));
+      }
+      chains.add(numbers);
+    }
+    return chains;
+  }
+
+  @Command(
+      name = "upload-chains",
+      mixinStandardHelpOptions = true,
+      description =
+          "Create the chains (and their targets) of a file printed by gen-chain-table. Target ids follow its"
+              + " convention: node * 1000 + disk * 100 + slot.")
+  static final class UploadChains implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--file", required = true, description = "The chain file.")
+    java.nio.file.Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      io.j3fs.proto.mgmtd.SetChainsReq.Builder request =
+          io.j3fs.proto.mgmtd.SetChainsReq.newBuilder();
+      for (List<Long> line : readChainFile(file)) {
+        io.j3fs.proto.mgmtd.ChainSpec.Builder chain =
+            io.j3fs.proto.mgmtd.ChainSpec.newBuilder().setChainId(line.getFirst());
+        for (long target : line.subList(1, line.size())) {
+          chain.addTargets(
+              io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                  .setTargetId(target)
+                  .setNodeId(target / 1000)
+                  .setDiskIndex((int) (target % 1000 / 100)));
+        }
+        request.addChains(chain);
+      }
+      io.j3fs.proto.mgmtd.SetChainsRsp response =
+          options.call("Mgmtd.SetChains", request.build(), io.j3fs.proto.mgmtd.SetChainsRsp.class);
+      System.out.println(
+          "created "
+              + request.getChainsCount()
+              + " chains; routing version "
+              + response.getRoutingVersion());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "upload-chain-table",
+      mixinStandardHelpOptions = true,
+      description = "Store a new version of a chain table made of the chains of a chain file.")
+  static final class UploadChainTable implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--table-id", required = true, description = "Chain table id (non-zero).")
+    int tableId;
+
+    @Option(
+        names = "--file",
+        required = true,
+        description = "A chain file; its chain ids form the table.")
+    java.nio.file.Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      io.j3fs.proto.mgmtd.SetChainTableReq.Builder request =
+          io.j3fs.proto.mgmtd.SetChainTableReq.newBuilder().setTableId(tableId);
+      readChainFile(file).forEach(line -> request.addChainIds(line.getFirst()));
+      io.j3fs.proto.mgmtd.SetChainTableRsp response =
+          options.call(
+              "Mgmtd.SetChainTable", request.build(), io.j3fs.proto.mgmtd.SetChainTableRsp.class);
+      System.out.println("chain table " + tableId + " is now at version " + response.getVersion());
       return 0;
     }
   }

@@ -81,15 +81,15 @@ class AdminCommandTest {
                 ChainId.of(5),
                 1,
                 List.of(
-                    ChainTarget.of(11001, PublicState.SERVING),
-                    ChainTarget.of(12001, PublicState.SERVING),
-                    ChainTarget.of(13001, PublicState.SERVING))),
+                    ChainTarget.of(11901, PublicState.SERVING),
+                    ChainTarget.of(12901, PublicState.SERVING),
+                    ChainTarget.of(13901, PublicState.SERVING))),
             Map.of(
-                TargetId.of(11001),
+                TargetId.of(11901),
                 NodeId.of(11),
-                TargetId.of(12001),
+                TargetId.of(12901),
                 NodeId.of(12),
-                TargetId.of(13001),
+                TargetId.of(13901),
                 NodeId.of(13)));
         String address = server.endpoint().toString();
 
@@ -101,10 +101,58 @@ class AdminCommandTest {
         assertThat(chains.exitCode()).as(chains.err()).isZero();
         assertThat(chains.out())
             .contains("\"chain\": \"5\"")
-            .contains("11001(SERVING) 12001(SERVING) 13001(SERVING)");
+            .contains("11901(SERVING) 12901(SERVING) 13901(SERVING)");
 
         Run targets = run("admin", "list-targets", "--mgmtd", address);
-        assertThat(targets.out()).contains("13001", "SERVING", "UP_TO_DATE");
+        assertThat(targets.out()).contains("13901", "SERVING", "UP_TO_DATE");
+
+        // The operator path: generate a balanced table for the three nodes, upload its chains, then
+        // the table.
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("chains", ".txt");
+        Run generated =
+            run(
+                "admin",
+                "gen-chain-table",
+                "--nodes",
+                "11,12,13",
+                "--targets-per-disk",
+                "2",
+                "--replicas",
+                "3");
+        java.nio.file.Files.writeString(
+            file, generated.out().replace("\n1 ", "\n101 ").replace("\n2 ", "\n102 "));
+        Run upload = run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
+        assertThat(upload.exitCode()).as(upload.err()).isZero();
+        assertThat(upload.out()).contains("created 2 chains");
+        Run again = run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
+        assertThat(again.exitCode()).isNotZero();
+        Run table =
+            run(
+                "admin",
+                "upload-chain-table",
+                "--mgmtd",
+                address,
+                "--table-id",
+                "1",
+                "--file",
+                file.toString());
+        assertThat(table.out()).contains("chain table 1 is now at version 1");
+        Run table2 =
+            run(
+                "admin",
+                "upload-chain-table",
+                "--mgmtd",
+                address,
+                "--table-id",
+                "1",
+                "--file",
+                file.toString());
+        assertThat(table2.out()).contains("version 2");
+        Run tables = run("admin", "list-chain-tables", "--mgmtd", address, "--json");
+        assertThat(tables.out())
+            .contains("\"table\": \"1\"", "\"version\": \"2\"", "\"chains\": \"2\"");
+        Run allChains = run("admin", "list-chains", "--mgmtd", address);
+        assertThat(allChains.out()).contains("101", "102", "11001(SERVING)", "11901(SERVING)");
       }
     }
   }

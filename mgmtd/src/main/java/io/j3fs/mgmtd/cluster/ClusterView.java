@@ -44,13 +44,22 @@ public final class ClusterView {
 
   /** A consistent copy of everything clients and services route by. */
   public record RoutingInfo(
-      long version, List<Node> nodes, List<Target> targets, List<Chain> chains) {}
+      long version,
+      List<Node> nodes,
+      List<Target> targets,
+      List<Chain> chains,
+      List<io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables) {}
 
   private final Clock clock;
   private final long heartbeatFailIntervalMs;
   private final Map<NodeId, Node> nodes = new TreeMap<>();
   private final Map<TargetId, Target> targets = new TreeMap<>();
   private final Map<ChainId, Chain> chains = new TreeMap<>();
+
+  /** Latest version of each chain table. */
+  private final Map<Integer, io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables =
+      new TreeMap<>();
+
   private long routingVersion;
 
   public ClusterView(Clock clock, long heartbeatFailIntervalMs, long routingVersion) {
@@ -81,6 +90,9 @@ public final class ClusterView {
       for (ChainTarget member : chain.targets()) {
         states.put(member.target(), new PublicStateHolder(member.state()));
       }
+    }
+    for (io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable table : snapshot.chainTables()) {
+      view.chainTables.merge(table.tableId(), table, (a, b) -> a.version() >= b.version() ? a : b);
     }
     for (io.j3fs.mgmtd.store.MgmtdStore.StoredTarget target : snapshot.targets()) {
       PublicStateHolder state = states.get(target.id());
@@ -212,6 +224,33 @@ public final class ClusterView {
     return changed;
   }
 
+  /** Whether a node is registered. */
+  public boolean hasNode(NodeId id) {
+    return nodes.containsKey(id);
+  }
+
+  /** Whether a target exists (in any chain). */
+  public boolean hasTarget(TargetId id) {
+    return targets.containsKey(id);
+  }
+
+  /** The latest version of a chain table, or null. */
+  public io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable chainTable(int tableId) {
+    return chainTables.get(tableId);
+  }
+
+  /** Makes {@code table} the latest version of its chain table; its chains must exist. */
+  public void setChainTable(io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable table) {
+    for (ChainId chain : table.chains()) {
+      if (!chains.containsKey(chain)) {
+        throw new StatusException(
+            StatusCode.INVALID_ARGUMENT, "chain " + chain + " does not exist");
+      }
+    }
+    chainTables.put(table.tableId(), table);
+    routingVersion++;
+  }
+
   public Chain chain(ChainId id) {
     return chains.get(id);
   }
@@ -221,7 +260,8 @@ public final class ClusterView {
         routingVersion,
         List.copyOf(nodes.values()),
         List.copyOf(targets.values()),
-        List.copyOf(chains.values()));
+        List.copyOf(chains.values()),
+        List.copyOf(chainTables.values()));
   }
 
   /** For tests and admin listings: the local state of each target. */

@@ -93,6 +93,15 @@ public final class MgmtdServer {
                 extendSession(request.message(io.j3fs.proto.mgmtd.ExtendClientSessionReq.class))));
     dispatcher.register("Mgmtd.ListClientSessions", request -> RpcResponse.of(listSessions()));
     dispatcher.register(
+        "Mgmtd.SetChains",
+        request ->
+            RpcResponse.of(setChains(request.message(io.j3fs.proto.mgmtd.SetChainsReq.class))));
+    dispatcher.register(
+        "Mgmtd.SetChainTable",
+        request ->
+            RpcResponse.of(
+                setChainTable(request.message(io.j3fs.proto.mgmtd.SetChainTableReq.class))));
+    dispatcher.register(
         "Mgmtd.GetRoutingInfo",
         request -> RpcResponse.of(routingInfo(request.message(GetRoutingInfoReq.class))));
   }
@@ -248,6 +257,112 @@ public final class MgmtdServer {
     }
   }
 
+  /**
+   * Creates chains of new targets (all serving, version 1). Refused whole if a chain already
+   * exists, a target exists, a node is not registered, or a chain has two targets on one node.
+   */
+  io.j3fs.proto.mgmtd.SetChainsRsp setChains(io.j3fs.proto.mgmtd.SetChainsReq request) {
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      List<Chain> created = new ArrayList<>();
+      java.util.Map<TargetId, NodeId> placement = new java.util.HashMap<>();
+      java.util.Set<TargetId> seen = new java.util.HashSet<>();
+      for (io.j3fs.proto.mgmtd.ChainSpec spec : request.getChainsList()) {
+        io.j3fs.common.id.ChainId id = io.j3fs.common.id.ChainId.of(spec.getChainId());
+        if (current.chain(id) != null) {
+          throw new StatusException(StatusCode.EXISTS, "chain " + id + " already exists");
+        }
+        if (spec.getTargetsCount() == 0) {
+          throw new StatusException(StatusCode.INVALID_ARGUMENT, "chain " + id + " has no targets");
+        }
+        java.util.Set<Long> nodes = new java.util.HashSet<>();
+        List<ChainTarget> members = new ArrayList<>();
+        for (io.j3fs.proto.mgmtd.TargetSpec target : spec.getTargetsList()) {
+          TargetId targetId = TargetId.of(target.getTargetId());
+          NodeId node = NodeId.of(target.getNodeId());
+          if (!current.hasNode(node)) {
+            throw new StatusException(
+                StatusCode.INVALID_ARGUMENT, "node " + node + " is not registered");
+          }
+          if (current.hasTarget(targetId) || !seen.add(targetId)) {
+            throw new StatusException(StatusCode.EXISTS, "target " + targetId + " already exists");
+          }
+          if (!nodes.add(node.value())) {
+            throw new StatusException(
+                StatusCode.INVALID_ARGUMENT, "chain " + id + " has two targets on node " + node);
+          }
+          placement.put(targetId, node);
+          members.add(new ChainTarget(targetId, io.j3fs.mgmtd.state.PublicState.SERVING));
+        }
+        created.add(new Chain(id, 1, members));
+      }
+      long version = current.routingVersion() + created.size();
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            for (Chain chain : created) {
+              for (ChainTarget member : chain.targets()) {
+                MgmtdStore.putTarget(
+                    tx,
+                    new MgmtdStore.StoredTarget(
+                        member.target(), placement.get(member.target()), chain.id(), 0));
+              }
+              MgmtdStore.putChain(tx, chain);
+            }
+            LeaseElection.storeRoutingVersion(tx, version);
+            return null;
+          });
+      for (Chain chain : created) {
+        current.addChain(chain, placement);
+      }
+      return io.j3fs.proto.mgmtd.SetChainsRsp.newBuilder()
+          .setRoutingVersion(current.routingVersion())
+          .build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stores a new version of a chain table (its chains must exist); the previous versions stay
+   * stored.
+   */
+  io.j3fs.proto.mgmtd.SetChainTableRsp setChainTable(io.j3fs.proto.mgmtd.SetChainTableReq request) {
+    if (request.getTableId() == 0 || request.getChainIdsCount() == 0) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT, "a chain table needs a non-zero id and at least one chain");
+    }
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      MgmtdStore.StoredChainTable latest = current.chainTable(request.getTableId());
+      MgmtdStore.StoredChainTable next =
+          new MgmtdStore.StoredChainTable(
+              request.getTableId(),
+              latest == null ? 1 : latest.version() + 1,
+              request.getChainIdsList().stream().map(io.j3fs.common.id.ChainId::of).toList());
+      for (io.j3fs.common.id.ChainId chain : next.chains()) {
+        if (current.chain(chain) == null) {
+          throw new StatusException(
+              StatusCode.INVALID_ARGUMENT, "chain " + chain + " does not exist");
+        }
+      }
+      long version = current.routingVersion() + 1;
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            MgmtdStore.putChainTable(tx, next);
+            LeaseElection.storeRoutingVersion(tx, version);
+            return null;
+          });
+      current.setChainTable(next);
+      return io.j3fs.proto.mgmtd.SetChainTableRsp.newBuilder().setVersion(next.version()).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   GetPrimaryMgmtdRsp primary() {
     lock.lock();
     try {
@@ -351,6 +466,14 @@ public final class MgmtdServer {
                   .setPublicState(member.state().name()));
         }
         out.addChains(routing);
+      }
+      for (MgmtdStore.StoredChainTable table : info.chainTables()) {
+        out.addChainTables(
+            io.j3fs.proto.mgmtd.RoutingChainTable.newBuilder()
+                .setTableId(table.tableId())
+                .setVersion(table.version())
+                .addAllChainIds(
+                    table.chains().stream().map(io.j3fs.common.id.ChainId::value).toList()));
       }
       return out.build();
     } finally {

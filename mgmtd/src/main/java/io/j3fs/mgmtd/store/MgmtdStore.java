@@ -44,8 +44,28 @@ public final class MgmtdStore {
   /** A target's placement as stored. */
   public record StoredTarget(TargetId id, NodeId node, ChainId chain, int diskIndex) {}
 
-  /** Everything a new primary loads. */
-  public record Snapshot(List<StoredNode> nodes, List<StoredTarget> targets, List<Chain> chains) {}
+  /** One version of a chain table. */
+  public record StoredChainTable(int tableId, int version, List<ChainId> chains) {}
+
+  /** Everything a new primary loads (chain tables: every stored version, oldest first). */
+  public record Snapshot(
+      List<StoredNode> nodes,
+      List<StoredTarget> targets,
+      List<Chain> chains,
+      List<StoredChainTable> chainTables) {}
+
+  public static void putChainTable(Transaction tx, StoredChainTable table) {
+    io.j3fs.proto.mgmtd.store.ChainTableRecord.Builder record =
+        io.j3fs.proto.mgmtd.store.ChainTableRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setTableId(table.tableId())
+            .setVersion(table.version());
+    table.chains().forEach(chain -> record.addChainIds(chain.value()));
+    tx.set(
+        KeyPrefix.CHAIN_TABLE.key(
+            ByteBuffer.allocate(8).putInt(table.tableId()).putInt(table.version()).array()),
+        record.build().toByteArray());
+  }
 
   private static byte[] key(KeyPrefix prefix, long id) {
     return prefix.key(ByteBuffer.allocate(8).putLong(id).array());
@@ -164,7 +184,17 @@ public final class MgmtdStore {
       }
       chains.add(new Chain(ChainId.of(record.getChainId()), record.getVersion(), members));
     }
-    return new Snapshot(nodes, targets, chains);
+    List<StoredChainTable> tables = new ArrayList<>();
+    for (KeyValue kv : scan(tx, KeyPrefix.CHAIN_TABLE)) {
+      io.j3fs.proto.mgmtd.store.ChainTableRecord record =
+          parse(kv, io.j3fs.proto.mgmtd.store.ChainTableRecord.parser());
+      tables.add(
+          new StoredChainTable(
+              record.getTableId(),
+              record.getVersion(),
+              record.getChainIdsList().stream().map(ChainId::of).toList()));
+    }
+    return new Snapshot(nodes, targets, chains, tables);
   }
 
   private static List<KeyValue> scan(ReadTransaction tx, KeyPrefix prefix) {
