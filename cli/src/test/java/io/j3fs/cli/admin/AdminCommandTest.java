@@ -2,7 +2,7 @@ package io.j3fs.cli.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.j3fs.cli.Main;
+import io.j3fs.cli.CliRun;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
 import io.j3fs.common.id.TargetId;
@@ -21,34 +21,12 @@ import io.j3fs.net.ServerOptions;
 import io.j3fs.net.netty.NettyTransport;
 import io.j3fs.proto.mgmtd.RegisterNodeReq;
 import io.j3fs.proto.mgmtd.RegisterNodeRsp;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class AdminCommandTest {
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = Main.execute(args);
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-  }
-
   @Test
   void listCommandsShowWhatMgmtdKnowsAsTablesAndJson() throws Exception {
     try (MemoryKvEngine kv = new MemoryKvEngine();
@@ -93,24 +71,24 @@ class AdminCommandTest {
                 NodeId.of(13)));
         String address = server.endpoint().toString();
 
-        Run nodes = run("admin", "list-nodes", "--mgmtd", address);
+        CliRun nodes = CliRun.run("admin", "list-nodes", "--mgmtd", address);
         assertThat(nodes.exitCode()).as(nodes.err()).isZero();
         assertThat(nodes.out()).contains("node", "STORAGE", "storage-12:8000", "CONNECTED");
 
-        Run chains = run("admin", "list-chains", "--mgmtd", address, "--json");
+        CliRun chains = CliRun.run("admin", "list-chains", "--mgmtd", address, "--json");
         assertThat(chains.exitCode()).as(chains.err()).isZero();
         assertThat(chains.out())
             .contains("\"chain\": \"5\"")
             .contains("11901(SERVING) 12901(SERVING) 13901(SERVING)");
 
-        Run targets = run("admin", "list-targets", "--mgmtd", address);
+        CliRun targets = CliRun.run("admin", "list-targets", "--mgmtd", address);
         assertThat(targets.out()).contains("13901", "SERVING", "UP_TO_DATE");
 
         // The operator path: generate a balanced table for the three nodes, upload its chains, then
         // the table.
         java.nio.file.Path file = java.nio.file.Files.createTempFile("chains", ".txt");
-        Run generated =
-            run(
+        CliRun generated =
+            CliRun.run(
                 "admin",
                 "gen-chain-table",
                 "--nodes",
@@ -121,13 +99,15 @@ class AdminCommandTest {
                 "3");
         java.nio.file.Files.writeString(
             file, generated.out().replace("\n1 ", "\n101 ").replace("\n2 ", "\n102 "));
-        Run upload = run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
+        CliRun upload =
+            CliRun.run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
         assertThat(upload.exitCode()).as(upload.err()).isZero();
         assertThat(upload.out()).contains("created 2 chains");
-        Run again = run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
+        CliRun again =
+            CliRun.run("admin", "upload-chains", "--mgmtd", address, "--file", file.toString());
         assertThat(again.exitCode()).isNotZero();
-        Run table =
-            run(
+        CliRun table =
+            CliRun.run(
                 "admin",
                 "upload-chain-table",
                 "--mgmtd",
@@ -137,8 +117,8 @@ class AdminCommandTest {
                 "--file",
                 file.toString());
         assertThat(table.out()).contains("chain table 1 is now at version 1");
-        Run table2 =
-            run(
+        CliRun table2 =
+            CliRun.run(
                 "admin",
                 "upload-chain-table",
                 "--mgmtd",
@@ -148,10 +128,10 @@ class AdminCommandTest {
                 "--file",
                 file.toString());
         assertThat(table2.out()).contains("version 2");
-        Run tables = run("admin", "list-chain-tables", "--mgmtd", address, "--json");
+        CliRun tables = CliRun.run("admin", "list-chain-tables", "--mgmtd", address, "--json");
         assertThat(tables.out())
             .contains("\"table\": \"1\"", "\"version\": \"2\"", "\"chains\": \"2\"");
-        Run allChains = run("admin", "list-chains", "--mgmtd", address);
+        CliRun allChains = CliRun.run("admin", "list-chains", "--mgmtd", address);
         assertThat(allChains.out()).contains("101", "102", "11001(SERVING)", "11901(SERVING)");
       }
     }
@@ -159,8 +139,8 @@ class AdminCommandTest {
 
   @Test
   void genChainTablePrintsABalancedTableOrAUsageError() {
-    Run ok =
-        run(
+    CliRun ok =
+        CliRun.run(
             "admin",
             "gen-chain-table",
             "--nodes",
@@ -171,10 +151,11 @@ class AdminCommandTest {
             "3");
     assertThat(ok.exitCode()).isZero();
     assertThat(ok.out()).contains("10 chains").contains("1.000 (1.000 is even)");
-    Run impossible = run("admin", "gen-chain-table", "--nodes", "1,2", "--targets-per-disk", "1");
+    CliRun impossible =
+        CliRun.run("admin", "gen-chain-table", "--nodes", "1,2", "--targets-per-disk", "1");
     assertThat(impossible.exitCode()).isEqualTo(2);
     assertThat(impossible.err()).contains("at least 3 nodes");
-    Run missing = run("admin", "gen-chain-table", "--nodes", "1,2,3");
+    CliRun missing = CliRun.run("admin", "gen-chain-table", "--nodes", "1,2,3");
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.err()).contains("--targets-per-disk");
   }
