@@ -32,7 +32,19 @@ public final class Main implements Runnable {
 
   /** Runs the command line and returns the exit code (for tests). */
   public static int execute(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler(
+            (failure, command, parsed) -> {
+              // One line naming the status, not a stack trace: failures are statuses, not exception
+              // text.
+              String reason =
+                  failure instanceof io.j3fs.common.status.StatusException status
+                      ? status.code() + ": " + status.getMessage()
+                      : failure.toString();
+              command.getErr().println("j3fs " + command.getCommandName() + ": " + reason);
+              return 1;
+            })
+        .execute(args);
   }
 
   @Override

@@ -37,7 +37,9 @@ import picocli.CommandLine.Option;
       AdminCommand.ListChainTables.class,
       AdminCommand.GenChainTable.class,
       AdminCommand.UploadChains.class,
-      AdminCommand.UploadChainTable.class
+      AdminCommand.UploadChainTable.class,
+      AdminCommand.SetConfig.class,
+      AdminCommand.GetConfig.class
     })
 public final class AdminCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -275,6 +277,70 @@ public final class AdminCommand implements Runnable {
           options.call(
               "Mgmtd.SetChainTable", request.build(), io.j3fs.proto.mgmtd.SetChainTableRsp.class);
       System.out.println("chain table " + tableId + " is now at version " + response.getVersion());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "set-config",
+      mixinStandardHelpOptions = true,
+      description =
+          "Store a new version of the config of a type of service; the services pick it up by version.")
+  static final class SetConfig implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(
+        names = "--type",
+        required = true,
+        description = "STORAGE, META, CLIENT, FUSE or MGMTD.")
+    String type;
+
+    @Option(names = "--file", required = true, description = "The config file (TOML).")
+    java.nio.file.Path file;
+
+    @Override
+    public Integer call() throws Exception {
+      io.j3fs.proto.mgmtd.SetConfigRsp response =
+          options.call(
+              "Mgmtd.SetConfig",
+              io.j3fs.proto.mgmtd.SetConfigReq.newBuilder()
+                  .setNodeType(type)
+                  .setContent(java.nio.file.Files.readString(file))
+                  .build(),
+              io.j3fs.proto.mgmtd.SetConfigRsp.class);
+      System.out.println(type + " config is now at version " + response.getVersion());
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "get-config",
+      mixinStandardHelpOptions = true,
+      description = "Print the latest config of a type of service.")
+  static final class GetConfig implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(
+        names = "--type",
+        required = true,
+        description = "STORAGE, META, CLIENT, FUSE or MGMTD.")
+    String type;
+
+    @Override
+    public Integer call() throws Exception {
+      io.j3fs.proto.mgmtd.GetConfigRsp response =
+          options.call(
+              "Mgmtd.GetConfig",
+              io.j3fs.proto.mgmtd.GetConfigReq.newBuilder().setNodeType(type).build(),
+              io.j3fs.proto.mgmtd.GetConfigRsp.class);
+      if (options.json) {
+        Output out = new Output("type", "version", "content");
+        out.row(type, response.getVersion(), response.getContent());
+        out.print(System.out, true);
+      } else {
+        System.out.println("# " + type + " config, version " + response.getVersion());
+        System.out.print(response.getContent());
+      }
       return 0;
     }
   }

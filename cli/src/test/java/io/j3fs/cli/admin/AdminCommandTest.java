@@ -131,6 +131,26 @@ class AdminCommandTest {
         CliRun tables = CliRun.run("admin", "list-chain-tables", "--mgmtd", address, "--json");
         assertThat(tables.out())
             .contains("\"table\": \"1\"", "\"version\": \"2\"", "\"chains\": \"2\"");
+        java.nio.file.Path config = java.nio.file.Files.createTempFile("storage", ".toml");
+        java.nio.file.Files.writeString(config, "read_timeout_ms = 250\n");
+        CliRun set =
+            CliRun.run(
+                "admin",
+                "set-config",
+                "--mgmtd",
+                address,
+                "--type",
+                "STORAGE",
+                "--file",
+                config.toString());
+        assertThat(set.out()).contains("STORAGE config is now at version 1");
+        CliRun get =
+            CliRun.run("admin", "get-config", "--mgmtd", address, "--type", "STORAGE", "--json");
+        assertThat(get.out()).contains("\"version\": \"1\"", "read_timeout_ms = 250\\n");
+        CliRun badType = CliRun.run("admin", "get-config", "--mgmtd", address, "--type", "TOASTER");
+        assertThat(badType.exitCode()).isEqualTo(1);
+        assertThat(badType.err().strip())
+            .isEqualTo("j3fs get-config: INVALID_ARGUMENT: unknown node type 'TOASTER'");
         CliRun allChains = CliRun.run("admin", "list-chains", "--mgmtd", address);
         assertThat(allChains.out()).contains("101", "102", "11001(SERVING)", "11901(SERVING)");
       }

@@ -93,6 +93,14 @@ public final class MgmtdServer {
                 extendSession(request.message(io.j3fs.proto.mgmtd.ExtendClientSessionReq.class))));
     dispatcher.register("Mgmtd.ListClientSessions", request -> RpcResponse.of(listSessions()));
     dispatcher.register(
+        "Mgmtd.SetConfig",
+        request ->
+            RpcResponse.of(setConfig(request.message(io.j3fs.proto.mgmtd.SetConfigReq.class))));
+    dispatcher.register(
+        "Mgmtd.GetConfig",
+        request ->
+            RpcResponse.of(getConfig(request.message(io.j3fs.proto.mgmtd.GetConfigReq.class))));
+    dispatcher.register(
         "Mgmtd.SetChains",
         request ->
             RpcResponse.of(setChains(request.message(io.j3fs.proto.mgmtd.SetChainsReq.class))));
@@ -358,6 +366,67 @@ public final class MgmtdServer {
           });
       current.setChainTable(next);
       return io.j3fs.proto.mgmtd.SetChainTableRsp.newBuilder().setVersion(next.version()).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Largest config file accepted, in characters (stored values are at most 128 KiB). */
+  private static final int MAX_CONFIG_CHARS = 64 * 1024;
+
+  private static NodeType nodeType(String name) {
+    try {
+      return NodeType.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new StatusException(StatusCode.INVALID_ARGUMENT, "unknown node type '" + name + "'");
+    }
+  }
+
+  /**
+   * Stores the next version of a service type's config; services fetch it when they see a newer
+   * version.
+   */
+  io.j3fs.proto.mgmtd.SetConfigRsp setConfig(io.j3fs.proto.mgmtd.SetConfigReq request) {
+    NodeType type = nodeType(request.getNodeType());
+    if (request.getContent().length() > MAX_CONFIG_CHARS) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT,
+          "config is " + request.getContent().length() + " characters, over " + MAX_CONFIG_CHARS);
+    }
+    lock.lock();
+    try {
+      primaryView();
+      long version =
+          election.writeAsPrimary(
+              epoch,
+              tx -> {
+                MgmtdStore.StoredConfig latest = MgmtdStore.latestConfig(tx, type);
+                long next = latest == null ? 1 : latest.version() + 1;
+                MgmtdStore.putConfig(
+                    tx, new MgmtdStore.StoredConfig(type, next, request.getContent()));
+                return next;
+              });
+      return io.j3fs.proto.mgmtd.SetConfigRsp.newBuilder().setVersion(version).build();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  io.j3fs.proto.mgmtd.GetConfigRsp getConfig(io.j3fs.proto.mgmtd.GetConfigReq request) {
+    NodeType type = nodeType(request.getNodeType());
+    lock.lock();
+    try {
+      primaryView();
+      MgmtdStore.StoredConfig latest = kv.read(tx -> MgmtdStore.latestConfig(tx, type));
+      if (latest == null) {
+        throw new StatusException(StatusCode.NOT_FOUND, "no config stored for " + type);
+      }
+      io.j3fs.proto.mgmtd.GetConfigRsp.Builder out =
+          io.j3fs.proto.mgmtd.GetConfigRsp.newBuilder().setVersion(latest.version());
+      if (request.getKnownVersion() == latest.version()) {
+        return out.setUnchanged(true).build();
+      }
+      return out.setContent(latest.content()).build();
     } finally {
       lock.unlock();
     }

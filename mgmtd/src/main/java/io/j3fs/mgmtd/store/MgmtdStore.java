@@ -150,6 +150,44 @@ public final class MgmtdStore {
     return live;
   }
 
+  /** A stored version of a service type's config. */
+  public record StoredConfig(NodeType type, long version, String content) {}
+
+  private static byte[] configPrefix(NodeType type) {
+    return KeyPrefix.CONFIG.key(type.name() + "/");
+  }
+
+  /** Stores a config version; its key sorts before every older version of the same type. */
+  public static void putConfig(Transaction tx, StoredConfig config) {
+    byte[] key =
+        ByteKeys.concat(
+            configPrefix(config.type()),
+            ByteBuffer.allocate(8).putLong(-1L - config.version()).array());
+    tx.set(
+        key,
+        io.j3fs.proto.mgmtd.store.ConfigRecord.newBuilder()
+            .setSchemaVersion(SCHEMA_VERSION)
+            .setNodeType(config.type().name())
+            .setVersion(config.version())
+            .setContent(config.content())
+            .build()
+            .toByteArray());
+  }
+
+  /**
+   * The newest config of a type, or null: one key read thanks to the inverted version in the key.
+   */
+  public static StoredConfig latestConfig(ReadTransaction tx, NodeType type) {
+    byte[] prefix = configPrefix(type);
+    List<KeyValue> first = tx.getRange(prefix, ByteKeys.prefixEnd(prefix), 1, false).toList();
+    if (first.isEmpty()) {
+      return null;
+    }
+    io.j3fs.proto.mgmtd.store.ConfigRecord record =
+        parse(first.getFirst(), io.j3fs.proto.mgmtd.store.ConfigRecord.parser());
+    return new StoredConfig(type, record.getVersion(), record.getContent());
+  }
+
   /** Reads the whole durable state (a new primary calls this once). */
   public static Snapshot load(ReadTransaction tx) {
     List<StoredNode> nodes = new ArrayList<>();

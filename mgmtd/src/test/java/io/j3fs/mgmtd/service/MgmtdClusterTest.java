@@ -158,6 +158,61 @@ abstract class MgmtdClusterTest {
         .containsExactly("client-b");
   }
 
+  @Test
+  void configsAreDistributedByVersionAndSurviveFailover() throws Exception {
+    for (MgmtdServer mgmtd : mgmtds) {
+      mgmtd.tick();
+    }
+    for (String content : List.of("read_timeout_ms = 100\n", "read_timeout_ms = 200\n")) {
+      call(
+          1,
+          "Mgmtd.SetConfig",
+          io.j3fs.proto.mgmtd.SetConfigReq.newBuilder()
+              .setNodeType("STORAGE")
+              .setContent(content)
+              .build(),
+          io.j3fs.proto.mgmtd.SetConfigRsp.class);
+    }
+    io.j3fs.proto.mgmtd.GetConfigRsp latest =
+        call(
+            1,
+            "Mgmtd.GetConfig",
+            io.j3fs.proto.mgmtd.GetConfigReq.newBuilder().setNodeType("STORAGE").build(),
+            io.j3fs.proto.mgmtd.GetConfigRsp.class);
+    assertThat(latest.getVersion()).isEqualTo(2);
+    assertThat(latest.getContent()).isEqualTo("read_timeout_ms = 200\n");
+    io.j3fs.proto.mgmtd.GetConfigRsp unchanged =
+        call(
+            1,
+            "Mgmtd.GetConfig",
+            io.j3fs.proto.mgmtd.GetConfigReq.newBuilder()
+                .setNodeType("STORAGE")
+                .setKnownVersion(2)
+                .build(),
+            io.j3fs.proto.mgmtd.GetConfigRsp.class);
+    assertThat(unchanged.getUnchanged()).isTrue();
+    assertThat(unchanged.getContent()).isEmpty();
+    try {
+      call(
+          1,
+          "Mgmtd.GetConfig",
+          io.j3fs.proto.mgmtd.GetConfigReq.newBuilder().setNodeType("META").build(),
+          io.j3fs.proto.mgmtd.GetConfigRsp.class);
+      throw new AssertionError("a config that was never set was returned");
+    } catch (ExecutionException e) {
+      assertThat(((StatusException) e.getCause()).code()).isEqualTo(StatusCode.NOT_FOUND);
+    }
+    clock.advanceMillis(61_000);
+    mgmtds.get(1).tick();
+    io.j3fs.proto.mgmtd.GetConfigRsp afterFailover =
+        call(
+            2,
+            "Mgmtd.GetConfig",
+            io.j3fs.proto.mgmtd.GetConfigReq.newBuilder().setNodeType("STORAGE").build(),
+            io.j3fs.proto.mgmtd.GetConfigRsp.class);
+    assertThat(afterFailover.getVersion()).isEqualTo(2);
+  }
+
   private static List<String> order(GetRoutingInfoRsp info) {
     RoutingChain chain = info.getChains(0);
     List<String> members = new ArrayList<>();
