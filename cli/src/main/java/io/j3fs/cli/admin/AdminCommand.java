@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
       AdminCommand.UploadChains.class,
       AdminCommand.UploadChainTable.class,
       AdminCommand.SetConfig.class,
-      AdminCommand.GetConfig.class
+      AdminCommand.GetConfig.class,
+      AdminCommand.EnableNode.class,
+      AdminCommand.DisableNode.class
     })
 public final class AdminCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -114,7 +116,7 @@ public final class AdminCommand implements Runnable {
             node.getNodeId(),
             node.getType(),
             node.getAddress(),
-            node.getFailed() ? "HEARTBEAT_FAILED" : "CONNECTED");
+            node.getDisabled() ? "DISABLED" : node.getFailed() ? "HEARTBEAT_FAILED" : "CONNECTED");
       }
       out.print(System.out, options.json);
       return 0;
@@ -341,6 +343,49 @@ public final class AdminCommand implements Runnable {
         System.out.println("# " + type + " config, version " + response.getVersion());
         System.out.print(response.getContent());
       }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "disable-node",
+      mixinStandardHelpOptions = true,
+      description =
+          "Take a node out of service: its targets count as offline and leave their chains.")
+  static final class DisableNode implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--node", required = true, description = "Node id.")
+    long node;
+
+    @Override
+    public Integer call() throws Exception {
+      options.call(
+          "Mgmtd.DisableNode",
+          io.j3fs.proto.mgmtd.DisableNodeReq.newBuilder().setNodeId(node).build(),
+          io.j3fs.proto.mgmtd.DisableNodeRsp.class);
+      System.out.println("node " + node + " disabled");
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "enable-node",
+      mixinStandardHelpOptions = true,
+      description = "Return a disabled node to service: its targets resync and serve again.")
+  static final class EnableNode implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--node", required = true, description = "Node id.")
+    long node;
+
+    @Override
+    public Integer call() throws Exception {
+      options.call(
+          "Mgmtd.EnableNode",
+          io.j3fs.proto.mgmtd.EnableNodeReq.newBuilder().setNodeId(node).build(),
+          io.j3fs.proto.mgmtd.EnableNodeRsp.class);
+      System.out.println("node " + node + " enabled");
       return 0;
     }
   }

@@ -151,6 +151,16 @@ class AdminCommandTest {
         assertThat(badType.exitCode()).isEqualTo(1);
         assertThat(badType.err().strip())
             .isEqualTo("j3fs get-config: INVALID_ARGUMENT: unknown node type 'TOASTER'");
+        CliRun disable = CliRun.run("admin", "disable-node", "--mgmtd", address, "--node", "13");
+        assertThat(disable.out()).contains("node 13 disabled");
+        assertThat(CliRun.run("admin", "list-nodes", "--mgmtd", address).out())
+            .contains("DISABLED");
+        CliRun enable = CliRun.run("admin", "enable-node", "--mgmtd", address, "--node", "13");
+        assertThat(enable.out()).contains("node 13 enabled");
+        assertThat(CliRun.run("admin", "list-nodes", "--mgmtd", address).out())
+            .doesNotContain("DISABLED");
+        CliRun unknown = CliRun.run("admin", "disable-node", "--mgmtd", address, "--node", "99");
+        assertThat(unknown.err()).contains("NOT_FOUND: node 99 is not registered");
         CliRun allChains = CliRun.run("admin", "list-chains", "--mgmtd", address);
         assertThat(allChains.out()).contains("101", "102", "11001(SERVING)", "11901(SERVING)");
       }

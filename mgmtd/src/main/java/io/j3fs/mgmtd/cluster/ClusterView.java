@@ -56,6 +56,9 @@ public final class ClusterView {
   private final Map<TargetId, Target> targets = new TreeMap<>();
   private final Map<ChainId, Chain> chains = new TreeMap<>();
 
+  /** Nodes an operator disabled: their targets count as offline whatever their heartbeats say. */
+  private final java.util.Set<NodeId> disabled = new java.util.TreeSet<>();
+
   /** Latest version of each chain table. */
   private final Map<Integer, io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables =
       new TreeMap<>();
@@ -83,6 +86,9 @@ public final class ClusterView {
     long now = clock.wallMillis();
     for (io.j3fs.mgmtd.store.MgmtdStore.StoredNode node : snapshot.nodes()) {
       view.nodes.put(node.id(), new Node(node.id(), node.type(), node.address(), now, false));
+      if (node.disabled()) {
+        view.disabled.add(node.id());
+      }
     }
     Map<TargetId, PublicStateHolder> states = new HashMap<>();
     for (Chain chain : snapshot.chains()) {
@@ -205,6 +211,28 @@ public final class ClusterView {
     return failed;
   }
 
+  /** Disables or enables a node; returns false if nothing changed. */
+  public boolean setDisabled(NodeId id, boolean disable) {
+    if (!nodes.containsKey(id)) {
+      throw new StatusException(StatusCode.NOT_FOUND, "node " + id + " is not registered");
+    }
+    boolean changed = disable ? disabled.add(id) : disabled.remove(id);
+    if (changed) {
+      routingVersion++;
+    }
+    return changed;
+  }
+
+  public boolean isDisabled(NodeId id) {
+    return disabled.contains(id);
+  }
+
+  /** The local state the state machine sees: a disabled node's targets are offline. */
+  private LocalState effectiveLocalState(TargetId id) {
+    Target target = targets.get(id);
+    return disabled.contains(target.node()) ? LocalState.OFFLINE : target.localState();
+  }
+
   /**
    * Applies the state machine to every chain; returns the chains that changed (each with its
    * version bumped).
@@ -212,7 +240,7 @@ public final class ClusterView {
   public List<Chain> updateChains() {
     List<Chain> changed = new ArrayList<>();
     for (Chain chain : List.copyOf(chains.values())) {
-      Chain next = ChainStateMachine.next(chain, id -> targets.get(id).localState());
+      Chain next = ChainStateMachine.next(chain, this::effectiveLocalState);
       if (next != chain) {
         chains.put(next.id(), next);
         changed.add(next);

@@ -93,6 +93,24 @@ public final class MgmtdServer {
                 extendSession(request.message(io.j3fs.proto.mgmtd.ExtendClientSessionReq.class))));
     dispatcher.register("Mgmtd.ListClientSessions", request -> RpcResponse.of(listSessions()));
     dispatcher.register(
+        "Mgmtd.DisableNode",
+        request -> {
+          long version =
+              setDisabled(
+                  request.message(io.j3fs.proto.mgmtd.DisableNodeReq.class).getNodeId(), true);
+          return RpcResponse.of(
+              io.j3fs.proto.mgmtd.DisableNodeRsp.newBuilder().setRoutingVersion(version).build());
+        });
+    dispatcher.register(
+        "Mgmtd.EnableNode",
+        request -> {
+          long version =
+              setDisabled(
+                  request.message(io.j3fs.proto.mgmtd.EnableNodeReq.class).getNodeId(), false);
+          return RpcResponse.of(
+              io.j3fs.proto.mgmtd.EnableNodeRsp.newBuilder().setRoutingVersion(version).build());
+        });
+    dispatcher.register(
         "Mgmtd.SetConfig",
         request ->
             RpcResponse.of(setConfig(request.message(io.j3fs.proto.mgmtd.SetConfigReq.class))));
@@ -432,6 +450,38 @@ public final class MgmtdServer {
     }
   }
 
+  /**
+   * Disables (or re-enables) a node, durably. A disabled node's targets count as offline, so its
+   * chains move on without it at the next chain update; re-enabled, its targets wait, resync and
+   * serve again.
+   */
+  long setDisabled(long nodeId, boolean disable) {
+    lock.lock();
+    try {
+      ClusterView current = primaryView();
+      NodeId id = NodeId.of(nodeId);
+      MgmtdStore.StoredNode stored = kv.read(tx -> MgmtdStore.node(tx, id));
+      if (stored == null) {
+        throw new StatusException(StatusCode.NOT_FOUND, "node " + id + " is not registered");
+      }
+      long version = current.routingVersion() + 1;
+      election.writeAsPrimary(
+          epoch,
+          tx -> {
+            MgmtdStore.putNode(
+                tx,
+                new MgmtdStore.StoredNode(
+                    id, stored.type(), stored.address(), stored.tags(), disable));
+            LeaseElection.storeRoutingVersion(tx, version);
+            return null;
+          });
+      current.setDisabled(id, disable);
+      return current.routingVersion();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   GetPrimaryMgmtdRsp primary() {
     lock.lock();
     try {
@@ -515,7 +565,8 @@ public final class MgmtdServer {
                 .setNodeId(node.id().value())
                 .setType(node.type().name())
                 .setAddress(node.address())
-                .setFailed(node.failed()));
+                .setFailed(node.failed())
+                .setDisabled(view.isDisabled(node.id())));
       }
       for (ClusterView.Target target : info.targets()) {
         out.addTargets(

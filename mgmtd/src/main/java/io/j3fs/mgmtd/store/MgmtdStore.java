@@ -85,6 +85,22 @@ public final class MgmtdStore {
             .toByteArray());
   }
 
+  /** One stored node, or null. */
+  public static StoredNode node(ReadTransaction tx, NodeId id) {
+    byte[] value = tx.get(key(KeyPrefix.NODE, id.value()));
+    if (value == null) {
+      return null;
+    }
+    NodeRecord record =
+        parse(new KeyValue(key(KeyPrefix.NODE, id.value()), value), NodeRecord.parser());
+    return new StoredNode(
+        id,
+        NodeType.valueOf(record.getType()),
+        record.getAddress(),
+        List.copyOf(record.getTagsList()),
+        record.getDisabled());
+  }
+
   public static void putTarget(Transaction tx, StoredTarget target) {
     tx.set(
         key(KeyPrefix.TARGET, target.id().value()),

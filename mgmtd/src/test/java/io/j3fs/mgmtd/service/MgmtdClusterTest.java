@@ -213,6 +213,82 @@ abstract class MgmtdClusterTest {
     assertThat(afterFailover.getVersion()).isEqualTo(2);
   }
 
+  @Test
+  void aDisabledNodeLeavesItsChainsAndComesBackThroughResync() throws Exception {
+    for (MgmtdServer mgmtd : mgmtds) {
+      mgmtd.tick();
+    }
+    for (long node = 11; node <= 13; node++) {
+      call(
+          1,
+          "Mgmtd.RegisterNode",
+          RegisterNodeReq.newBuilder()
+              .setNodeId(node)
+              .setType("STORAGE")
+              .setAddress("storage-" + node + ":8000")
+              .build(),
+          io.j3fs.proto.mgmtd.RegisterNodeRsp.class);
+    }
+    mgmtds
+        .getFirst()
+        .uploadChain(
+            new Chain(
+                ChainId.of(1),
+                1,
+                List.of(
+                    ChainTarget.of(1101, PublicState.SERVING),
+                    ChainTarget.of(1201, PublicState.SERVING),
+                    ChainTarget.of(1301, PublicState.SERVING))),
+            Map.of(
+                TargetId.of(1101),
+                NodeId.of(11),
+                TargetId.of(1201),
+                NodeId.of(12),
+                TargetId.of(1301),
+                NodeId.of(13)));
+    Map<Long, String> allUp = Map.of(11L, "UP_TO_DATE", 12L, "UP_TO_DATE", 13L, "UP_TO_DATE");
+    call(
+        1,
+        "Mgmtd.DisableNode",
+        io.j3fs.proto.mgmtd.DisableNodeReq.newBuilder().setNodeId(12).build(),
+        io.j3fs.proto.mgmtd.DisableNodeRsp.class);
+    run(5, List.of(1), 1, allUp);
+    GetRoutingInfoRsp disabled =
+        call(
+            1,
+            "Mgmtd.GetRoutingInfo",
+            GetRoutingInfoReq.getDefaultInstance(),
+            GetRoutingInfoRsp.class);
+    assertThat(order(disabled)).containsExactly("1101:SERVING", "1301:SERVING", "1201:OFFLINE");
+    assertThat(disabled.getNodesList())
+        .filteredOn(io.j3fs.proto.mgmtd.RoutingNode::getDisabled)
+        .extracting(io.j3fs.proto.mgmtd.RoutingNode::getNodeId)
+        .containsExactly(12L);
+    call(
+        1,
+        "Mgmtd.EnableNode",
+        io.j3fs.proto.mgmtd.EnableNodeReq.newBuilder().setNodeId(12).build(),
+        io.j3fs.proto.mgmtd.EnableNodeRsp.class);
+    run(5, List.of(1), 1, Map.of(11L, "UP_TO_DATE", 12L, "ONLINE", 13L, "UP_TO_DATE"));
+    assertThat(
+            order(
+                call(
+                    1,
+                    "Mgmtd.GetRoutingInfo",
+                    GetRoutingInfoReq.getDefaultInstance(),
+                    GetRoutingInfoRsp.class)))
+        .containsExactly("1101:SERVING", "1301:SERVING", "1201:SYNCING");
+    run(11, List.of(1), 1, allUp);
+    assertThat(
+            order(
+                call(
+                    1,
+                    "Mgmtd.GetRoutingInfo",
+                    GetRoutingInfoReq.getDefaultInstance(),
+                    GetRoutingInfoRsp.class)))
+        .containsExactly("1101:SERVING", "1301:SERVING", "1201:SERVING");
+  }
+
   private static List<String> order(GetRoutingInfoRsp info) {
     RoutingChain chain = info.getChains(0);
     List<String> members = new ArrayList<>();
