@@ -151,10 +151,6 @@ public final class PendingCalls {
     }
   }
 
-  public int size() {
-    return calls.size();
-  }
-
   private boolean remove(Call call) {
     if (calls.remove(call.requestId, call)) {
       if (call.deadline != null) {

@@ -347,6 +347,24 @@ public final class AdminCommand implements Runnable {
     }
   }
 
+  /** Disables or enables a node: the two commands differ only in the request they send. */
+  private static int setNodeEnabled(MgmtdOptions options, long node, boolean enable)
+      throws Exception {
+    if (enable) {
+      options.call(
+          "Mgmtd.EnableNode",
+          io.j3fs.proto.mgmtd.EnableNodeReq.newBuilder().setNodeId(node).build(),
+          io.j3fs.proto.mgmtd.EnableNodeRsp.class);
+    } else {
+      options.call(
+          "Mgmtd.DisableNode",
+          io.j3fs.proto.mgmtd.DisableNodeReq.newBuilder().setNodeId(node).build(),
+          io.j3fs.proto.mgmtd.DisableNodeRsp.class);
+    }
+    System.out.println("node " + node + (enable ? " enabled" : " disabled"));
+    return 0;
+  }
+
   @Command(
       name = "disable-node",
       mixinStandardHelpOptions = true,
@@ -360,12 +378,7 @@ public final class AdminCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      options.call(
-          "Mgmtd.DisableNode",
-          io.j3fs.proto.mgmtd.DisableNodeReq.newBuilder().setNodeId(node).build(),
-          io.j3fs.proto.mgmtd.DisableNodeRsp.class);
-      System.out.println("node " + node + " disabled");
-      return 0;
+      return setNodeEnabled(options, node, false);
     }
   }
 
@@ -381,12 +394,7 @@ public final class AdminCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      options.call(
-          "Mgmtd.EnableNode",
-          io.j3fs.proto.mgmtd.EnableNodeReq.newBuilder().setNodeId(node).build(),
-          io.j3fs.proto.mgmtd.EnableNodeRsp.class);
-      System.out.println("node " + node + " enabled");
-      return 0;
+      return setNodeEnabled(options, node, true);
     }
   }
 

@@ -90,22 +90,22 @@ public final class ClusterView {
         view.disabled.add(node.id());
       }
     }
-    Map<TargetId, PublicStateHolder> states = new HashMap<>();
+    Map<TargetId, io.j3fs.mgmtd.state.PublicState> states = new HashMap<>();
     for (Chain chain : snapshot.chains()) {
       view.chains.put(chain.id(), chain);
       for (ChainTarget member : chain.targets()) {
-        states.put(member.target(), new PublicStateHolder(member.state()));
+        states.put(member.target(), member.state());
       }
     }
     for (io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable table : snapshot.chainTables()) {
       view.chainTables.merge(table.tableId(), table, (a, b) -> a.version() >= b.version() ? a : b);
     }
     for (io.j3fs.mgmtd.store.MgmtdStore.StoredTarget target : snapshot.targets()) {
-      PublicStateHolder state = states.get(target.id());
+      io.j3fs.mgmtd.state.PublicState state = states.get(target.id());
       LocalState assumed =
           state == null
               ? LocalState.OFFLINE
-              : switch (state.state()) {
+              : switch (state) {
                 case SERVING -> LocalState.UP_TO_DATE;
                 case SYNCING, WAITING -> LocalState.ONLINE;
                 case LASTSRV, OFFLINE -> LocalState.OFFLINE;
@@ -115,8 +115,6 @@ public final class ClusterView {
     }
     return view;
   }
-
-  private record PublicStateHolder(io.j3fs.mgmtd.state.PublicState state) {}
 
   public long routingVersion() {
     return routingVersion;
@@ -290,12 +288,5 @@ public final class ClusterView {
         List.copyOf(targets.values()),
         List.copyOf(chains.values()),
         List.copyOf(chainTables.values()));
-  }
-
-  /** For tests and admin listings: the local state of each target. */
-  public Map<TargetId, LocalState> localStates() {
-    Map<TargetId, LocalState> states = new HashMap<>();
-    targets.forEach((id, target) -> states.put(id, target.localState()));
-    return states;
   }
 }

@@ -218,34 +218,7 @@ abstract class MgmtdClusterTest {
     for (MgmtdServer mgmtd : mgmtds) {
       mgmtd.tick();
     }
-    for (long node = 11; node <= 13; node++) {
-      call(
-          1,
-          "Mgmtd.RegisterNode",
-          RegisterNodeReq.newBuilder()
-              .setNodeId(node)
-              .setType("STORAGE")
-              .setAddress("storage-" + node + ":8000")
-              .build(),
-          io.j3fs.proto.mgmtd.RegisterNodeRsp.class);
-    }
-    mgmtds
-        .getFirst()
-        .uploadChain(
-            new Chain(
-                ChainId.of(1),
-                1,
-                List.of(
-                    ChainTarget.of(1101, PublicState.SERVING),
-                    ChainTarget.of(1201, PublicState.SERVING),
-                    ChainTarget.of(1301, PublicState.SERVING))),
-            Map.of(
-                TargetId.of(1101),
-                NodeId.of(11),
-                TargetId.of(1201),
-                NodeId.of(12),
-                TargetId.of(1301),
-                NodeId.of(13)));
+    registerStorageNodesWithOneChain();
     Map<Long, String> allUp = Map.of(11L, "UP_TO_DATE", 12L, "UP_TO_DATE", 13L, "UP_TO_DATE");
     call(
         1,
@@ -289,6 +262,41 @@ abstract class MgmtdClusterTest {
         .containsExactly("1101:SERVING", "1301:SERVING", "1201:SERVING");
   }
 
+  /**
+   * Storage nodes 11, 12, 13 registered on primary 1, with chain 1 = targets 1101, 1201, 1301, all
+   * serving.
+   */
+  private void registerStorageNodesWithOneChain() throws Exception {
+    for (long node = 11; node <= 13; node++) {
+      call(
+          1,
+          "Mgmtd.RegisterNode",
+          RegisterNodeReq.newBuilder()
+              .setNodeId(node)
+              .setType("STORAGE")
+              .setAddress("storage-" + node + ":8000")
+              .build(),
+          io.j3fs.proto.mgmtd.RegisterNodeRsp.class);
+    }
+    mgmtds
+        .getFirst()
+        .uploadChain(
+            new Chain(
+                ChainId.of(1),
+                1,
+                List.of(
+                    ChainTarget.of(1101, PublicState.SERVING),
+                    ChainTarget.of(1201, PublicState.SERVING),
+                    ChainTarget.of(1301, PublicState.SERVING))),
+            Map.of(
+                TargetId.of(1101),
+                NodeId.of(11),
+                TargetId.of(1201),
+                NodeId.of(12),
+                TargetId.of(1301),
+                NodeId.of(13)));
+  }
+
   private static List<String> order(GetRoutingInfoRsp info) {
     RoutingChain chain = info.getChains(0);
     List<String> members = new ArrayList<>();
@@ -324,34 +332,7 @@ abstract class MgmtdClusterTest {
       assertThat(status.code()).isEqualTo(StatusCode.NOT_PRIMARY);
       assertThat(status.getMessage()).contains("mgmtd-1:9000");
     }
-    for (long node = 11; node <= 13; node++) {
-      call(
-          1,
-          "Mgmtd.RegisterNode",
-          RegisterNodeReq.newBuilder()
-              .setNodeId(node)
-              .setType("STORAGE")
-              .setAddress("storage-" + node + ":8000")
-              .build(),
-          io.j3fs.proto.mgmtd.RegisterNodeRsp.class);
-    }
-    mgmtds
-        .getFirst()
-        .uploadChain(
-            new Chain(
-                ChainId.of(1),
-                1,
-                List.of(
-                    ChainTarget.of(1101, PublicState.SERVING),
-                    ChainTarget.of(1201, PublicState.SERVING),
-                    ChainTarget.of(1301, PublicState.SERVING))),
-            Map.of(
-                TargetId.of(1101),
-                NodeId.of(11),
-                TargetId.of(1201),
-                NodeId.of(12),
-                TargetId.of(1301),
-                NodeId.of(13)));
+    registerStorageNodesWithOneChain();
     Map<Long, String> allUp = Map.of(11L, "UP_TO_DATE", 12L, "UP_TO_DATE", 13L, "UP_TO_DATE");
     run(30, List.of(1, 2, 3), 1, allUp);
     GetRoutingInfoRsp before =
