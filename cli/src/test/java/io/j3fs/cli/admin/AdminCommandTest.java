@@ -3,15 +3,10 @@ package io.j3fs.cli.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.cli.CliRun;
-import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
-import io.j3fs.common.id.TargetId;
 import io.j3fs.common.time.Clock;
 import io.j3fs.kv.memory.MemoryKvEngine;
 import io.j3fs.mgmtd.service.MgmtdServer;
-import io.j3fs.mgmtd.state.Chain;
-import io.j3fs.mgmtd.state.ChainTarget;
-import io.j3fs.mgmtd.state.PublicState;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.net.Endpoint;
@@ -21,8 +16,6 @@ import io.j3fs.net.ServerOptions;
 import io.j3fs.net.netty.NettyTransport;
 import io.j3fs.proto.mgmtd.RegisterNodeReq;
 import io.j3fs.proto.mgmtd.RegisterNodeRsp;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -54,21 +47,25 @@ class AdminCommandTest {
               .get(10, TimeUnit.SECONDS)
               .message(RegisterNodeRsp.class);
         }
-        mgmtd.uploadChain(
-            new Chain(
-                ChainId.of(5),
-                1,
-                List.of(
-                    ChainTarget.of(11901, PublicState.SERVING),
-                    ChainTarget.of(12901, PublicState.SERVING),
-                    ChainTarget.of(13901, PublicState.SERVING))),
-            Map.of(
-                TargetId.of(11901),
-                NodeId.of(11),
-                TargetId.of(12901),
-                NodeId.of(12),
-                TargetId.of(13901),
-                NodeId.of(13)));
+        mgmtd.execute(
+            new io.j3fs.mgmtd.ops.SetChainsOp(),
+            io.j3fs.proto.mgmtd.SetChainsReq.newBuilder()
+                .addChains(
+                    io.j3fs.proto.mgmtd.ChainSpec.newBuilder()
+                        .setChainId(5)
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(11901)
+                                .setNodeId(11))
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(12901)
+                                .setNodeId(12))
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(13901)
+                                .setNodeId(13)))
+                .build());
         String address = server.endpoint().toString();
 
         CliRun nodes = CliRun.run("admin", "list-nodes", "--mgmtd", address);

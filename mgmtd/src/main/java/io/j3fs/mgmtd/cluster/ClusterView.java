@@ -1,5 +1,7 @@
 package io.j3fs.mgmtd.cluster;
 
+import io.j3fs.common.cluster.LocalState;
+import io.j3fs.common.cluster.NodeType;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
 import io.j3fs.common.id.TargetId;
@@ -9,7 +11,6 @@ import io.j3fs.common.time.Clock;
 import io.j3fs.mgmtd.state.Chain;
 import io.j3fs.mgmtd.state.ChainStateMachine;
 import io.j3fs.mgmtd.state.ChainTarget;
-import io.j3fs.mgmtd.state.LocalState;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,9 +39,17 @@ public final class ClusterView {
       TargetId id,
       NodeId node,
       ChainId chain,
+      int diskIndex,
       LocalState localState,
       long usedBytes,
-      long freeBytes) {}
+      long freeBytes) {
+    /** Chain id of a target that no chain names yet (created by CreateTargets). */
+    public static final ChainId NO_CHAIN = ChainId.of(0);
+
+    Target withLocalState(LocalState state) {
+      return new Target(id, node, chain, diskIndex, state, usedBytes, freeBytes);
+    }
+  }
 
   /** A consistent copy of everything clients and services route by. */
   public record RoutingInfo(
@@ -58,6 +67,14 @@ public final class ClusterView {
 
   /** Nodes an operator disabled: their targets count as offline whatever their heartbeats say. */
   private final java.util.Set<NodeId> disabled = new java.util.TreeSet<>();
+
+  /**
+   * Targets an operator took offline: they stay offline, whatever their heartbeats say, until their
+   * service reports them as anything but up to date (it then rejoins through waiting and syncing).
+   * In memory only: a new primary sees them offline from their public state, and their services
+   * leave up-to-date on seeing that (3FS's storage rule).
+   */
+  private final java.util.Set<TargetId> operatorOffline = new java.util.TreeSet<>();
 
   /** Latest version of each chain table. */
   private final Map<Integer, io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables =
@@ -90,7 +107,7 @@ public final class ClusterView {
         view.disabled.add(node.id());
       }
     }
-    Map<TargetId, io.j3fs.mgmtd.state.PublicState> states = new HashMap<>();
+    Map<TargetId, io.j3fs.common.cluster.PublicState> states = new HashMap<>();
     for (Chain chain : snapshot.chains()) {
       view.chains.put(chain.id(), chain);
       for (ChainTarget member : chain.targets()) {
@@ -101,7 +118,7 @@ public final class ClusterView {
       view.chainTables.merge(table.tableId(), table, (a, b) -> a.version() >= b.version() ? a : b);
     }
     for (io.j3fs.mgmtd.store.MgmtdStore.StoredTarget target : snapshot.targets()) {
-      io.j3fs.mgmtd.state.PublicState state = states.get(target.id());
+      io.j3fs.common.cluster.PublicState state = states.get(target.id());
       LocalState assumed =
           state == null
               ? LocalState.OFFLINE
@@ -111,7 +128,9 @@ public final class ClusterView {
                 case LASTSRV, OFFLINE -> LocalState.OFFLINE;
               };
       view.targets.put(
-          target.id(), new Target(target.id(), target.node(), target.chain(), assumed, 0, 0));
+          target.id(),
+          new Target(
+              target.id(), target.node(), target.chain(), target.diskIndex(), assumed, 0, 0));
     }
     return view;
   }
@@ -132,23 +151,77 @@ public final class ClusterView {
   }
 
   /**
-   * Adds a chain of new targets on the given nodes (the targets start serving, as in a fresh
-   * cluster).
+   * Adds a chain whose targets are new or orphans created before; placement gives each target's
+   * node and disk. The targets start serving, as in a fresh cluster.
    */
-  public void addChain(Chain chain, Map<TargetId, NodeId> placement) {
+  public void addChain(Chain chain, Map<TargetId, Placement> placement) {
     for (ChainTarget member : chain.targets()) {
-      NodeId node = placement.get(member.target());
-      if (node == null || !nodes.containsKey(node)) {
+      Placement where = placement.get(member.target());
+      if (where == null || !nodes.containsKey(where.node())) {
         throw new StatusException(
             StatusCode.INVALID_ARGUMENT,
             "target " + member.target() + " is not placed on a registered node");
       }
+      Target existing = targets.get(member.target());
+      LocalState state = existing == null ? LocalState.UP_TO_DATE : existing.localState();
       targets.put(
           member.target(),
-          new Target(member.target(), node, chain.id(), LocalState.UP_TO_DATE, 0, 0));
+          new Target(
+              member.target(),
+              where.node(),
+              chain.id(),
+              where.diskIndex(),
+              state,
+              existing == null ? 0 : existing.usedBytes(),
+              existing == null ? 0 : existing.freeBytes()));
     }
     chains.put(chain.id(), chain);
     routingVersion++;
+  }
+
+  /** Where a target lives. */
+  public record Placement(NodeId node, int diskIndex) {}
+
+  /** Adds targets that no chain names yet; their services report them through heartbeats. */
+  public void addOrphanTargets(Map<TargetId, Placement> placement) {
+    for (Map.Entry<TargetId, Placement> entry : placement.entrySet()) {
+      if (!nodes.containsKey(entry.getValue().node())) {
+        throw new StatusException(
+            StatusCode.INVALID_ARGUMENT, "node " + entry.getValue().node() + " is not registered");
+      }
+      targets.put(
+          entry.getKey(),
+          new Target(
+              entry.getKey(),
+              entry.getValue().node(),
+              Target.NO_CHAIN,
+              entry.getValue().diskIndex(),
+              LocalState.OFFLINE,
+              0,
+              0));
+    }
+    routingVersion++;
+  }
+
+  /**
+   * Takes a target out of service at an operator's request (see {@link #operatorOffline}); the
+   * caller runs {@link #updateChains()} after.
+   */
+  public void offlineTarget(TargetId id) {
+    Target target = targets.get(id);
+    if (target == null) {
+      throw new StatusException(StatusCode.NOT_FOUND, "target " + id + " does not exist");
+    }
+    if (target.chain().equals(Target.NO_CHAIN)) {
+      throw new StatusException(StatusCode.INVALID_ARGUMENT, "target " + id + " is in no chain");
+    }
+    operatorOffline.add(id);
+    targets.put(id, target.withLocalState(LocalState.OFFLINE));
+  }
+
+  /** The target, or null. */
+  public Target target(TargetId id) {
+    return targets.get(id);
   }
 
   /** A storage (or other) node's heartbeat: it is alive, and its targets are as reported. */
@@ -165,13 +238,22 @@ public final class ClusterView {
             StatusCode.INVALID_ARGUMENT,
             "target " + report.target() + " does not belong to node " + id);
       }
+      LocalState state = report.localState();
+      if (operatorOffline.contains(target.id())) {
+        if (state == LocalState.UP_TO_DATE) {
+          state = LocalState.OFFLINE; // not yet acknowledged by its service
+        } else {
+          operatorOffline.remove(target.id());
+        }
+      }
       targets.put(
           target.id(),
           new Target(
               target.id(),
               id,
               target.chain(),
-              report.localState(),
+              report.diskIndex(),
+              state,
               report.usedBytes(),
               report.freeBytes()));
     }
@@ -192,15 +274,7 @@ public final class ClusterView {
         failed.add(node.id());
         for (Target target : List.copyOf(targets.values())) {
           if (target.node().equals(node.id())) {
-            targets.put(
-                target.id(),
-                new Target(
-                    target.id(),
-                    target.node(),
-                    target.chain(),
-                    LocalState.OFFLINE,
-                    target.usedBytes(),
-                    target.freeBytes()));
+            targets.put(target.id(), target.withLocalState(LocalState.OFFLINE));
           }
         }
         routingVersion++;

@@ -1,7 +1,7 @@
 package io.j3fs.mgmtd.cluster;
 
+import io.j3fs.common.cluster.LocalState;
 import io.j3fs.common.id.TargetId;
-import io.j3fs.mgmtd.state.LocalState;
 
 /**
  * What a storage heartbeat says about one of its targets (3FS's LocalTargetInfo).

@@ -1,5 +1,7 @@
 package io.j3fs.mgmtd.state;
 
+import io.j3fs.common.cluster.LocalState;
+import io.j3fs.common.cluster.PublicState;
 import io.j3fs.common.id.TargetId;
 import java.util.ArrayList;
 import java.util.Comparator;

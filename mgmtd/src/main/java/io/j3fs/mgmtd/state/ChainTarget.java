@@ -1,5 +1,6 @@
 package io.j3fs.mgmtd.state;
 
+import io.j3fs.common.cluster.PublicState;
 import io.j3fs.common.id.TargetId;
 
 /** One member of a chain with its public state. */

@@ -3,6 +3,9 @@ package io.j3fs.mgmtd.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.j3fs.common.cluster.LocalState;
+import io.j3fs.common.cluster.NodeType;
+import io.j3fs.common.cluster.PublicState;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
 import io.j3fs.common.id.TargetId;
@@ -10,8 +13,6 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.ManualClock;
 import io.j3fs.mgmtd.state.Chain;
 import io.j3fs.mgmtd.state.ChainTarget;
-import io.j3fs.mgmtd.state.LocalState;
-import io.j3fs.mgmtd.state.PublicState;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,11 +46,11 @@ class ClusterViewTest {
                 ChainTarget.of(301, PublicState.SERVING))),
         Map.of(
             TargetId.of(101),
-            NodeId.of(1),
+            new ClusterView.Placement(NodeId.of(1), 0),
             TargetId.of(201),
-            NodeId.of(2),
+            new ClusterView.Placement(NodeId.of(2), 0),
             TargetId.of(301),
-            NodeId.of(3)));
+            new ClusterView.Placement(NodeId.of(3), 0)));
   }
 
   private void beat(long node, LocalState state) {

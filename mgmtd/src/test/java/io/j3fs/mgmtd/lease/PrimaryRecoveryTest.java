@@ -2,6 +2,8 @@ package io.j3fs.mgmtd.lease;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.j3fs.common.cluster.NodeType;
+import io.j3fs.common.cluster.PublicState;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
 import io.j3fs.common.id.TargetId;
@@ -10,10 +12,8 @@ import io.j3fs.kv.KvEngine;
 import io.j3fs.kv.memory.MemoryKvEngine;
 import io.j3fs.kv.rocksdb.RocksDbKvConfig;
 import io.j3fs.kv.rocksdb.RocksDbKvEngine;
-import io.j3fs.mgmtd.cluster.NodeType;
 import io.j3fs.mgmtd.state.Chain;
 import io.j3fs.mgmtd.state.ChainTarget;
-import io.j3fs.mgmtd.state.PublicState;
 import io.j3fs.mgmtd.store.MgmtdStore;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,15 +2,10 @@ package io.j3fs.mgmtd.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.NodeId;
-import io.j3fs.common.id.TargetId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.ManualClock;
-import io.j3fs.mgmtd.state.Chain;
-import io.j3fs.mgmtd.state.ChainTarget;
-import io.j3fs.mgmtd.state.PublicState;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.net.Endpoint;
@@ -280,21 +275,25 @@ abstract class MgmtdClusterTest {
     }
     mgmtds
         .getFirst()
-        .uploadChain(
-            new Chain(
-                ChainId.of(1),
-                1,
-                List.of(
-                    ChainTarget.of(1101, PublicState.SERVING),
-                    ChainTarget.of(1201, PublicState.SERVING),
-                    ChainTarget.of(1301, PublicState.SERVING))),
-            Map.of(
-                TargetId.of(1101),
-                NodeId.of(11),
-                TargetId.of(1201),
-                NodeId.of(12),
-                TargetId.of(1301),
-                NodeId.of(13)));
+        .execute(
+            new io.j3fs.mgmtd.ops.SetChainsOp(),
+            io.j3fs.proto.mgmtd.SetChainsReq.newBuilder()
+                .addChains(
+                    io.j3fs.proto.mgmtd.ChainSpec.newBuilder()
+                        .setChainId(1)
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(1101)
+                                .setNodeId(11))
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(1201)
+                                .setNodeId(12))
+                        .addTargets(
+                            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                                .setTargetId(1301)
+                                .setNodeId(13)))
+                .build());
   }
 
   private static List<String> order(GetRoutingInfoRsp info) {

@@ -1,10 +1,12 @@
 package io.j3fs.mgmtd.state;
 
-import static io.j3fs.mgmtd.state.LocalState.OFFLINE;
-import static io.j3fs.mgmtd.state.LocalState.ONLINE;
-import static io.j3fs.mgmtd.state.LocalState.UP_TO_DATE;
+import static io.j3fs.common.cluster.LocalState.OFFLINE;
+import static io.j3fs.common.cluster.LocalState.ONLINE;
+import static io.j3fs.common.cluster.LocalState.UP_TO_DATE;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.j3fs.common.cluster.LocalState;
+import io.j3fs.common.cluster.PublicState;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.TargetId;
 import java.util.ArrayList;

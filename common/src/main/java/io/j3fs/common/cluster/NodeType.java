@@ -1,4 +1,4 @@
-package io.j3fs.mgmtd.cluster;
+package io.j3fs.common.cluster;
 
 /** What a registered node is. */
 public enum NodeType {

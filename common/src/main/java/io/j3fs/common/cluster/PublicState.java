@@ -1,4 +1,4 @@
-package io.j3fs.mgmtd.state;
+package io.j3fs.common.cluster;
 
 /**
  * A target's state as clients and services see it (3FS's public states). Declaration order is the

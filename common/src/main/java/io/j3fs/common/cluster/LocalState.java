@@ -1,4 +1,4 @@
-package io.j3fs.mgmtd.state;
+package io.j3fs.common.cluster;
 
 /**
  * A target's state as its storage service reports it in heartbeats (3FS's local states); the
