@@ -1,12 +1,11 @@
 package io.j3fs.cli.admin;
 
-import io.j3fs.common.status.StatusException;
+import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.mgmtd.placement.ChainTableGenerator;
 import io.j3fs.mgmtd.placement.Disk;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Endpoint;
 import io.j3fs.net.RpcClient;
-import io.j3fs.net.RpcReply;
 import io.j3fs.net.netty.NettyTransport;
 import io.j3fs.proto.mgmtd.GetRoutingInfoReq;
 import io.j3fs.proto.mgmtd.GetRoutingInfoRsp;
@@ -16,8 +15,6 @@ import io.j3fs.proto.mgmtd.RoutingTarget;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -36,12 +33,14 @@ import picocli.CommandLine.Option;
       AdminCommand.ListChains.class,
       AdminCommand.ListChainTables.class,
       AdminCommand.GenChainTable.class,
+      AdminCommand.CreateTargets.class,
       AdminCommand.UploadChains.class,
       AdminCommand.UploadChainTable.class,
       AdminCommand.SetConfig.class,
       AdminCommand.GetConfig.class,
       AdminCommand.EnableNode.class,
-      AdminCommand.DisableNode.class
+      AdminCommand.DisableNode.class,
+      AdminCommand.OfflineTarget.class
     })
 public final class AdminCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -56,7 +55,8 @@ public final class AdminCommand implements Runnable {
     @Option(
         names = "--mgmtd",
         required = true,
-        description = "A mgmtd address, host:port (the primary is found).")
+        description =
+            "Mgmtd addresses, host:port, comma separated (the primary is found among them).")
     String mgmtd;
 
     @Option(
@@ -68,35 +68,27 @@ public final class AdminCommand implements Runnable {
     @Option(names = "--json", description = "Print JSON instead of a table.")
     boolean json;
 
-    /** Fetches routing info from the given mgmtd, following NOT_PRIMARY to the primary once. */
-    GetRoutingInfoRsp routingInfo() throws Exception {
+    /** Fetches routing info from the primary. */
+    GetRoutingInfoRsp routingInfo() {
       return call(
           "Mgmtd.GetRoutingInfo", GetRoutingInfoReq.getDefaultInstance(), GetRoutingInfoRsp.class);
     }
 
-    /** Calls a mgmtd method on the primary, following NOT_PRIMARY to the named primary once. */
+    /**
+     * Calls a mgmtd method on the primary, found among the given instances; retries across a
+     * failover a few times, then fails with the status.
+     */
     <T extends com.google.protobuf.Message> T call(
-        String method, com.google.protobuf.Message request, Class<T> type) throws Exception {
+        String method, com.google.protobuf.Message request, Class<T> type) {
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (String address : mgmtd.split(",")) {
+        endpoints.add(Endpoint.parse(address.trim()));
+      }
       try (NettyTransport transport = new NettyTransport(NettyTransport.Io.best(), 1);
           RpcClient client = transport.client(ClientOptions.DEFAULT.withToken(token))) {
-        Endpoint target = Endpoint.parse(mgmtd);
-        for (int hop = 0; ; hop++) {
-          try (RpcReply reply =
-              client.call(target, method, request, 10_000).get(20, TimeUnit.SECONDS)) {
-            return reply.message(type);
-          } catch (ExecutionException e) {
-            if (e.getCause() instanceof StatusException status) {
-              String message = status.getMessage();
-              int at = message.lastIndexOf(" at ");
-              if (hop == 0 && message.startsWith("primary mgmtd is node") && at > 0) {
-                target = Endpoint.parse(message.substring(at + 4));
-                continue;
-              }
-              throw status;
-            }
-            throw e;
-          }
-        }
+        MgmtdClient mgmtdClient =
+            new MgmtdClient(client, new MgmtdClient.Config(endpoints, 10_000, 6, 200, 2_000));
+        return mgmtdClient.call(method, request, type);
       }
     }
   }
@@ -133,7 +125,9 @@ public final class AdminCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       GetRoutingInfoRsp info = options.routingInfo();
-      Output out = new Output("target", "node", "chain", "public_state", "local_state");
+      Output out =
+          new Output(
+              "target", "node", "disk", "chain", "public_state", "local_state", "used_bytes");
       for (RoutingTarget target : info.getTargetsList()) {
         String publicState = "";
         for (RoutingChain chain : info.getChainsList()) {
@@ -146,9 +140,11 @@ public final class AdminCommand implements Runnable {
         out.row(
             target.getTargetId(),
             target.getNodeId(),
-            target.getChainId(),
-            publicState,
-            target.getLocalState());
+            target.getDiskIndex(),
+            target.getChainId() == 0 ? "-" : target.getChainId(),
+            publicState.isEmpty() ? "-" : publicState,
+            target.getLocalState(),
+            target.getUsedBytes());
       }
       out.print(System.out, options.json);
       return 0;
@@ -395,6 +391,91 @@ public final class AdminCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       return setNodeEnabled(options, node, true);
+    }
+  }
+
+  @Command(
+      name = "create-targets",
+      mixinStandardHelpOptions = true,
+      description =
+          "Place targets on storage nodes before chains name them: --node N --disk D --count C makes"
+              + " targets N*1000 + D*100 + 1..C (gen-chain-table's numbering), or --targets lists ids.")
+  static final class CreateTargets implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--node", required = true, description = "Storage node id.")
+    long node;
+
+    @Option(
+        names = "--disk",
+        defaultValue = "0",
+        description = "Disk index on the node. Default: ${DEFAULT-VALUE}.")
+    int disk;
+
+    @Option(names = "--count", description = "How many targets (numbered as gen-chain-table does).")
+    Integer count;
+
+    @Option(names = "--targets", split = ",", description = "Explicit target ids.")
+    List<Long> targets;
+
+    @Override
+    public Integer call() {
+      List<Long> ids = new ArrayList<>();
+      if (targets != null) {
+        ids.addAll(targets);
+      } else if (count != null && count > 0 && count < 100) {
+        for (int slot = 1; slot <= count; slot++) {
+          ids.add(node * 1000 + disk * 100L + slot);
+        }
+      } else {
+        throw new picocli.CommandLine.ParameterException(
+            new picocli.CommandLine(this), "give --targets, or --count from 1 to 99");
+      }
+      io.j3fs.proto.mgmtd.CreateTargetsReq.Builder request =
+          io.j3fs.proto.mgmtd.CreateTargetsReq.newBuilder();
+      for (long id : ids) {
+        request.addTargets(
+            io.j3fs.proto.mgmtd.TargetSpec.newBuilder()
+                .setTargetId(id)
+                .setNodeId(node)
+                .setDiskIndex(disk));
+      }
+      io.j3fs.proto.mgmtd.CreateTargetsRsp response =
+          options.call(
+              "Mgmtd.CreateTargets", request.build(), io.j3fs.proto.mgmtd.CreateTargetsRsp.class);
+      Output out = new Output("target", "node", "disk");
+      ids.forEach(id -> out.row(id, node, disk));
+      out.print(System.out, options.json);
+      if (!options.json) {
+        System.out.println(
+            "created " + ids.size() + " targets; routing version " + response.getRoutingVersion());
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "offline-target",
+      mixinStandardHelpOptions = true,
+      description =
+          "Take a target out of its chain now; it rejoins through resync once its storage service"
+              + " reports it recovering.")
+  static final class OfflineTarget implements Callable<Integer> {
+    @Mixin MgmtdOptions options;
+
+    @Option(names = "--target", required = true, description = "Target id.")
+    long target;
+
+    @Override
+    public Integer call() {
+      io.j3fs.proto.mgmtd.OfflineTargetRsp response =
+          options.call(
+              "Mgmtd.OfflineTarget",
+              io.j3fs.proto.mgmtd.OfflineTargetReq.newBuilder().setTargetId(target).build(),
+              io.j3fs.proto.mgmtd.OfflineTargetRsp.class);
+      System.out.println(
+          "target " + target + " is offline; routing version " + response.getRoutingVersion());
+      return 0;
     }
   }
 

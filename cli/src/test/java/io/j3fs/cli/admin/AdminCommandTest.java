@@ -25,12 +25,23 @@ class AdminCommandTest {
     try (MemoryKvEngine kv = new MemoryKvEngine();
         NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher()) {
+      int port;
+      try (java.net.ServerSocket probe =
+          new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        port = probe.getLocalPort();
+      }
+      // The address it names as primary must be the one it listens on.
       MgmtdServer mgmtd =
           new MgmtdServer(
-              kv, Clock.system(), NodeId.of(1), "127.0.0.1:0", "0.1.0", MgmtdServer.Config.DEFAULT);
+              kv,
+              Clock.system(),
+              NodeId.of(1),
+              "127.0.0.1:" + port,
+              "0.1.0",
+              MgmtdServer.Config.DEFAULT);
       mgmtd.register(dispatcher);
       try (RpcServer server =
-              transport.serve(Endpoint.loopback(0), dispatcher, ServerOptions.DEFAULT);
+              transport.serve(Endpoint.loopback(port), dispatcher, ServerOptions.DEFAULT);
           RpcClient client = transport.client(ClientOptions.DEFAULT)) {
         assertThat(mgmtd.tick()).isTrue();
         for (long node = 11; node <= 13; node++) {
@@ -160,6 +171,32 @@ class AdminCommandTest {
         assertThat(unknown.err()).contains("NOT_FOUND: node 99 is not registered");
         CliRun allChains = CliRun.run("admin", "list-chains", "--mgmtd", address);
         assertThat(allChains.out()).contains("101", "102", "11001(SERVING)", "11901(SERVING)");
+
+        // Targets made ahead of their chains are listed without a chain; offline-target takes a
+        // chain member out at once. An unreachable first address is skipped.
+        CliRun created =
+            CliRun.run(
+                "admin",
+                "create-targets",
+                "--mgmtd",
+                "127.0.0.1:1," + address,
+                "--node",
+                "12",
+                "--disk",
+                "3",
+                "--count",
+                "2");
+        assertThat(created.exitCode()).as(created.err()).isZero();
+        assertThat(created.out()).contains("12301", "12302", "created 2 targets");
+        assertThat(CliRun.run("admin", "list-targets", "--mgmtd", address).out())
+            .containsPattern("12302\\s+12\\s+3\\s+-\\s+-\\s+OFFLINE");
+        CliRun offline =
+            CliRun.run("admin", "offline-target", "--mgmtd", address, "--target", "12901");
+        assertThat(offline.exitCode()).as(offline.err()).isZero();
+        assertThat(CliRun.run("admin", "list-chains", "--mgmtd", address).out())
+            .contains("11901(SERVING) 13901(SERVING) 12901(OFFLINE)");
+        CliRun badCount = CliRun.run("admin", "create-targets", "--mgmtd", address, "--node", "12");
+        assertThat(badCount.exitCode()).isEqualTo(2);
       }
     }
   }

@@ -162,8 +162,10 @@ public final class ClusterView {
             StatusCode.INVALID_ARGUMENT,
             "target " + member.target() + " is not placed on a registered node");
       }
+      // A new chain's targets are all empty, hence alike: each is up to date until its service
+      // reports otherwise (an orphan that never reported would else make the chain start degraded).
       Target existing = targets.get(member.target());
-      LocalState state = existing == null ? LocalState.UP_TO_DATE : existing.localState();
+      LocalState state = LocalState.UP_TO_DATE;
       targets.put(
           member.target(),
           new Target(
