@@ -1,0 +1,27 @@
+package io.j3fs.storage.chunk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Where a target's chunk data lives: slots of each size class. The real one is files on a disk
+ * ({@link FileDataStore}); the simulator uses {@link MemoryDataStore}. Thread-safe: positional
+ * reads and writes of different slots run concurrently; the engine never writes a slot that a
+ * reader may be reading.
+ */
+public interface DataStore extends AutoCloseable {
+  /** Writes all of {@code src} at {@code offset} within the slot. */
+  void write(int sizeClass, long slot, int offset, ByteBuffer src) throws IOException;
+
+  /** Fills {@code dst}'s remaining bytes from {@code offset} in the slot (never written: zeros). */
+  void read(int sizeClass, long slot, int offset, ByteBuffer dst) throws IOException;
+
+  /** Makes every write so far durable (fsync). */
+  void sync() throws IOException;
+
+  /** Bytes the device can still take (free disk space for files). */
+  long freeBytes() throws IOException;
+
+  @Override
+  void close() throws IOException;
+}
