@@ -95,4 +95,17 @@ public record ClientOptions(
         limits,
         clientName);
   }
+
+  public ClientOptions withClientName(String name) {
+    return new ClientOptions(
+        connectionsPerPeer,
+        maxInFlightPerConnection,
+        connectTimeoutMs,
+        reconnectInitialBackoffMs,
+        reconnectMaxBackoffMs,
+        token,
+        ssl,
+        limits,
+        name);
+  }
 }
