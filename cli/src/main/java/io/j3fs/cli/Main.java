@@ -15,7 +15,11 @@ import picocli.CommandLine.Command;
     name = "j3fs",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    subcommands = {io.j3fs.cli.server.MgmtdCommand.class, io.j3fs.cli.admin.AdminCommand.class},
+    subcommands = {
+      io.j3fs.cli.server.MgmtdCommand.class,
+      io.j3fs.cli.server.StorageCommand.class,
+      io.j3fs.cli.admin.AdminCommand.class
+    },
     description =
         "j3fs: a distributed file system for AI workloads (a Java implementation of the 3FS design).",
     footer = {

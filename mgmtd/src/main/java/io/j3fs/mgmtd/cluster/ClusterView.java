@@ -76,6 +76,9 @@ public final class ClusterView {
    */
   private final java.util.Set<TargetId> operatorOffline = new java.util.TreeSet<>();
 
+  /** Targets whose services last reported their data may be stale (see TargetReport.behind). */
+  private final java.util.Set<TargetId> behind = new java.util.TreeSet<>();
+
   /** Latest version of each chain table. */
   private final Map<Integer, io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables =
       new TreeMap<>();
@@ -240,6 +243,11 @@ public final class ClusterView {
             StatusCode.INVALID_ARGUMENT,
             "target " + report.target() + " does not belong to node " + id);
       }
+      if (report.behind()) {
+        behind.add(target.id());
+      } else {
+        behind.remove(target.id());
+      }
       LocalState state = report.localState();
       if (operatorOffline.contains(target.id())) {
         if (state == LocalState.UP_TO_DATE) {
@@ -314,7 +322,7 @@ public final class ClusterView {
   public List<Chain> updateChains() {
     List<Chain> changed = new ArrayList<>();
     for (Chain chain : List.copyOf(chains.values())) {
-      Chain next = ChainStateMachine.next(chain, this::effectiveLocalState);
+      Chain next = ChainStateMachine.next(chain, this::effectiveLocalState, behind::contains);
       if (next != chain) {
         chains.put(next.id(), next);
         changed.add(next);

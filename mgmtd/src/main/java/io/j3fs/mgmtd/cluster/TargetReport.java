@@ -7,6 +7,8 @@ import io.j3fs.common.id.TargetId;
  * What a storage heartbeat says about one of its targets (3FS's LocalTargetInfo).
  *
  * @param chainVersion the version of the target's chain the service currently follows
+ * @param behind the service says the target's data may be stale (not resynced since a crash or a
+ *     wiped disk)
  */
 public record TargetReport(
     TargetId target,
@@ -14,4 +16,5 @@ public record TargetReport(
     int diskIndex,
     long usedBytes,
     long freeBytes,
-    long chainVersion) {}
+    long chainVersion,
+    boolean behind) {}

@@ -26,7 +26,8 @@ public final class HeartbeatOp implements MgmtdOp<HeartbeatReq, HeartbeatRsp> {
               info.getDiskIndex(),
               info.getUsedBytes(),
               info.getFreeBytes(),
-              info.getChainVersion()));
+              info.getChainVersion(),
+              info.getBehind()));
     }
     primary.view().heartbeat(NodeId.of(request.getNodeId()), reports);
     return HeartbeatRsp.newBuilder().setRoutingVersion(primary.view().routingVersion()).build();

@@ -56,6 +56,19 @@ public final class ChainStateMachine {
   private ChainStateMachine() {}
 
   public static Chain next(Chain chain, Function<TargetId, LocalState> localStates) {
+    return next(chain, localStates, target -> false);
+  }
+
+  /**
+   * As {@link #next(Chain, Function)}, with one j3fs refinement (docs/decisions/0005): when every
+   * serving target goes offline at once, the last-serving one is the first in chain order whose
+   * service did not report it {@code behind} (its data possibly stale); only if all are behind is
+   * it the first, as in 3FS.
+   */
+  public static Chain next(
+      Chain chain,
+      Function<TargetId, LocalState> localStates,
+      java.util.function.Predicate<TargetId> behind) {
     List<ChainTarget> current = chain.targets();
     PublicState[] next = new PublicState[current.size()];
     // First the states that do not depend on the rest of the chain.
@@ -87,13 +100,25 @@ public final class ChainStateMachine {
     for (PublicState state : next) {
       anyServing |= state == PublicState.SERVING;
     }
-    // A serving target that went down: the first one becomes lastsrv if nothing else still serves.
-    boolean lastServingAssigned = false;
+    // A serving target that went down: the first one becomes lastsrv if nothing else still serves,
+    // preferring one whose data is not reported behind.
+    int chosen = -1;
+    if (!anyServing && !hasLastServing(next)) {
+      for (int pass = 0; pass < 2 && chosen < 0; pass++) {
+        for (int i = 0; i < current.size(); i++) {
+          if (next[i] == null
+              && current.get(i).state() == PublicState.SERVING
+              && (pass == 1 || !behind.test(current.get(i).target()))) {
+            chosen = i;
+            break;
+          }
+        }
+      }
+    }
     for (int i = 0; i < current.size(); i++) {
       if (next[i] == null && current.get(i).state() == PublicState.SERVING) {
-        if (!anyServing && !lastServingAssigned && !hasLastServing(next)) {
+        if (i == chosen) {
           next[i] = PublicState.LASTSRV;
-          lastServingAssigned = true;
         } else {
           next[i] = PublicState.OFFLINE;
         }

@@ -56,7 +56,8 @@ class ClusterViewTest {
   private void beat(long node, LocalState state) {
     view.heartbeat(
         NodeId.of(node),
-        List.of(new TargetReport(TargetId.of(node * 100 + 1), state, 0, 1 << 20, 1 << 30, 0)));
+        List.of(
+            new TargetReport(TargetId.of(node * 100 + 1), state, 0, 1 << 20, 1 << 30, 0, false)));
   }
 
   /** Ten minutes of heartbeats every 10 s from the given nodes, with chain updates every second. */
@@ -131,7 +132,9 @@ class ClusterViewTest {
             () ->
                 view.heartbeat(
                     NodeId.of(2),
-                    List.of(new TargetReport(TargetId.of(101), LocalState.UP_TO_DATE, 0, 0, 0, 0))))
+                    List.of(
+                        new TargetReport(
+                            TargetId.of(101), LocalState.UP_TO_DATE, 0, 0, 0, 0, false))))
         .hasMessageContaining("does not belong to node 2");
   }
 }

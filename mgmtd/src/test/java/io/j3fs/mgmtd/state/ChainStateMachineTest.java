@@ -142,6 +142,30 @@ class ChainStateMachineTest {
   }
 
   @Test
+  void theLastServingTargetIsOneWhoseDataIsNotBehind() {
+    Chain chain =
+        new Chain(
+            ChainId.of(1),
+            1,
+            List.of(
+                ChainTarget.of(1, SERVING),
+                ChainTarget.of(2, SERVING),
+                ChainTarget.of(3, WAITING)));
+    // Target 1 was recreated empty (behind) and drops out as target 2 fails: 2 holds the data.
+    Chain next =
+        ChainStateMachine.next(chain, t -> t.value() == 3 ? ONLINE : OFFLINE, t -> t.value() == 1);
+    assertThat(next.targets())
+        .containsExactly(
+            ChainTarget.of(2, LASTSRV), ChainTarget.of(3, WAITING), ChainTarget.of(1, OFF));
+    // If all are behind, the first one is chosen, as in 3FS.
+    assertThat(
+            ChainStateMachine.next(chain, t -> t.value() == 3 ? ONLINE : OFFLINE, t -> true)
+                .targets()
+                .getFirst())
+        .isEqualTo(ChainTarget.of(1, LASTSRV));
+  }
+
+  @Test
   void onlyOneTargetSyncsAtATimeAndItQueuesBehindTheServingOnes() {
     Chain chain =
         new Chain(

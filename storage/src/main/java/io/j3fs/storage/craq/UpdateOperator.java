@@ -62,6 +62,14 @@ public final class UpdateOperator {
               + chain.id()
               + (head == null ? " (it has no head)" : " (the head is " + head.target() + ")"));
     }
+    // The head's content is the truth it forwards (and repairs successors with): a head that is not
+    // in sync (restarted after a crash, recreated on a wiped disk) must not take writes until mgmtd
+    // has moved it out of the chain and resync has made it current.
+    if (!target.inSync()) {
+      throw new StatusException(
+          StatusCode.TARGET_NOT_SERVING,
+          "target " + target.id() + " heads chain " + chain.id() + " but is not in sync");
+    }
     ChunkId chunk = chunkOf(io);
     ChunkEngine engine = target.engine();
     ReentrantLock lock = engine.updateLock(chunk);

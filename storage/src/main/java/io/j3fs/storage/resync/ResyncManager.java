@@ -31,8 +31,12 @@ public final class ResyncManager implements AutoCloseable {
   /** Local target id → the chain version and successor its running resync is for. */
   private final Map<Long, String> running = new ConcurrentHashMap<>();
 
-  /** Local target id → the last run that finished, so a routing change alone does not redo it. */
-  private final Map<Long, String> finished = new ConcurrentHashMap<>();
+  /** Local target id → when its last run finished (System.nanoTime), to let its effect settle. */
+  private final Map<Long, Long> finishedAtNanos = new ConcurrentHashMap<>();
+
+  private final java.util.concurrent.ScheduledExecutorService sweeper =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("resync-sweep").factory());
 
   private final AtomicLong completed = new AtomicLong();
   private volatile boolean closed;
@@ -42,6 +46,17 @@ public final class ResyncManager implements AutoCloseable {
     this.targets = targets;
     this.rpcTimeoutMs = rpcTimeoutMs;
     this.retryDelayMs = retryDelayMs;
+    sweeper.scheduleWithFixedDelay(
+        () -> {
+          try {
+            onRouting(targets.routing());
+          } catch (RuntimeException e) {
+            log.warn("resync sweep failed: {}", e.toString());
+          }
+        },
+        retryDelayMs,
+        retryDelayMs,
+        java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** Resyncs finished so far. */
@@ -69,9 +84,16 @@ public final class ResyncManager implements AutoCloseable {
     if (node == null) {
       return;
     }
+    RoutingInfo.Target reported = routing.targets().get(successor.target());
+    if (reported != null && reported.localState() == io.j3fs.common.cluster.LocalState.UP_TO_DATE) {
+      return; // done; mgmtd makes it serving at its next chain update
+    }
+    Long finishedAt = finishedAtNanos.get(target.id().value());
+    if (finishedAt != null && System.nanoTime() - finishedAt < settleNanos()) {
+      return;
+    }
     String key = chain.version() + ":" + successor.target();
-    if (key.equals(finished.get(target.id().value()))
-        || running.putIfAbsent(target.id().value(), key) != null) {
+    if (running.putIfAbsent(target.id().value(), key) != null) {
       return;
     }
     executor.execute(
@@ -87,7 +109,7 @@ public final class ResyncManager implements AutoCloseable {
             ResyncWorker.Outcome outcome =
                 new ResyncWorker(rpc, target, chain, node.endpoint(), rpcTimeoutMs).run();
             completed.incrementAndGet();
-            finished.put(target.id().value(), key);
+            finishedAtNanos.put(target.id().value(), System.nanoTime());
             ok = true;
             log.info(
                 "resync of chain {} done: {} chunks sent ({} bytes), {} removed",
@@ -115,9 +137,15 @@ public final class ResyncManager implements AutoCloseable {
         });
   }
 
+  /** Time for a finished run to show in routing info (SyncDone, heartbeat, chain update). */
+  private long settleNanos() {
+    return retryDelayMs * 4 * 1_000_000;
+  }
+
   @Override
   public void close() {
     closed = true;
+    sweeper.shutdownNow();
     executor.shutdownNow();
   }
 }

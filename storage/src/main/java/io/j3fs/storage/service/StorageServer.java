@@ -66,7 +66,11 @@ public final class StorageServer implements AutoCloseable {
       throws IOException {
     this.config = config;
     this.mgmtd = mgmtd;
-    this.targets = new TargetMap(config.nodeId(), factory);
+    this.targets =
+        new TargetMap(
+            config.nodeId(),
+            factory,
+            (routing, chain, self) -> peersHoldNothing(rpc, routing, chain, self));
     Forwarder forwarder =
         new Forwarder(rpc, mgmtd, targets::routing, config.forward(), System::nanoTime);
     this.updates = new UpdateOperator(targets, forwarder, this::refreshSoon);
@@ -94,6 +98,44 @@ public final class StorageServer implements AutoCloseable {
                 config.refreshIntervalMs()),
             targets::heartbeatInfo,
             update -> log.info("storage config version {} received", update.version()));
+  }
+
+  /** Asks every other member of the chain, by SpaceInfo, whether it holds any chunk. */
+  private boolean peersHoldNothing(
+      RpcClient rpc,
+      io.j3fs.client.routing.RoutingInfo routing,
+      io.j3fs.client.routing.RoutingInfo.Chain chain,
+      io.j3fs.client.routing.RoutingInfo.Target self) {
+    for (var member : chain.members()) {
+      if (member.target().equals(self.id())) {
+        continue;
+      }
+      var node = routing.nodeOf(member.target());
+      if (node == null) {
+        return false;
+      }
+      SpaceInfoRsp space =
+          rpc.invoke(
+              node.endpoint(),
+              "Storage.SpaceInfo",
+              SpaceInfoReq.getDefaultInstance(),
+              SpaceInfoRsp.class,
+              config.forward().rpcTimeoutMs());
+      boolean found = false;
+      for (TargetSpace target : space.getTargetsList()) {
+        if (target.getTargetId() == member.target().value()) {
+          found = true;
+          if (target.getChunkCount() > 0) {
+            return false;
+          }
+        }
+      }
+      if (!found) {
+        // Not created there yet: it will probe us in turn; empty so far.
+        continue;
+      }
+    }
+    return true;
   }
 
   public void register(Dispatcher dispatcher) {

@@ -142,13 +142,17 @@ public final class StorageCluster implements AutoCloseable {
   }
 
   public StorageClient newStorageClient(String name) {
+    return newStorageClient(name, 30_000);
+  }
+
+  public StorageClient newStorageClient(String name, long retryTotalMs) {
     RpcClient rpc = network.client(ClientOptions.DEFAULT.withClientName(name));
     synchronized (clients) {
       clients.add(rpc);
     }
     MgmtdClient m =
         new MgmtdClient(rpc, new MgmtdClient.Config(List.of(mgmtdEndpoint), 2_000, 20, 5, 100));
-    return new StorageClient(rpc, m, name, new StorageClient.Config(2_000, 30_000, 5, 200));
+    return new StorageClient(rpc, m, name, new StorageClient.Config(2_000, retryTotalMs, 5, 200));
   }
 
   /** A raw RPC client on the cluster's network (for requests the storage client would not send). */
@@ -222,6 +226,23 @@ public final class StorageCluster implements AutoCloseable {
     RoutingInfo.Chain chain = chain(c);
     return chain.members().stream().allMatch(m -> m.state() == PublicState.SERVING)
         && chain.members().size() == nodes;
+  }
+
+  /** The chains as mgmtd has them and every running node's view of its targets (diagnostics). */
+  public synchronized String describe() {
+    StringBuilder out = new StringBuilder();
+    RoutingInfo routing = newMgmtdClient().refreshRouting();
+    routing.chains().values().forEach(c -> out.append("\n mgmtd: ").append(c));
+    routing.targets().values().forEach(t -> out.append("\n mgmtd target: ").append(t));
+    for (var entry : running.entrySet()) {
+      for (var t : entry.getValue().server().targets().all()) {
+        out.append(
+            String.format(
+                "%n node %d target %s: inSync=%s public=%s reports=%s readable=%s",
+                entry.getKey(), t.id(), t.inSync(), t.publicState(), t.localState(), t.readable()));
+      }
+    }
+    return out.toString();
   }
 
   public static void await(String what, BooleanSupplier condition) {
