@@ -79,6 +79,9 @@ public final class ClusterView {
   /** Targets whose services last reported their data may be stale (see TargetReport.behind). */
   private final java.util.Set<TargetId> behind = new java.util.TreeSet<>();
 
+  /** Targets recreated empty (see TargetReport.empty): never left as a chain's last serving one. */
+  private final java.util.Set<TargetId> empty = new java.util.TreeSet<>();
+
   /** Latest version of each chain table. */
   private final Map<Integer, io.j3fs.mgmtd.store.MgmtdStore.StoredChainTable> chainTables =
       new TreeMap<>();
@@ -248,6 +251,11 @@ public final class ClusterView {
       } else {
         behind.remove(target.id());
       }
+      if (report.empty()) {
+        empty.add(target.id());
+      } else {
+        empty.remove(target.id());
+      }
       LocalState state = report.localState();
       if (operatorOffline.contains(target.id())) {
         if (state == LocalState.UP_TO_DATE) {
@@ -322,7 +330,11 @@ public final class ClusterView {
   public List<Chain> updateChains() {
     List<Chain> changed = new ArrayList<>();
     for (Chain chain : List.copyOf(chains.values())) {
-      Chain next = ChainStateMachine.next(chain, this::effectiveLocalState, behind::contains);
+      Chain next =
+          ChainStateMachine.next(
+              rotateEmptyLastServing(chain),
+              this::effectiveLocalState,
+              target -> behind.contains(target) || empty.contains(target));
       if (next != chain) {
         chains.put(next.id(), next);
         changed.add(next);
@@ -332,6 +344,38 @@ public final class ClusterView {
       routingVersion++;
     }
     return changed;
+  }
+
+  /**
+   * A chain whose last serving target reports itself recreated empty while another member is alive
+   * with data of its own: the last-serving role moves to that member (what 3FS's operators do by
+   * hand with rotate-lastsrv), so the chain can serve again instead of waiting for data that is
+   * gone (with the version bumped). Returns the chain unchanged otherwise.
+   */
+  private Chain rotateEmptyLastServing(Chain chain) {
+    int last = -1;
+    for (int i = 0; i < chain.targets().size(); i++) {
+      if (chain.targets().get(i).state() == io.j3fs.common.cluster.PublicState.LASTSRV) {
+        last = i;
+      }
+    }
+    if (last < 0 || !empty.contains(chain.targets().get(last).target())) {
+      return chain;
+    }
+    for (int i = 0; i < chain.targets().size(); i++) {
+      TargetId candidate = chain.targets().get(i).target();
+      if (i != last
+          && !empty.contains(candidate)
+          && effectiveLocalState(candidate) != LocalState.OFFLINE) {
+        List<ChainTarget> members = new ArrayList<>(chain.targets());
+        ChainTarget emptyOne = members.get(last);
+        members.set(last, new ChainTarget(candidate, io.j3fs.common.cluster.PublicState.LASTSRV));
+        members.set(
+            i, new ChainTarget(emptyOne.target(), io.j3fs.common.cluster.PublicState.OFFLINE));
+        return new Chain(chain.id(), chain.version() + 1, members);
+      }
+    }
+    return chain;
   }
 
   /** Whether a node is registered. */

@@ -9,6 +9,7 @@ import io.j3fs.common.id.TargetId;
  * @param chainVersion the version of the target's chain the service currently follows
  * @param behind the service says the target's data may be stale (not resynced since a crash or a
  *     wiped disk)
+ * @param empty the target was recreated empty and has not resynced (its copy is worthless)
  */
 public record TargetReport(
     TargetId target,
@@ -17,4 +18,5 @@ public record TargetReport(
     long usedBytes,
     long freeBytes,
     long chainVersion,
-    boolean behind) {}
+    boolean behind,
+    boolean empty) {}

@@ -27,7 +27,8 @@ public final class HeartbeatOp implements MgmtdOp<HeartbeatReq, HeartbeatRsp> {
               info.getUsedBytes(),
               info.getFreeBytes(),
               info.getChainVersion(),
-              info.getBehind()));
+              info.getBehind(),
+              info.getEmpty()));
     }
     primary.view().heartbeat(NodeId.of(request.getNodeId()), reports);
     return HeartbeatRsp.newBuilder().setRoutingVersion(primary.view().routingVersion()).build();

@@ -57,7 +57,8 @@ class ClusterViewTest {
     view.heartbeat(
         NodeId.of(node),
         List.of(
-            new TargetReport(TargetId.of(node * 100 + 1), state, 0, 1 << 20, 1 << 30, 0, false)));
+            new TargetReport(
+                TargetId.of(node * 100 + 1), state, 0, 1 << 20, 1 << 30, 0, false, false)));
   }
 
   /** Ten minutes of heartbeats every 10 s from the given nodes, with chain updates every second. */
@@ -134,7 +135,7 @@ class ClusterViewTest {
                     NodeId.of(2),
                     List.of(
                         new TargetReport(
-                            TargetId.of(101), LocalState.UP_TO_DATE, 0, 0, 0, 0, false))))
+                            TargetId.of(101), LocalState.UP_TO_DATE, 0, 0, 0, 0, false, false))))
         .hasMessageContaining("does not belong to node 2");
   }
 }

@@ -53,13 +53,18 @@ class RandomizedCraqTest {
         possible.add(new HashSet<>(Set.of(new Bytes(new byte[0]))));
       }
       Set<Integer> down = new HashSet<>();
+      long deadline = System.nanoTime() + 60_000_000_000L;
       for (int op = 0; op < OPS; op++) {
+        if (System.nanoTime() > deadline) {
+          System.out.println("seed " + seed + ": workload stopped at op " + op + " after 60 s");
+          break;
+        }
         int roll = random.nextInt(100);
         int chunk = random.nextInt(CHUNKS);
         int chain = 1 + chunk % 2;
         ChunkId id = ChunkId.of(1000, chunk);
         String at = "seed " + seed + " op " + op;
-        if (!down.isEmpty() && !faultTolerable(cluster, Set.of()) && random.nextInt(4) == 0) {
+        if (!down.isEmpty() && !faultTolerable(cluster, down) && random.nextInt(4) == 0) {
           // A chain waits for its last serving replica (lastsrv) to return: bring nodes back
           // soon, so the run spends its time on work rather than on waiting.
           int node = down.iterator().next();
@@ -83,6 +88,7 @@ class RandomizedCraqTest {
           } catch (StatusException e) {
             possible.get(chunk).addAll(next); // may or may not have been applied
             System.out.println(at + ": write failed: " + e + "; chain " + cluster.chain(chain));
+            restartOne(cluster, down); // the chain waits for a node that is down
           }
         } else if (roll < 85) {
           try {
@@ -125,6 +131,7 @@ class RandomizedCraqTest {
           } catch (StatusException e) {
             // a read may time out while the chain reconfigures; it must not return wrong bytes
             System.out.println(at + ": read failed: " + e + "; chain " + cluster.chain(chain));
+            restartOne(cluster, down);
           }
         } else if (roll >= 91 && roll < 95) {
           if (!down.isEmpty()) {
@@ -169,7 +176,7 @@ class RandomizedCraqTest {
         await(
             "both chains fully serving (seed " + seed + ")",
             () -> cluster.allServing(1) && cluster.allServing(2),
-            60_000);
+            30_000);
       } catch (AssertionError e) {
         throw new AssertionError(e.getMessage() + cluster.describe(), e);
       }
@@ -216,17 +223,31 @@ class RandomizedCraqTest {
    */
   private static boolean faultTolerable(StorageCluster cluster, Set<Integer> down) {
     for (int chain = 1; chain <= 2; chain++) {
-      // Serving as mgmtd sees it, on a node that is up (mgmtd notices a kill only after a while).
-      long serving =
-          cluster.chain(chain).members().stream()
-              .filter(m -> m.state() == io.j3fs.common.cluster.PublicState.SERVING)
-              .filter(m -> !down.contains((int) (m.target().value() / 100 - 10)))
-              .count();
-      if (serving < 2) {
+      // Current replicas: serving as mgmtd sees it, and in sync as the node itself knows (mgmtd
+      // notices a kill or a wiped disk only after a while).
+      int current = 0;
+      for (var member : cluster.chain(chain).members()) {
+        int node = (int) (member.target().value() / 100 - 10);
+        if (member.state() == io.j3fs.common.cluster.PublicState.SERVING
+            && !down.contains(node)
+            && cluster.server(node).targets().byId(member.target()) != null
+            && cluster.server(node).targets().byId(member.target()).readable()) {
+          current++;
+        }
+      }
+      if (current < 2) {
         return false;
       }
     }
     return true;
+  }
+
+  private static void restartOne(StorageCluster cluster, Set<Integer> down) {
+    if (!down.isEmpty()) {
+      int node = down.iterator().next();
+      cluster.start(node);
+      down.remove(node);
+    }
   }
 
   /** Chunk content with value equality. */
