@@ -2,6 +2,7 @@ package io.j3fs.bench;
 
 import io.j3fs.bench.kv.KvBenchmark;
 import io.j3fs.bench.rpc.RpcBenchmark;
+import io.j3fs.bench.storage.StorageBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(
     name = "j3fs bench",
     mixinStandardHelpOptions = true,
-    subcommands = {KvBenchmark.class, RpcBenchmark.class},
+    subcommands = {KvBenchmark.class, RpcBenchmark.class, StorageBenchmark.class},
     description = "Benchmarks. Each prints a table with a same-run baseline.")
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The baseline: plain blocking socket channels over loopback doing the same exchanges as the RPC
  * rows, with no framing, no serialization and no dispatch.
  */
-final class RawSockets {
+public final class RawSockets {
   private RawSockets() {}
 
   /** A connected pair on 127.0.0.1. */
@@ -120,7 +120,7 @@ final class RawSockets {
    * One-way stream of {@code blockBytes} writes on {@code connections} connections; returns bytes
    * per second.
    */
-  static double bulk(int connections, int blockBytes, double warmupSeconds, double seconds)
+  public static double bulk(int connections, int blockBytes, double warmupSeconds, double seconds)
       throws Exception {
     List<Pair> pairs = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
