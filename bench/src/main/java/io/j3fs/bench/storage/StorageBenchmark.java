@@ -158,6 +158,7 @@ public final class StorageBenchmark implements Callable<Integer> {
         Files.deleteIfExists(raw);
       }
       System.out.println(table.render());
+      System.out.println("storage client retries by status: " + client.retriesByStatus());
       System.out.println(
           "("
               + mib
@@ -362,6 +363,10 @@ public final class StorageBenchmark implements Callable<Integer> {
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("--sun-misc-unsafe-memory-access=allow");
+    String extra = System.getenv("J3FS_BENCH_SERVER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.replace("{name}", name).trim().split("\\s+")));
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.j3fs.cli.Main");

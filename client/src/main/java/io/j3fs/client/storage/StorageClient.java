@@ -65,6 +65,9 @@ public final class StorageClient {
   private final String clientId;
   private final Config config;
   private final AtomicLong requestIds = new AtomicLong();
+  private final java.util.concurrent.ConcurrentHashMap<
+          StatusCode, java.util.concurrent.atomic.LongAdder>
+      retries = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StorageClient(RpcClient rpc, MgmtdClient mgmtd, String clientId, Config config) {
     this.rpc = rpc;
@@ -75,6 +78,13 @@ public final class StorageClient {
 
   public String clientId() {
     return clientId;
+  }
+
+  /** Failed attempts so far, by status (each was retried or ended its operation). */
+  public java.util.Map<StatusCode, Long> retriesByStatus() {
+    java.util.Map<StatusCode, Long> out = new java.util.TreeMap<>();
+    retries.forEach((code, count) -> out.put(code, count.sum()));
+    return out;
   }
 
   private RoutingInfo routing() {
@@ -360,6 +370,9 @@ public final class StorageClient {
     private long backoffMs = config.initialBackoffMs();
 
     void onFailure(StatusException e, String what) {
+      retries
+          .computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder())
+          .increment();
       switch (e.code()) {
         // The chain may have changed (a node that stopped answering is about to be replaced):
         // ask mgmtd; an unchanged answer is cheap.
