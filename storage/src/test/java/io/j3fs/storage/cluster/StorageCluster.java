@@ -228,6 +228,23 @@ public final class StorageCluster implements AutoCloseable {
         && chain.members().size() == nodes;
   }
 
+  /** The chunk engine of node n's target in chain c. */
+  public io.j3fs.storage.chunk.ChunkEngine engine(int n, int c) {
+    return server(n).targets().byId(TargetId.of(target(n, c))).engine();
+  }
+
+  /** The whole content of a chunk on node n's target in chain c, pending or not. */
+  public byte[] replicaContent(int n, int c, io.j3fs.common.id.ChunkId chunk) {
+    io.j3fs.storage.chunk.ChunkEngine.Read read = engine(n, c).readAll(chunk);
+    try {
+      byte[] out = new byte[read.bytes().readableBytes()];
+      read.bytes().readBytes(out);
+      return out;
+    } finally {
+      read.bytes().release();
+    }
+  }
+
   /** The chains as mgmtd has them and every running node's view of its targets (diagnostics). */
   public synchronized String describe() {
     StringBuilder out = new StringBuilder();

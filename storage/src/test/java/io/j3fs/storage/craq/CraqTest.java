@@ -69,20 +69,7 @@ class CraqTest {
   }
 
   private byte[] replicaContent(int node, int chain, ChunkId chunk) {
-    ChunkEngine engine =
-        cluster
-            .server(node)
-            .targets()
-            .byId(TargetId.of(StorageCluster.target(node, chain)))
-            .engine();
-    ChunkEngine.Read read = engine.readAll(chunk);
-    try {
-      byte[] out = new byte[read.bytes().readableBytes()];
-      read.bytes().readBytes(out);
-      return out;
-    } finally {
-      read.bytes().release();
-    }
+    return cluster.replicaContent(node, chain, chunk);
   }
 
   private ChunkMeta replicaMeta(int node, int chain, ChunkId chunk) {

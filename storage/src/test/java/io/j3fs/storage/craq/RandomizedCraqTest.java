@@ -189,20 +189,11 @@ class RandomizedCraqTest {
             () -> {
               contents.clear();
               for (int n = 1; n <= 3; n++) {
-                ChunkEngine engine =
-                    cluster
-                        .server(n)
-                        .targets()
-                        .byId(TargetId.of(StorageCluster.target(n, chain)))
-                        .engine();
-                var meta = engine.meta(id);
+                var meta = cluster.engine(n, chain).meta(id);
                 if (meta != null && !meta.committed()) {
                   return false;
                 }
-                ChunkEngine.Read read = engine.readAll(id);
-                byte[] b = new byte[read.bytes().readableBytes()];
-                read.bytes().readBytes(b);
-                read.bytes().release();
+                byte[] b = cluster.replicaContent(n, chain, id);
                 contents.add(new Bytes(b));
               }
               return contents.size() == 1;
