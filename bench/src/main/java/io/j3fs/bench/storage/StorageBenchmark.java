@@ -2,25 +2,17 @@ package io.j3fs.bench.storage;
 
 import io.j3fs.bench.Table;
 import io.j3fs.bench.rpc.RawSockets;
+import io.j3fs.cli.local.LocalCluster;
 import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.client.storage.StorageClient;
-import io.j3fs.common.cluster.LocalState;
-import io.j3fs.common.cluster.NodeType;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.ChunkId;
 import io.j3fs.net.ClientOptions;
-import io.j3fs.net.Endpoint;
 import io.j3fs.net.RpcClient;
 import io.j3fs.net.netty.NettyTransport;
-import io.j3fs.proto.mgmtd.ChainSpec;
-import io.j3fs.proto.mgmtd.SetChainsReq;
-import io.j3fs.proto.mgmtd.SetChainsRsp;
-import io.j3fs.proto.mgmtd.TargetSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -33,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,36 +62,24 @@ public final class StorageBenchmark implements Callable<Integer> {
           "Unmeasured writes and reads first: four JVMs share the cores, and cold code runs 10x slower.")
   double warmupSeconds;
 
-  private final List<Process> processes = new ArrayList<>();
-
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dir);
-    Endpoint mgmtd = Endpoint.loopback(freePort());
+    for (int n = 1; n <= 3; n++) {
+      deleteTree(dir.resolve("disk-" + n));
+    }
+    String extra = System.getenv("J3FS_BENCH_SERVER_JAVA_OPTS");
+    List<String> serverOptions =
+        extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
     Table table =
         new Table(
             "workload", "j3fs MiB/s or ops/s", "baseline", "baseline kind", "ratio", "target");
-    try (NettyTransport transport = new NettyTransport();
+    try (LocalCluster cluster =
+            LocalCluster.start(new LocalCluster.Options(dir, 3, 500, 10_000, serverOptions));
+        NettyTransport transport = new NettyTransport();
         RpcClient rpc = transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2))) {
-      startCluster(mgmtd);
-      MgmtdClient mgmtdClient =
-          new MgmtdClient(rpc, new MgmtdClient.Config(List.of(mgmtd), 2_000, 100, 100, 500));
-      await(() -> mgmtdClient.refreshRouting().nodesOfType(NodeType.STORAGE).size() == 3);
-      ChainSpec.Builder chain = ChainSpec.newBuilder().setChainId(1);
-      for (int n = 1; n <= 3; n++) {
-        chain.addTargets(
-            TargetSpec.newBuilder().setTargetId((100 + n) * 100 + 1).setNodeId(100 + n));
-      }
-      mgmtdClient.call(
-          "Mgmtd.SetChains",
-          SetChainsReq.newBuilder().addChains(chain).build(),
-          SetChainsRsp.class);
-      await(
-          () ->
-              mgmtdClient.refreshRouting().targets().values().stream()
-                      .filter(t -> t.localState() == LocalState.UP_TO_DATE)
-                      .count()
-                  == 3);
+      cluster.createChains(rpc, 1);
+      MgmtdClient mgmtdClient = cluster.mgmtdClient(rpc);
       StorageClient client =
           new StorageClient(rpc, mgmtdClient, "bench", StorageClient.Config.DEFAULT);
       warmUp(client);
@@ -175,8 +154,6 @@ public final class StorageBenchmark implements Callable<Integer> {
               + " requests in flight, after "
               + warmupSeconds
               + " s of warm-up; MiB/s except random reads in reads/s)");
-    } finally {
-      stopCluster();
     }
     return 0;
   }
@@ -373,69 +350,6 @@ public final class StorageBenchmark implements Callable<Integer> {
     return String.format("%.2f", value / baseline);
   }
 
-  private void startCluster(Endpoint mgmtd) throws Exception {
-    Path mgmtdConfig = dir.resolve("mgmtd.toml");
-    Files.writeString(
-        mgmtdConfig,
-        String.join(
-            "\n",
-            "node_id = 1",
-            "listen = \"" + mgmtd + "\"",
-            "tick_interval_ms = 200",
-            "[kv]",
-            "engine = \"memory\"",
-            ""));
-    start("mgmtd", "mgmtd", "--config", mgmtdConfig.toString());
-    for (int n = 1; n <= 3; n++) {
-      Path config = dir.resolve("storage-" + n + ".toml");
-      Path disk = dir.resolve("disk-" + n);
-      deleteTree(disk);
-      Files.writeString(
-          config,
-          String.join(
-              "\n",
-              "node_id = " + (100 + n),
-              "listen = \"127.0.0.1:" + freePort() + "\"",
-              "mgmtd = [\"" + mgmtd + "\"]",
-              "target_paths = [\"" + disk + "\"]",
-              "heartbeat_interval_ms = 500",
-              "refresh_interval_ms = 500",
-              ""));
-      start("storage-" + n, "storage", "--config", config.toString());
-    }
-  }
-
-  private void start(String name, String... args) throws IOException {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("--sun-misc-unsafe-memory-access=allow");
-    String extra = System.getenv("J3FS_BENCH_SERVER_JAVA_OPTS");
-    if (extra != null && !extra.isBlank()) {
-      command.addAll(List.of(extra.replace("{name}", name).trim().split("\\s+")));
-    }
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add("io.j3fs.cli.Main");
-    command.addAll(List.of(args));
-    processes.add(
-        new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve(name + ".log").toFile())
-            .start());
-  }
-
-  private void stopCluster() throws InterruptedException {
-    for (Process p : processes) {
-      p.destroy();
-    }
-    for (Process p : processes) {
-      if (!p.waitFor(15, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    }
-  }
-
   private static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
@@ -444,30 +358,6 @@ public final class StorageBenchmark implements Callable<Integer> {
       for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
-    }
-  }
-
-  private static void await(java.util.function.BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      try {
-        if (condition.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException e) {
-        // not up yet
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("the storage cluster did not come up within 60 s");
-      }
-      Thread.sleep(100);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 }
