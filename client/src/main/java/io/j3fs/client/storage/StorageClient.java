@@ -103,10 +103,7 @@ public final class StorageClient {
   /** Writes {@code data} (readable bytes, borrowed) at {@code offset} of a chunk. */
   public ChunkState write(ChainId chain, ChunkId chunk, int offset, ByteBuf data, int chunkSize) {
     UpdateIo.Builder io =
-        UpdateIo.newBuilder()
-            .setChainId(chain.value())
-            .setChunkId(ByteString.copyFrom(chunk.toBytes()))
-            .setType(UpdateType.WRITE)
+        chunkUpdate(chain, chunk, UpdateType.WRITE)
             .setOffset(offset)
             .setLength(data.readableBytes())
             .setChunkSize(chunkSize)
@@ -116,24 +113,22 @@ public final class StorageClient {
 
   /** Cuts a chunk to {@code length} bytes (or extends it with zeros). */
   public ChunkState truncateChunk(ChainId chain, ChunkId chunk, int length, int chunkSize) {
-    UpdateIo.Builder io =
-        UpdateIo.newBuilder()
-            .setChainId(chain.value())
-            .setChunkId(ByteString.copyFrom(chunk.toBytes()))
-            .setType(UpdateType.TRUNCATE)
-            .setLength(length)
-            .setChunkSize(chunkSize);
-    return update(chain, io, Unpooled.EMPTY_BUFFER);
+    return update(
+        chain,
+        chunkUpdate(chain, chunk, UpdateType.TRUNCATE).setLength(length).setChunkSize(chunkSize),
+        Unpooled.EMPTY_BUFFER);
   }
 
   /** Removes one chunk. */
   public ChunkState removeChunk(ChainId chain, ChunkId chunk) {
-    UpdateIo.Builder io =
-        UpdateIo.newBuilder()
-            .setChainId(chain.value())
-            .setChunkId(ByteString.copyFrom(chunk.toBytes()))
-            .setType(UpdateType.REMOVE);
-    return update(chain, io, Unpooled.EMPTY_BUFFER);
+    return update(chain, chunkUpdate(chain, chunk, UpdateType.REMOVE), Unpooled.EMPTY_BUFFER);
+  }
+
+  private static UpdateIo.Builder chunkUpdate(ChainId chain, ChunkId chunk, UpdateType type) {
+    return UpdateIo.newBuilder()
+        .setChainId(chain.value())
+        .setChunkId(ByteString.copyFrom(chunk.toBytes()))
+        .setType(type);
   }
 
   private ChunkState update(ChainId chainId, UpdateIo.Builder io, ByteBuf data) {

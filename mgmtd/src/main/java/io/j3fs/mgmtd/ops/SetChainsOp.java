@@ -58,7 +58,7 @@ public final class SetChainsOp implements MgmtdOp<SetChainsReq, SetChainsRsp> {
       for (TargetSpec target : spec.getTargetsList()) {
         TargetId targetId = TargetId.of(target.getTargetId());
         NodeId node = NodeId.of(target.getNodeId());
-        checkTarget(view, id, targetId, node, placement);
+        checkTarget(view, targetId, node, placement);
         if (!nodes.add(node)) {
           throw new StatusException(
               StatusCode.INVALID_ARGUMENT, "chain " + id + " has two targets on node " + node);
@@ -92,7 +92,6 @@ public final class SetChainsOp implements MgmtdOp<SetChainsReq, SetChainsRsp> {
 
   private static void checkTarget(
       ClusterView view,
-      ChainId chain,
       TargetId target,
       NodeId node,
       Map<TargetId, ClusterView.Placement> placedSoFar) {
@@ -118,7 +117,6 @@ public final class SetChainsOp implements MgmtdOp<SetChainsReq, SetChainsRsp> {
           StatusCode.INVALID_ARGUMENT,
           "target " + target + " was created on node " + existing.node() + ", not " + node);
     }
-    // An orphan joining its first chain: fine (chain is the one it joins).
-    assert chain.value() != 0;
+    // An orphan on the same node, joining its first chain: accepted.
   }
 }

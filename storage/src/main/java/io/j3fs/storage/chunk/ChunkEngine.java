@@ -286,7 +286,7 @@ public final class ChunkEngine implements AutoCloseable {
               java.util.Arrays.copyOf(old.blockChecksums(), BlockChecksums.blocks(newLength));
           recomputeBlocks(blocks, firstBlock, newLength, head, offset - oldLength, payload);
           bytesWritten.add(length);
-          return install(id, old, old.sizeClass(), old.slot(), newLength, blocks, stamp, false);
+          return install(id, old, old.sizeClass(), old.slot(), newLength, blocks, stamp);
         } finally {
           head.release();
         }
@@ -341,7 +341,7 @@ public final class ChunkEngine implements AutoCloseable {
           tail.release();
         }
       }
-      return install(id, old, old.sizeClass(), old.slot(), newLength, blocks, stamp, false);
+      return install(id, old, old.sizeClass(), old.slot(), newLength, blocks, stamp);
     } catch (IOException e) {
       throw ioFailure(id, e);
     }
@@ -470,7 +470,7 @@ public final class ChunkEngine implements AutoCloseable {
         data.write(sizeClass, slot, 0, content.nioBuffer(0, length));
       }
       int[] blocks = BlockChecksums.of(content.nioBuffer(0, length));
-      return install(id, old, sizeClass, slot, length, blocks, stamp, true);
+      return install(id, old, sizeClass, slot, length, blocks, stamp);
     } catch (IOException | RuntimeException e) {
       slots.free(sizeClass, slot);
       throw e;
@@ -507,14 +507,7 @@ public final class ChunkEngine implements AutoCloseable {
   }
 
   private ChunkMeta install(
-      ChunkId id,
-      ChunkMeta old,
-      int sizeClass,
-      long slot,
-      int length,
-      int[] blocks,
-      Stamp stamp,
-      boolean freshSlot)
+      ChunkId id, ChunkMeta old, int sizeClass, long slot, int length, int[] blocks, Stamp stamp)
       throws IOException {
     if (config.syncWrites()) {
       data.sync();
@@ -536,9 +529,6 @@ public final class ChunkEngine implements AutoCloseable {
             false);
     store.put(meta, config.syncWrites());
     switchMeta(id, old, meta);
-    if (!freshSlot) {
-      return meta;
-    }
     return meta;
   }
 

@@ -1,7 +1,6 @@
 package io.j3fs.storage.chunk;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -67,9 +66,4 @@ public final class MemoryDataStore implements DataStore {
 
   @Override
   public void close() {}
-
-  @Override
-  public String toString() {
-    return "MemoryDataStore" + Arrays.toString(new long[] {slots.size(), capacityBytes});
-  }
 }

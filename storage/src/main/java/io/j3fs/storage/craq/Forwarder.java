@@ -3,7 +3,6 @@ package io.j3fs.storage.craq;
 import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.client.routing.RoutingInfo;
 import io.j3fs.common.checksum.Crc32c;
-import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.net.RpcClient;
@@ -154,7 +153,7 @@ public final class Forwarder {
     UpdateIo.Builder out = io.toBuilder().setChainVersion(chainVersion);
     ByteBuf body;
     if (replace) {
-      ChunkEngine.Read whole = self.engine().readAll(chunkId(io));
+      ChunkEngine.Read whole = self.engine().readAll(UpdateOperator.chunkOf(io));
       if (whole.meta() == null || whole.meta().removed()) {
         whole.bytes().release();
         out.setType(UpdateType.REMOVE)
@@ -195,10 +194,6 @@ public final class Forwarder {
       Thread.currentThread().interrupt();
       throw new StatusException(StatusCode.CANCELLED, "interrupted while forwarding");
     }
-  }
-
-  private static ChunkId chunkId(UpdateIo io) {
-    return ChunkId.fromBytes(io.getChunkId().toByteArray());
   }
 
   private static void sleep(long ms) {

@@ -188,27 +188,8 @@ public final class UpdateOperator {
         version, chain.version(), commit, io.getClientId(), io.getRequestId());
   }
 
-  /** The chain as this node knows it, if the request routed by the same version. */
   private RoutingInfo.Chain checkVersion(StorageTarget target, UpdateIo io) {
-    RoutingInfo.Chain chain = target.chainInfo();
-    if (chain == null) {
-      throw new StatusException(
-          StatusCode.TARGET_NOT_SERVING, "target " + target.id() + " is in no chain");
-    }
-    if (chain.version() != io.getChainVersion()) {
-      if (io.getChainVersion() > chain.version()) {
-        staleRouting.run();
-      }
-      throw new StatusException(
-          StatusCode.ROUTING_VERSION_MISMATCH,
-          "chain "
-              + chain.id()
-              + " is at version "
-              + chain.version()
-              + " here; the request routed by version "
-              + io.getChainVersion());
-    }
-    return chain;
+    return target.chainAt(io.getChainVersion(), staleRouting);
   }
 
   private static void validate(UpdateIo io, ByteBuf payload, boolean fromReplica) {

@@ -1,6 +1,5 @@
 package io.j3fs.storage.ops;
 
-import io.j3fs.client.routing.RoutingInfo;
 import io.j3fs.common.checksum.Crc32c;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.ChunkId;
@@ -71,20 +70,7 @@ public final class BatchReadOp {
         throw StatusException.invalidArgument("chunk_id must be " + ChunkId.BYTES + " bytes");
       }
       StorageTarget target = targets.byChain(ChainId.of(io.getChainId()));
-      RoutingInfo.Chain chain = target.chainInfo();
-      if (chain == null || chain.version() != io.getChainVersion()) {
-        if (chain != null && io.getChainVersion() > chain.version()) {
-          staleRouting.run();
-        }
-        throw new StatusException(
-            StatusCode.ROUTING_VERSION_MISMATCH,
-            "chain "
-                + io.getChainId()
-                + " is at version "
-                + (chain == null ? 0 : chain.version())
-                + " here, not "
-                + io.getChainVersion());
-      }
+      target.chainAt(io.getChainVersion(), staleRouting);
       if (!target.readable()) {
         throw new StatusException(
             StatusCode.TARGET_NOT_SERVING,

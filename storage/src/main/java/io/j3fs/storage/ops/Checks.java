@@ -11,18 +11,7 @@ final class Checks {
 
   /** The target's chain at the caller's version; ROUTING_VERSION_MISMATCH otherwise. */
   static RoutingInfo.Chain atVersion(StorageTarget target, long chainVersion) {
-    RoutingInfo.Chain chain = target.chainInfo();
-    if (chain == null || chain.version() != chainVersion) {
-      throw new StatusException(
-          StatusCode.ROUTING_VERSION_MISMATCH,
-          "chain "
-              + target.chain()
-              + " is at version "
-              + (chain == null ? 0 : chain.version())
-              + " here, not "
-              + chainVersion);
-    }
-    return chain;
+    return target.chainAt(chainVersion, () -> {});
   }
 
   /** As {@link #atVersion}, and the target serves reads. */

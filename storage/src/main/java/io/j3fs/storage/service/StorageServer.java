@@ -121,18 +121,11 @@ public final class StorageServer implements AutoCloseable {
               SpaceInfoReq.getDefaultInstance(),
               SpaceInfoRsp.class,
               config.forward().rpcTimeoutMs());
-      boolean found = false;
+      // A member whose target is not created yet holds nothing (it will probe us in turn).
       for (TargetSpace target : space.getTargetsList()) {
-        if (target.getTargetId() == member.target().value()) {
-          found = true;
-          if (target.getChunkCount() > 0) {
-            return false;
-          }
+        if (target.getTargetId() == member.target().value() && target.getChunkCount() > 0) {
+          return false;
         }
-      }
-      if (!found) {
-        // Not created there yet: it will probe us in turn; empty so far.
-        continue;
       }
     }
     return true;
