@@ -22,6 +22,9 @@ import java.util.List;
  *     other machines cover a machine crash) or {@code always} (fsync data and metadata before
  *     acknowledging)
  * @param verifyReads check block checksums on every read (default true)
+ * @param directReads read chunk data with O_DIRECT, bypassing the page cache, as 3FS does (default
+ *     false: through the page cache, which suits small machines where the storage service shares
+ *     memory with clients)
  * @param capacityBytes slot bytes each target may use (default 0: the disk's free space)
  * @param reserveBytes disk space kept free on each disk (default 64 MiB)
  * @param filesPerClass data files per size class and target (default 8)
@@ -40,6 +43,7 @@ public record StorageConfig(
     List<String> targetPaths,
     String fsync,
     Boolean verifyReads,
+    Boolean directReads,
     Long capacityBytes,
     Long reserveBytes,
     Integer filesPerClass,
@@ -74,6 +78,7 @@ public record StorageConfig(
           "fsync must be \"none\" or \"always\", not \"" + fsync + "\"");
     }
     verifyReads = verifyReads == null || verifyReads;
+    directReads = directReads != null && directReads;
     capacityBytes = positiveOrZero("capacity_bytes", capacityBytes, 0);
     reserveBytes = positiveOrZero("reserve_bytes", reserveBytes, 64L << 20);
     filesPerClass = filesPerClass == null ? 8 : filesPerClass;

@@ -16,10 +16,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,160 +34,277 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code j3fs bench storage}: one mgmtd and three {@code j3fs storage} processes on loopback with
- * one 3-replica chain. Sequential writes and reads (1 MiB and 4 MiB requests, several in flight)
- * and 4 KiB random reads, each beside its baseline measured in the same run: the raw disk (plain
- * FileChannel, same sizes, same directory) and a raw loopback socket.
+ * one 3-replica chain. Every row runs for a fixed time after a warm-up (four JVMs share two cores,
+ * and code the JIT has not compiled yet runs many times slower) and stands beside its baseline
+ * measured in the same run:
+ *
+ * <ul>
+ *   <li>sequential writes (1 MiB and 4 MiB requests, several in flight) beside a plain FileChannel
+ *       writing as many bytes in the same request size, forced once, divided by three replicas;
+ *   <li>sequential reads of what was written, from the servers' page cache, beside a raw loopback
+ *       socket streaming the same block size; and after the page cache is dropped, beside a plain
+ *       FileChannel reading the raw file back after the same drop;
+ *   <li>random 4 KiB reads in batches ({@code --batch} reads per call of the batch read API, {@code
+ *       --queue-depth} reads outstanding in all), on a second cluster whose storage reads with
+ *       O_DIRECT ({@code direct_reads = true}, as 3FS does), beside {@code --queue-depth} threads
+ *       doing O_DIRECT 4 KiB preads of a raw file of the same size: the disk's random-read rate at
+ *       that queue depth.
+ * </ul>
  */
 @Command(
     name = "storage",
     mixinStandardHelpOptions = true,
     description = "Storage: 3 storage processes, one 3-replica chain, beside raw disk and socket.")
 public final class StorageBenchmark implements Callable<Integer> {
+  private static final int RANDOM_BYTES = 4096;
+
   @Option(names = "--dir", defaultValue = "data/bench-storage", description = "Work directory.")
   Path dir;
 
-  @Option(names = "--mib", defaultValue = "512", description = "MiB written per request size.")
-  int mib;
+  @Option(names = "--seconds", defaultValue = "4", description = "Measured time per row.")
+  double seconds;
 
-  @Option(names = "--inflight", defaultValue = "8", description = "Requests in flight.")
+  @Option(
+      names = "--max-mib",
+      defaultValue = "1024",
+      description = "Most MiB a write row writes (bounds disk use).")
+  int maxMib;
+
+  @Option(names = "--inflight", defaultValue = "8", description = "Sequential requests in flight.")
   int inflight;
 
-  @Option(names = "--random-seconds", defaultValue = "5", description = "Random-read run time.")
-  double randomSeconds;
-
-  @Option(names = "--queue-depth", defaultValue = "32", description = "Random-read queue depth.")
+  @Option(names = "--queue-depth", defaultValue = "32", description = "Random reads outstanding.")
   int queueDepth;
+
+  @Option(names = "--batch", defaultValue = "16", description = "Random reads per batch call.")
+  int batch;
+
+  @Option(
+      names = "--random-mib",
+      defaultValue = "512",
+      description = "MiB of data the random reads range over.")
+  int randomMib;
+
+  @Option(
+      names = "--sizes",
+      split = ",",
+      defaultValue = "1,4",
+      description = "Sequential request sizes in MiB (none: skip the sequential rows).")
+  List<Integer> sizesMib;
+
+  @Option(
+      names = "--random",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description = "Run the random-read rows (--no-random skips them).")
+  boolean randomRows;
 
   @Option(
       names = "--warmup-seconds",
-      defaultValue = "15",
-      description =
-          "Unmeasured writes and reads first: four JVMs share the cores, and cold code runs 10x slower.")
+      defaultValue = "20",
+      description = "Unmeasured writes and reads first, per cluster.")
   double warmupSeconds;
+
+  private final Table table =
+      new Table("workload", "j3fs MiB/s or ops/s", "baseline", "baseline kind", "ratio", "target");
 
   @Override
   public Integer call() throws Exception {
     Files.createDirectories(dir);
-    for (int n = 1; n <= 3; n++) {
-      deleteTree(dir.resolve("disk-" + n));
+    if (queueDepth % batch != 0) {
+      throw new IllegalArgumentException("--queue-depth must be a multiple of --batch");
     }
     String extra = System.getenv("J3FS_BENCH_SERVER_JAVA_OPTS");
     List<String> serverOptions =
         extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
-    Table table =
-        new Table(
-            "workload", "j3fs MiB/s or ops/s", "baseline", "baseline kind", "ratio", "target");
-    try (LocalCluster cluster =
-            LocalCluster.start(new LocalCluster.Options(dir, 3, 500, 10_000, serverOptions));
-        NettyTransport transport = new NettyTransport();
-        RpcClient rpc = transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2))) {
-      cluster.createChains(rpc, 1);
-      MgmtdClient mgmtdClient = cluster.mgmtdClient(rpc);
-      StorageClient client =
-          new StorageClient(rpc, mgmtdClient, "bench", StorageClient.Config.DEFAULT);
-      warmUp(client);
-      long inode = 1;
-      for (int blockBytes : new int[] {1 << 20, 4 << 20}) {
-        String size = (blockBytes >> 20) + " MiB";
-        int chunks = mib * (1 << 20) / blockBytes;
-        Path raw = dir.resolve("raw-" + blockBytes + ".data");
-        double rawWrite = rawWrite(raw, blockBytes, chunks);
-        long thisInode = inode++;
-        double write =
-            timed(
-                chunks,
-                blockBytes,
-                i -> {
-                  byte[] data = new byte[blockBytes];
-                  ThreadLocalRandom.current().nextBytes(data);
-                  client.write(
-                      ChainId.of(1),
-                      ChunkId.of(thisInode, i),
-                      0,
-                      Unpooled.wrappedBuffer(data),
-                      blockBytes);
-                });
-        table.add(
-            "seq write " + size + " x3 replicas",
-            mibs(write),
-            mibs(rawWrite / 3),
-            "raw disk write / 3",
-            ratio(write, rawWrite / 3),
-            ">= 0.60");
-        double cached = timed(chunks, blockBytes, i -> read(client, thisInode, i, 0, blockBytes));
-        double socket = RawSockets.bulk(1, blockBytes, 0.5, 2);
-        table.add(
-            "seq read " + size + " (cached)",
-            mibs(cached),
-            mibs(socket),
-            "raw loopback socket",
-            ratio(cached, socket),
-            ">= 0.60");
-        boolean dropped = dropCaches();
-        double uncached = timed(chunks, blockBytes, i -> read(client, thisInode, i, 0, blockBytes));
-        dropCaches();
-        double rawRead = rawRead(raw, blockBytes);
-        table.add(
-            "seq read " + size + (dropped ? " (uncached)" : " (page cache not dropped)"),
-            mibs(uncached),
-            mibs(rawRead),
-            "raw disk read",
-            ratio(uncached, rawRead),
-            ">= 0.80");
-        if (blockBytes == 1 << 20) {
-          double randomRaw = rawRandom(raw, chunks * (long) blockBytes);
-          double random = randomReads(client, thisInode, chunks, blockBytes);
-          table.add(
-              "random 4 KiB reads, qd " + queueDepth,
-              String.format("%.0f", random),
-              String.format("%.0f", randomRaw),
-              "raw pread 4 KiB, same qd",
-              ratio(random, randomRaw),
-              ">= 0.50");
+    Map<String, Long> retries = new TreeMap<>();
+    if (!sizesMib.isEmpty() && sizesMib.getFirst() > 0) {
+      try (Bench bench = new Bench(dir.resolve("buffered"), serverOptions, List.of())) {
+        bench.warmUp(false);
+        long inode = 1;
+        for (int mib : sizesMib) {
+          sequential(bench.client, inode++, mib << 20);
         }
-        Files.deleteIfExists(raw);
+        bench.client.retriesByStatus().forEach((k, v) -> retries.merge(k.name(), v, Long::sum));
       }
       System.out.println(table.render());
-      System.out.println("storage client retries by status: " + client.retriesByStatus());
-      System.out.println(
-          "("
-              + mib
-              + " MiB per size, "
-              + inflight
-              + " requests in flight, after "
-              + warmupSeconds
-              + " s of warm-up; MiB/s except random reads in reads/s)");
     }
+    if (randomRows) {
+      try (Bench bench =
+          new Bench(dir.resolve("direct"), serverOptions, List.of("direct_reads = true"))) {
+        random(bench);
+        bench.client.retriesByStatus().forEach((k, v) -> retries.merge(k.name(), v, Long::sum));
+      }
+    }
+    System.out.println(table.render());
+    System.out.println("storage client retries by status: " + retries);
+    System.out.printf(
+        "(%.0f s per row after %.0f s of warm-up per cluster; %d sequential requests in flight;"
+            + " random reads: %d outstanding in batches of %d over %d MiB; MiB/s except random"
+            + " reads in reads/s)%n",
+        seconds, warmupSeconds, inflight, queueDepth, batch, randomMib);
     return 0;
   }
 
-  /** Writes, reads and small reads for {@code warmupSeconds}, on an inode the run does not use. */
-  private void warmUp(StorageClient client) throws Exception {
-    long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
-    byte[] block = new byte[1 << 20];
-    ThreadLocalRandom.current().nextBytes(block);
+  /** A local cluster with one chain and a storage client on it. */
+  private final class Bench implements AutoCloseable {
+    final LocalCluster cluster;
+    final NettyTransport transport = new NettyTransport();
+    final RpcClient rpc = transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2));
+    final StorageClient client;
+
+    Bench(Path root, List<String> serverOptions, List<String> storageSettings) throws Exception {
+      for (int n = 1; n <= 3; n++) {
+        deleteTree(root.resolve("disk-" + n));
+      }
+      cluster =
+          LocalCluster.start(
+              new LocalCluster.Options(root, 3, 500, 10_000, serverOptions, storageSettings));
+      cluster.createChains(rpc, 1);
+      MgmtdClient mgmtdClient = cluster.mgmtdClient(rpc);
+      client = new StorageClient(rpc, mgmtdClient, "bench", StorageClient.Config.DEFAULT);
+    }
+
+    /**
+     * Writes, reads and batches of small reads for {@code warmupSeconds}, on an inode the measured
+     * rows do not use; with {@code smallOnly}, mostly small reads.
+     */
+    void warmUp(boolean smallOnly) throws Exception {
+      byte[] block = new byte[4 << 20];
+      ThreadLocalRandom.current().nextBytes(block);
+      // Every chunk the small reads may touch exists before they start.
+      timedCount(
+          inflight * 4L,
+          i -> {
+            int size = i % 2 == 0 ? 1 << 20 : 4 << 20;
+            client.write(
+                ChainId.of(1),
+                ChunkId.of(999, (int) i),
+                0,
+                Unpooled.wrappedBuffer(block, 0, size),
+                size);
+          });
+      long end = System.nanoTime() + (long) (warmupSeconds * 1e9);
+      try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < inflight; w++) {
+          int worker = w;
+          workers.add(
+              pool.submit(
+                  () -> {
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    for (int i = 0; System.nanoTime() < end; i++) {
+                      int chunk = worker * 4 + i % 4;
+                      int size = chunk % 2 == 0 ? 1 << 20 : 4 << 20;
+                      if (!smallOnly && i % 4 == 0) {
+                        client.write(
+                            ChainId.of(1),
+                            ChunkId.of(999, chunk),
+                            0,
+                            Unpooled.wrappedBuffer(block, 0, size),
+                            size);
+                      } else if (!smallOnly && i % 4 == 1) {
+                        read(client, 999, chunk, 0, size);
+                      } else {
+                        smallBatch(client, random, 999, inflight * 4, 1 << 20);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : workers) {
+          f.get();
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      rpc.close();
+      transport.close();
+      cluster.close();
+    }
+  }
+
+  private void sequential(StorageClient client, long inode, int blockBytes) throws Exception {
+    String size = (blockBytes >> 20) + " MiB";
+    int maxChunks = maxMib * (1 << 20) / blockBytes;
+    byte[] data = new byte[blockBytes];
+    ThreadLocalRandom.current().nextBytes(data);
+    Timed write =
+        timed(
+            maxChunks,
+            i ->
+                client.write(
+                    ChainId.of(1),
+                    ChunkId.of(inode, i),
+                    0,
+                    Unpooled.wrappedBuffer(data),
+                    blockBytes));
+    int chunks = (int) write.ops();
+    Path raw = dir.resolve("raw-" + blockBytes + ".data");
+    double rawWrite = rawWrite(raw, blockBytes, chunks);
+    table.add(
+        "seq write " + size + " x3 replicas",
+        mibs(write.rate(blockBytes)),
+        mibs(rawWrite / 3),
+        "raw disk write / 3",
+        ratio(write.rate(blockBytes), rawWrite / 3),
+        ">= 0.60");
+    Timed cached =
+        timed(Long.MAX_VALUE, i -> read(client, inode, (int) (i % chunks), 0, blockBytes));
+    double socket = RawSockets.bulk(1, blockBytes, 0.5, seconds);
+    table.add(
+        "seq read " + size + " (cached)",
+        mibs(cached.rate(blockBytes)),
+        mibs(socket),
+        "raw loopback socket",
+        ratio(cached.rate(blockBytes), socket),
+        ">= 0.60");
+    boolean dropped = dropCaches();
+    Timed uncached = timed(chunks, i -> read(client, inode, (int) i, 0, blockBytes));
+    dropCaches();
+    double rawRead = rawRead(raw, blockBytes);
+    table.add(
+        "seq read " + size + (dropped ? " (uncached)" : " (page cache not dropped)"),
+        mibs(uncached.rate(blockBytes)),
+        mibs(rawRead),
+        "raw disk read",
+        ratio(uncached.rate(blockBytes), rawRead),
+        ">= 0.80");
+    Files.deleteIfExists(raw);
+  }
+
+  private void random(Bench bench) throws Exception {
+    int chunks = randomMib;
+    byte[] data = new byte[1 << 20];
+    ThreadLocalRandom.current().nextBytes(data);
+    long inode = 7;
+    timedCount(
+        chunks,
+        i ->
+            bench.client.write(
+                ChainId.of(1), ChunkId.of(inode, i), 0, Unpooled.wrappedBuffer(data), 1 << 20));
+    bench.warmUp(true);
+    Path raw = dir.resolve("raw-random.data");
+    rawWrite(raw, 1 << 20, chunks);
+    boolean dropped = dropCaches();
+    double rawRandom = rawRandomDirect(raw, (long) chunks << 20);
+    dropCaches();
+    long end = System.nanoTime() + (long) (seconds * 1e9);
+    AtomicLong done = new AtomicLong();
+    long start = System.nanoTime();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < Math.max(inflight, queueDepth); w++) {
-        int worker = w;
+      for (int w = 0; w < queueDepth / batch; w++) {
         workers.add(
             pool.submit(
                 () -> {
                   ThreadLocalRandom random = ThreadLocalRandom.current();
-                  for (int i = 0; System.nanoTime() < end; i++) {
-                    int chunk = worker * 4 + i % 4;
-                    if (i < 4) {
-                      client.write(
-                          ChainId.of(1),
-                          ChunkId.of(999, chunk),
-                          0,
-                          Unpooled.wrappedBuffer(block),
-                          1 << 20);
-                    } else if (i % 8 == 0) {
-                      read(client, 999, chunk, 0, 1 << 20);
-                    } else {
-                      read(client, 999, chunk, random.nextInt(256) * 4096, 4096);
-                    }
+                  while (System.nanoTime() < end) {
+                    smallBatch(bench.client, random, inode, chunks, 1 << 20);
+                    done.addAndGet(batch);
                   }
                   return null;
                 }));
@@ -193,16 +313,63 @@ public final class StorageBenchmark implements Callable<Integer> {
         f.get();
       }
     }
+    double random = done.get() / ((System.nanoTime() - start) / 1e9);
+    Files.deleteIfExists(raw);
+    table.add(
+        "random 4 KiB reads, qd " + queueDepth + (dropped ? ", O_DIRECT" : ", cache not dropped"),
+        String.format("%.0f", random),
+        String.format("%.0f", rawRandom),
+        "raw O_DIRECT pread 4 KiB, same qd",
+        ratio(random, rawRandom),
+        ">= 0.50");
+  }
+
+  /** One batch of {@code batch} random 4 KiB reads over chunks [0, chunks) of an inode. */
+  private void smallBatch(
+      StorageClient client, ThreadLocalRandom random, long inode, int chunks, int chunkBytes) {
+    List<StorageClient.ReadRequest> reads = new ArrayList<>(batch);
+    for (int i = 0; i < batch; i++) {
+      reads.add(
+          new StorageClient.ReadRequest(
+              ChainId.of(1),
+              ChunkId.of(inode, random.nextInt(chunks)),
+              random.nextInt(chunkBytes / RANDOM_BYTES) * RANDOM_BYTES,
+              RANDOM_BYTES));
+    }
+    for (ByteBuf buf : client.batchRead(reads)) {
+      int got = buf.readableBytes();
+      buf.release();
+      if (got != RANDOM_BYTES) {
+        throw new IllegalStateException("short read: " + got + " of " + RANDOM_BYTES);
+      }
+    }
   }
 
   @FunctionalInterface
   private interface Op {
-    void run(int index) throws Exception;
+    void run(long index) throws Exception;
   }
 
-  /** Runs ops 0..count-1 with {@code inflight} at a time; returns bytes per second. */
-  private double timed(int count, int bytesEach, Op op) throws Exception {
+  /** Operations done and the time they took. */
+  private record Timed(long ops, long nanos) {
+    double rate(int bytesEach) {
+      return (double) ops * bytesEach / (nanos / 1e9);
+    }
+  }
+
+  /** Runs ops 0, 1, ... with {@code inflight} at a time for {@code seconds} or {@code max} ops. */
+  private Timed timed(long max, Op op) throws Exception {
+    return run(max, System.nanoTime() + (long) (seconds * 1e9), op);
+  }
+
+  /** Runs ops 0..count-1 with {@code inflight} at a time, however long they take. */
+  private Timed timedCount(long count, Op op) throws Exception {
+    return run(count, Long.MAX_VALUE, op);
+  }
+
+  private Timed run(long max, long deadline, Op op) throws Exception {
     AtomicLong next = new AtomicLong();
+    AtomicLong done = new AtomicLong();
     long start = System.nanoTime();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> workers = new ArrayList<>();
@@ -210,8 +377,11 @@ public final class StorageBenchmark implements Callable<Integer> {
         workers.add(
             pool.submit(
                 () -> {
-                  for (long i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
-                    op.run((int) i);
+                  for (long i = next.getAndIncrement();
+                      i < max && System.nanoTime() < deadline;
+                      i = next.getAndIncrement()) {
+                    op.run(i);
+                    done.incrementAndGet();
                   }
                   return null;
                 }));
@@ -220,7 +390,7 @@ public final class StorageBenchmark implements Callable<Integer> {
         f.get();
       }
     }
-    return (double) count * bytesEach / ((System.nanoTime() - start) / 1e9);
+    return new Timed(done.get(), System.nanoTime() - start);
   }
 
   private static void read(StorageClient client, long inode, int index, int offset, int length) {
@@ -232,53 +402,31 @@ public final class StorageBenchmark implements Callable<Integer> {
     }
   }
 
-  private double randomReads(StorageClient client, long inode, int chunks, int chunkBytes)
-      throws Exception {
+  /**
+   * {@code queueDepth} platform threads (blocking file I/O pins a virtual thread's carrier, so
+   * these are real threads) doing O_DIRECT 4 KiB preads at random aligned offsets.
+   */
+  private double rawRandomDirect(Path file, long size) throws Exception {
     AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + (long) (randomSeconds * 1e9);
+    long end = System.nanoTime() + (long) (seconds * 1e9);
     long start = System.nanoTime();
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+    OpenOption direct =
+        (OpenOption)
+            Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, direct);
+        ExecutorService pool = Executors.newFixedThreadPool(queueDepth)) {
       List<Future<?>> workers = new ArrayList<>();
       for (int w = 0; w < queueDepth; w++) {
         workers.add(
             pool.submit(
                 () -> {
+                  ByteBuffer buf =
+                      ByteBuffer.allocateDirect(2 * RANDOM_BYTES).alignedSlice(RANDOM_BYTES);
+                  buf.limit(RANDOM_BYTES);
                   ThreadLocalRandom random = ThreadLocalRandom.current();
                   while (System.nanoTime() < end) {
-                    read(
-                        client,
-                        inode,
-                        random.nextInt(chunks),
-                        random.nextInt(chunkBytes / 4096) * 4096,
-                        4096);
-                    done.incrementAndGet();
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : workers) {
-        f.get();
-      }
-    }
-    return done.get() / ((System.nanoTime() - start) / 1e9);
-  }
-
-  private double rawRandom(Path file, long size) throws Exception {
-    AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + (long) (randomSeconds * 1e9);
-    long start = System.nanoTime();
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < queueDepth; w++) {
-        workers.add(
-            pool.submit(
-                () -> {
-                  ByteBuffer buf = ByteBuffer.allocateDirect(4096);
-                  ThreadLocalRandom random = ThreadLocalRandom.current();
-                  while (System.nanoTime() < end) {
-                    buf.clear();
-                    channel.read(buf, random.nextLong(size / 4096) * 4096);
+                    buf.clear().limit(RANDOM_BYTES);
+                    channel.read(buf, random.nextLong(size / RANDOM_BYTES) * RANDOM_BYTES);
                     done.incrementAndGet();
                   }
                   return null;

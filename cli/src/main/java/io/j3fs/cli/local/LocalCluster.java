@@ -35,13 +35,24 @@ public final class LocalCluster implements AutoCloseable {
    * @param heartbeatFailIntervalMs silence after which mgmtd fails a node
    * @param javaOptions extra JVM options for the server processes; {@code {name}} is replaced by
    *     the process name (for per-process flight recordings)
+   * @param storageSettings extra lines for every storage.toml (e.g. {@code direct_reads = true})
    */
   public record Options(
       Path dir,
       int storageNodes,
       long heartbeatIntervalMs,
       long heartbeatFailIntervalMs,
-      List<String> javaOptions) {}
+      List<String> javaOptions,
+      List<String> storageSettings) {
+    public Options(
+        Path dir,
+        int storageNodes,
+        long heartbeatIntervalMs,
+        long heartbeatFailIntervalMs,
+        List<String> javaOptions) {
+      this(dir, storageNodes, heartbeatIntervalMs, heartbeatFailIntervalMs, javaOptions, List.of());
+    }
+  }
 
   private final Options options;
   private final Endpoint mgmtd;
@@ -102,10 +113,9 @@ public final class LocalCluster implements AutoCloseable {
   /** Starts (or restarts) storage node n with what its disk holds. */
   public void startStorage(int n) throws IOException {
     Path config = options.dir().resolve("storage-" + n + ".toml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
+    List<String> lines = new java.util.ArrayList<>();
+    lines.addAll(
+        List.of(
             "node_id = " + storageNodeId(n),
             "listen = \"127.0.0.1:" + storagePorts.get(n) + "\"",
             "mgmtd = [\"" + mgmtd + "\"]",
@@ -114,8 +124,10 @@ public final class LocalCluster implements AutoCloseable {
             "refresh_interval_ms = " + options.heartbeatIntervalMs(),
             "resync_retry_delay_ms = " + options.heartbeatIntervalMs(),
             "rpc_timeout_ms = 2000",
-            "forward_timeout_ms = 20000",
-            ""));
+            "forward_timeout_ms = 20000"));
+    lines.addAll(options.storageSettings());
+    lines.add("");
+    Files.writeString(config, String.join("\n", lines));
     launch("storage-" + n, "storage", "--config", config.toString());
   }
 
@@ -201,10 +213,20 @@ public final class LocalCluster implements AutoCloseable {
             .start());
   }
 
+  /**
+   * A port free now, below Linux's ephemeral range (32768-60999): a port picked from that range can
+   * be taken by an outgoing connection before the server process binds it.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return socket.getLocalPort();
+      } catch (IOException taken) {
+        // try another
+      }
     }
+    throw new IOException("no free port found in 20000-31999");
   }
 
   /** Stops every process: SIGTERM (clean shutdown), then SIGKILL for any left after 15 s. */

@@ -55,7 +55,11 @@ public final class StorageCommand implements Callable<Integer> {
       try (StorageServer server =
           new StorageServer(
               settings.serverConfig(),
-              new DiskTargets(settings.paths(), settings.filesPerClass(), settings.engineConfig()),
+              new DiskTargets(
+                  settings.paths(),
+                  settings.filesPerClass(),
+                  settings.directReads(),
+                  settings.engineConfig()),
               rpc,
               mgmtd)) {
         server.register(dispatcher);

@@ -14,13 +14,9 @@ import io.j3fs.net.RpcClient;
 import io.j3fs.net.RpcReply;
 import io.j3fs.proto.WireCatalog;
 import io.j3fs.proto.WireMethod;
-import io.j3fs.proto.storage.BatchReadReq;
-import io.j3fs.proto.storage.BatchReadRsp;
 import io.j3fs.proto.storage.ChunkState;
 import io.j3fs.proto.storage.QueryLastChunkReq;
 import io.j3fs.proto.storage.QueryLastChunkRsp;
-import io.j3fs.proto.storage.ReadIo;
-import io.j3fs.proto.storage.ReadResult;
 import io.j3fs.proto.storage.RemoveChunksReq;
 import io.j3fs.proto.storage.RemoveChunksRsp;
 import io.j3fs.proto.storage.TruncateChunksReq;
@@ -58,7 +54,7 @@ public final class StorageClient {
   }
 
   private static final WireMethod WRITE = WireCatalog.get().method("Storage.Write");
-  private static final WireMethod BATCH_READ = WireCatalog.get().method("Storage.BatchRead");
+  static final WireMethod BATCH_READ = WireCatalog.get().method("Storage.BatchRead");
 
   private final RpcClient rpc;
   private final MgmtdClient mgmtd;
@@ -87,12 +83,12 @@ public final class StorageClient {
     return out;
   }
 
-  private RoutingInfo routing() {
+  RoutingInfo routing() {
     RoutingInfo routing = mgmtd.routing();
     return routing.version() == 0 ? mgmtd.refreshRouting() : routing;
   }
 
-  private RoutingInfo.Chain chain(RoutingInfo routing, ChainId id) {
+  RoutingInfo.Chain chain(RoutingInfo routing, ChainId id) {
     RoutingInfo.Chain chain = routing.chains().get(id);
     if (chain == null) {
       throw new StatusException(StatusCode.NOT_FOUND, "chain " + id + " does not exist");
@@ -107,7 +103,7 @@ public final class StorageClient {
             .setOffset(offset)
             .setLength(data.readableBytes())
             .setChunkSize(chunkSize)
-            .setPayloadChecksum(Crc32c.of(data.nioBuffer()));
+            .setPayloadChecksum(Crc32c.of(data.nioBuffers()));
     return update(chain, io, data);
   }
 
@@ -161,58 +157,32 @@ public final class StorageClient {
     }
   }
 
+  /** One read of a batch: bytes [offset, offset + length) of a chunk on a chain. */
+  public record ReadRequest(ChainId chain, ChunkId chunk, int offset, int length) {
+    public ReadRequest {
+      if (offset < 0 || length < 0) {
+        throw StatusException.invalidArgument(
+            "read offset and length must not be negative, got " + offset + " and " + length);
+      }
+    }
+  }
+
   /**
    * Reads bytes [offset, offset + length) of a chunk from a serving replica; returns fewer where
    * the chunk is shorter (none where it is absent). The caller owns the buffer.
    */
   public ByteBuf read(ChainId chainId, ChunkId chunk, int offset, int length) {
-    ReadIo.Builder io =
-        ReadIo.newBuilder()
-            .setChainId(chainId.value())
-            .setChunkId(ByteString.copyFrom(chunk.toBytes()))
-            .setOffset(offset)
-            .setLength(length);
-    Retry retry = new Retry();
-    int attempt = ThreadLocalRandom.current().nextInt(1 << 16);
-    while (true) {
-      RoutingInfo routing = routing();
-      RoutingInfo.Chain chain = chain(routing, chainId);
-      List<RoutingInfo.Member> readable = chain.readable();
-      try {
-        if (readable.isEmpty()) {
-          throw new StatusException(
-              StatusCode.TARGET_NOT_SERVING, "chain " + chainId + " has no serving replica now");
-        }
-        RoutingInfo.Member replica = readable.get(Math.floorMod(attempt++, readable.size()));
-        io.setChainVersion(chain.version());
-        return readOnce(endpointOf(routing, replica), io.build());
-      } catch (StatusException e) {
-        retry.onFailure(e, "read of chain " + chainId);
-      }
-    }
+    return batchRead(List.of(new ReadRequest(chainId, chunk, offset, length))).getFirst();
   }
 
-  private ByteBuf readOnce(Endpoint node, ReadIo io) {
-    try (RpcReply reply =
-        await(
-            rpc.call(
-                node,
-                BATCH_READ,
-                BatchReadReq.newBuilder().addIos(io).build(),
-                Unpooled.EMPTY_BUFFER,
-                config.rpcTimeoutMs()))) {
-      ReadResult result = reply.message(BatchReadRsp.class).getResults(0);
-      if (result.getStatus() != 0) {
-        throw new StatusException(StatusCode.fromNumber(result.getStatus()), result.getMessage());
-      }
-      ByteBuf bytes = reply.payload().retainedSlice(0, result.getLength());
-      if (Crc32c.of(bytes.nioBuffer()) != result.getChecksum()) {
-        bytes.release();
-        throw new StatusException(
-            StatusCode.CHECKSUM_MISMATCH, "read from " + node + " was damaged in flight");
-      }
-      return bytes;
-    }
+  /**
+   * Many reads at once: one call per storage node for the reads it serves, the calls to different
+   * nodes in parallel, failed reads retried on other replicas. Returns the bytes in request order
+   * (each owned by the caller); if any read still fails when its retries run out, none is returned
+   * and its status is thrown.
+   */
+  public List<ByteBuf> batchRead(List<ReadRequest> reads) {
+    return new BatchReads(this, reads).run();
   }
 
   /** The last chunk of an inode on one chain (for file lengths). */
@@ -335,7 +305,7 @@ public final class StorageClient {
     }
   }
 
-  private static Endpoint endpointOf(RoutingInfo routing, RoutingInfo.Member member) {
+  static Endpoint endpointOf(RoutingInfo routing, RoutingInfo.Member member) {
     RoutingInfo.Node node = routing.nodeOf(member.target());
     if (node == null) {
       throw new StatusException(
@@ -344,7 +314,7 @@ public final class StorageClient {
     return node.endpoint();
   }
 
-  private static RpcReply await(java.util.concurrent.CompletableFuture<RpcReply> future) {
+  static RpcReply await(java.util.concurrent.CompletableFuture<RpcReply> future) {
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -359,8 +329,20 @@ public final class StorageClient {
     }
   }
 
+  Retry newRetry() {
+    return new Retry();
+  }
+
+  RpcClient rpc() {
+    return rpc;
+  }
+
+  Config config() {
+    return config;
+  }
+
   /** One operation's retry budget. */
-  private final class Retry {
+  final class Retry {
     private final long deadline = System.nanoTime() + config.retryTotalMs() * 1_000_000;
     private long backoffMs = config.initialBackoffMs();
 

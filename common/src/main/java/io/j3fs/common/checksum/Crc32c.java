@@ -36,6 +36,18 @@ public final class Crc32c {
     return (int) crc.getValue();
   }
 
+  /**
+   * The CRC of the remaining bytes of several buffers, one after another (a composite buffer's
+   * components, without first copying them into one); positions are not moved.
+   */
+  public static int of(ByteBuffer[] buffers) {
+    CRC32C crc = new CRC32C();
+    for (ByteBuffer buffer : buffers) {
+      crc.update(buffer.duplicate());
+    }
+    return (int) crc.getValue();
+  }
+
   /** The CRC of {@code length} zero bytes. */
   public static int zeros(long length) {
     if (length == 0) {

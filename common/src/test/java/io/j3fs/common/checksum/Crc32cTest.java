@@ -31,6 +31,19 @@ class Crc32cTest {
   }
 
   @Test
+  void severalBuffersChecksumAsTheirConcatenation() {
+    byte[] data = "the quick brown fox jumps over the lazy dog".getBytes(StandardCharsets.US_ASCII);
+    java.nio.ByteBuffer[] parts = {
+      java.nio.ByteBuffer.wrap(data, 0, 10),
+      java.nio.ByteBuffer.allocateDirect(0),
+      java.nio.ByteBuffer.allocateDirect(20).put(data, 10, 20).flip(),
+      java.nio.ByteBuffer.wrap(data, 30, data.length - 30)
+    };
+    assertThat(Crc32c.of(parts)).isEqualTo(Crc32c.of(data));
+    assertThat(parts[2].position()).isZero();
+  }
+
+  @Test
   void zerosMatchesAnArrayOfZeros() {
     assertThat(Crc32c.zeros(100_000)).isEqualTo(Crc32c.of(new byte[100_000]));
     assertThat(Crc32c.zeros(0)).isZero();

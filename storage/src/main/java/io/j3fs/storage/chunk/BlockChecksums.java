@@ -43,6 +43,67 @@ public final class BlockChecksums {
     }
   }
 
+  /** A block whose bytes do not match its stored checksum. */
+  static final class Mismatch extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    final int block;
+
+    Mismatch(int block) {
+      super("block " + block + " does not match its checksum", null, false, false);
+      this.block = block;
+    }
+  }
+
+  /**
+   * Checks every block in {@code data}, whose byte 0 is chunk offset {@code dataStart} (block
+   * aligned; the data ends at a block end or at the chunk's end), against {@code stored}, and
+   * returns the CRC32C of chunk bytes [offset, end) in the same pass: whole blocks contribute their
+   * verified checksum, only the partial blocks at the two edges are checksummed again. This is what
+   * lets a read answer with a checksum of exactly the bytes it returns for the cost of one pass.
+   *
+   * @throws Mismatch naming the first block that does not match
+   */
+  static int verifyAndFold(int[] stored, ByteBuffer data, int dataStart, int offset, int end) {
+    int dataEnd = dataStart + data.remaining();
+    int base = data.position();
+    int crc = 0;
+    boolean first = true;
+    for (int at = dataStart; at < dataEnd; at += BLOCK_BYTES) {
+      int block = at / BLOCK_BYTES;
+      int blockEnd = Math.min(dataEnd, at + BLOCK_BYTES);
+      ByteBuffer slice = data.duplicate().limit(base + blockEnd - dataStart);
+      slice.position(base + at - dataStart);
+      int blockCrc = Crc32c.of(slice);
+      if (block >= stored.length || blockCrc != stored[block]) {
+        throw new Mismatch(block);
+      }
+      int from = Math.max(at, offset);
+      int to = Math.min(blockEnd, end);
+      if (from >= to) {
+        continue;
+      }
+      int part;
+      if (from == at && to == blockEnd) {
+        part = blockCrc;
+      } else {
+        slice.limit(base + to - dataStart).position(base + from - dataStart);
+        part = Crc32c.of(slice);
+      }
+      int partLength = to - from;
+      if (first) {
+        crc = part;
+        first = false;
+      } else {
+        crc =
+            partLength == BLOCK_BYTES
+                ? FULL_BLOCK.combine(crc, part)
+                : Crc32c.combine(crc, part, partLength);
+      }
+    }
+    return crc;
+  }
+
   /** The CRC32C of the whole chunk, folded from its blocks. */
   public static int chunkChecksum(int[] blocks, int length) {
     if (blocks.length == 0) {

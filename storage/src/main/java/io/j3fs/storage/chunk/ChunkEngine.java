@@ -1,5 +1,6 @@
 package io.j3fs.storage.chunk;
 
+import io.j3fs.common.checksum.Crc32c;
 import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
@@ -116,8 +117,11 @@ public final class ChunkEngine implements AutoCloseable {
 
   // ---- reads ----
 
-  /** What a read found: the chunk's meta (null: absent) and the bytes (owned by the caller). */
-  public record Read(ChunkMeta meta, ByteBuf bytes) {}
+  /**
+   * The outcome of a read: the chunk's metadata (null if absent), the bytes (the caller owns them)
+   * and their CRC32C.
+   */
+  public record Read(ChunkMeta meta, ByteBuf bytes, int checksum) {}
 
   /**
    * Reads bytes [offset, offset + length) of a chunk, clamped to its length; an absent chunk reads
@@ -134,7 +138,7 @@ public final class ChunkEngine implements AutoCloseable {
     try {
       ChunkMeta meta = metas.get(id);
       if (meta == null) {
-        return new Read(null, allocator.buffer(0));
+        return new Read(null, allocator.buffer(0), 0);
       }
       if (meta.removed() || (!meta.committed() && !allowUncommitted)) {
         throw new StatusException(
@@ -149,29 +153,43 @@ public final class ChunkEngine implements AutoCloseable {
       }
       int end = (int) Math.min((long) offset + length, meta.length());
       if (end <= offset) {
-        return new Read(meta, allocator.buffer(0));
+        return new Read(meta, allocator.buffer(0), 0);
       }
-      int alignedStart = offset / BlockChecksums.BLOCK_BYTES * BlockChecksums.BLOCK_BYTES;
-      int alignedEnd =
-          config.verifyReads()
-              ? Math.min(
-                  meta.length(),
-                  (end + BlockChecksums.BLOCK_BYTES - 1)
-                      / BlockChecksums.BLOCK_BYTES
-                      * BlockChecksums.BLOCK_BYTES)
-              : end;
-      int readStart = config.verifyReads() ? alignedStart : offset;
-      ByteBuf buf = allocator.directBuffer(alignedEnd - readStart);
+      int block = BlockChecksums.BLOCK_BYTES;
+      // [readStart, readEnd): what is checked (whole blocks when verifying, else what was asked);
+      // [ioStart, ioEnd): what is read from the store, widened to its direct-I/O alignment.
+      int readStart = config.verifyReads() ? offset / block * block : offset;
+      int readEnd =
+          config.verifyReads() ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
+      int align = data.readAlignment();
+      int ioStart = readStart / align * align;
+      int ioEnd = (readEnd + align - 1) / align * align;
+      int ioLength = ioEnd - ioStart;
+      ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
       try {
-        ByteBuffer target = buf.nioBuffer(0, alignedEnd - readStart);
-        data.read(meta.sizeClass(), meta.slot(), readStart, target);
-        buf.writerIndex(alignedEnd - readStart);
+        // Start the read at an aligned address inside the buffer.
+        int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
+        data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
+        int readAt = pad + readStart - ioStart;
+        buf.setIndex(readAt, readAt + readEnd - readStart);
+        ByteBuffer bytes = buf.nioBuffer(readAt, readEnd - readStart);
+        int checksum;
         if (config.verifyReads()) {
-          verifyBlocks(meta, buf, readStart, alignedEnd);
+          try {
+            checksum =
+                BlockChecksums.verifyAndFold(meta.blockChecksums(), bytes, readStart, offset, end);
+          } catch (BlockChecksums.Mismatch e) {
+            checksumMismatches.increment();
+            throw new StatusException(
+                StatusCode.CHECKSUM_MISMATCH,
+                "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
+          }
+        } else {
+          checksum = Crc32c.of(bytes);
         }
         bytesRead.add(end - offset);
-        ByteBuf out = buf.retainedSlice(offset - readStart, end - offset);
-        return new Read(meta, out);
+        ByteBuf out = buf.retainedSlice(readAt + offset - readStart, end - offset);
+        return new Read(meta, out, checksum);
       } catch (IOException e) {
         throw new StatusException(
             StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
@@ -180,22 +198,6 @@ public final class ChunkEngine implements AutoCloseable {
       }
     } finally {
       lock.unlock();
-    }
-  }
-
-  private void verifyBlocks(ChunkMeta meta, ByteBuf buf, int start, int end) {
-    ByteBuffer bytes = buf.nioBuffer(0, end - start);
-    for (int at = start; at < end; at += BlockChecksums.BLOCK_BYTES) {
-      int block = at / BlockChecksums.BLOCK_BYTES;
-      int blockEnd = Math.min(end, at + BlockChecksums.BLOCK_BYTES);
-      ByteBuffer slice = bytes.duplicate().position(at - start).limit(blockEnd - start);
-      int crc = io.j3fs.common.checksum.Crc32c.of(slice);
-      if (block >= meta.blockChecksums().length || crc != meta.blockChecksums()[block]) {
-        checksumMismatches.increment();
-        throw new StatusException(
-            StatusCode.CHECKSUM_MISMATCH,
-            "chunk " + meta.id() + " block " + block + " does not match its checksum");
-      }
     }
   }
 
@@ -215,9 +217,13 @@ public final class ChunkEngine implements AutoCloseable {
       }
       data.read(meta.sizeClass(), meta.slot(), 0, buf.nioBuffer(0, meta.length()));
       buf.writerIndex(meta.length());
-      verifyBlocks(meta, buf, 0, meta.length());
+      BlockChecksums.verifyAndFold(
+          meta.blockChecksums(), buf.nioBuffer(0, meta.length()), 0, 0, meta.length());
       return true;
-    } catch (StatusException | IOException e) {
+    } catch (BlockChecksums.Mismatch e) {
+      checksumMismatches.increment();
+      return false;
+    } catch (IOException e) {
       return false;
     } finally {
       buf.release();
@@ -336,7 +342,7 @@ public final class ChunkEngine implements AutoCloseable {
           data.read(
               old.sizeClass(), old.slot(), last * BlockChecksums.BLOCK_BYTES, tail.nioBuffer(0, n));
           tail.writerIndex(n);
-          blocks[last] = io.j3fs.common.checksum.Crc32c.of(tail.nioBuffer());
+          blocks[last] = Crc32c.of(tail.nioBuffer());
         } finally {
           tail.release();
         }

@@ -16,6 +16,14 @@ public interface DataStore extends AutoCloseable {
   /** Fills {@code dst}'s remaining bytes from {@code offset} in the slot (never written: zeros). */
   void read(int sizeClass, long slot, int offset, ByteBuffer dst) throws IOException;
 
+  /**
+   * The alignment (bytes) reads must have in offset, length and buffer address to bypass the page
+   * cache; 1 when reads are buffered. Unaligned reads still work, through the page cache.
+   */
+  default int readAlignment() {
+    return 1;
+  }
+
   /** Makes every write so far durable (fsync). */
   void sync() throws IOException;
 

@@ -5,8 +5,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chunk data in files: for each size class, {@code filesPerClass} files under {@code
@@ -14,22 +17,98 @@ import java.nio.file.StandardOpenOption;
  * file {@code s % filesPerClass}, so consecutive slots spread over files (3FS keeps 256 files per
  * class). Files grow as slots are used; a freed slot is reused by a later chunk.
  *
+ * <p>With {@code directReads}, aligned reads (offset, length and buffer address multiples of {@link
+ * #DIRECT_ALIGNMENT}) go through a second channel opened with O_DIRECT, as 3FS reads chunks with
+ * aligned direct I/O: random reads then cost the disk, not the page cache, and the cache is left to
+ * the clients. Writes stay buffered; the kernel writes back dirty pages of a range before a direct
+ * read of it, so a direct read sees every write before it.
+ *
  * <p>Thread-safety: FileChannel positional I/O is safe from many threads; channels are opened
  * lazily under a lock.
  */
 public final class FileDataStore implements DataStore {
+  private static final Logger log = LoggerFactory.getLogger(FileDataStore.class);
+
   private final Path dir;
   private final int filesPerClass;
+
+  /** Offset, length and address alignment of direct reads (the largest common block size). */
+  public static final int DIRECT_ALIGNMENT = 4096;
+
   private final FileChannel[][] channels;
+  private final FileChannel[][] directChannels;
+  private volatile boolean directReads;
 
   public FileDataStore(Path dir, int filesPerClass) throws IOException {
+    this(dir, filesPerClass, false);
+  }
+
+  public FileDataStore(Path dir, int filesPerClass, boolean directReads) throws IOException {
     if (filesPerClass < 1 || filesPerClass > 256) {
       throw new IllegalArgumentException("files per class must be 1-256, got " + filesPerClass);
     }
     this.dir = dir;
     this.filesPerClass = filesPerClass;
     this.channels = new FileChannel[SizeClasses.COUNT][filesPerClass];
+    this.directChannels = new FileChannel[SizeClasses.COUNT][filesPerClass];
+    this.directReads = directReads;
     Files.createDirectories(dir);
+  }
+
+  @Override
+  public int readAlignment() {
+    return directReads ? DIRECT_ALIGNMENT : 1;
+  }
+
+  private FileChannel directChannel(int sizeClass, long slot) throws IOException {
+    channel(sizeClass, slot); // creates the file
+    int file = (int) (slot % filesPerClass);
+    FileChannel channel = directChannels[sizeClass][file];
+    if (channel == null) {
+      synchronized (this) {
+        channel = directChannels[sizeClass][file];
+        if (channel == null) {
+          Path path =
+              dir.resolve("class-" + SizeClasses.bytes(sizeClass))
+                  .resolve(String.format("%03d.data", file));
+          try {
+            channel = FileChannel.open(path, StandardOpenOption.READ, directOption());
+          } catch (IOException | UnsupportedOperationException e) {
+            // The file system has no O_DIRECT (tmpfs, some FUSE and network file systems).
+            log.warn(
+                "direct reads unavailable under {} ({}); reading through the page cache",
+                dir,
+                e.toString());
+            directReads = false;
+            return channel(sizeClass, slot);
+          }
+          directChannels[sizeClass][file] = channel;
+        }
+      }
+    }
+    return channel;
+  }
+
+  /**
+   * O_DIRECT as an open option: {@code com.sun.nio.file.ExtendedOpenOption.DIRECT} of module
+   * jdk.unsupported, looked up at run time because javac flags the compile-time reference as
+   * proprietary API (and warnings fail this build).
+   */
+  private static OpenOption directOption() {
+    try {
+      return (OpenOption)
+          Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new UnsupportedOperationException("this JDK has no O_DIRECT open option", e);
+    }
+  }
+
+  private boolean direct(int offset, ByteBuffer dst) {
+    return directReads
+        && dst.isDirect()
+        && offset % DIRECT_ALIGNMENT == 0
+        && dst.remaining() % DIRECT_ALIGNMENT == 0
+        && dst.alignmentOffset(dst.position(), DIRECT_ALIGNMENT) == 0;
   }
 
   private FileChannel channel(int sizeClass, long slot) throws IOException {
@@ -71,12 +150,14 @@ public final class FileDataStore implements DataStore {
   @Override
   public void read(int sizeClass, long slot, int offset, ByteBuffer dst) throws IOException {
     checkRange(sizeClass, offset, dst.remaining());
-    FileChannel channel = channel(sizeClass, slot);
+    boolean direct = direct(offset, dst);
+    FileChannel channel = direct ? directChannel(sizeClass, slot) : channel(sizeClass, slot);
     long at = position(sizeClass, slot, offset);
     while (dst.hasRemaining()) {
       int n = channel.read(dst, at);
-      if (n < 0) {
-        // Past the end of a sparse file: never written, reads as zeros.
+      // Past the end of a sparse file, never written: zeros. A direct read stops short only there
+      // (and cannot go on from an unaligned position).
+      if (n < 0 || (direct && n % DIRECT_ALIGNMENT != 0)) {
         while (dst.hasRemaining()) {
           dst.put((byte) 0);
         }
@@ -119,6 +200,14 @@ public final class FileDataStore implements DataStore {
 
   @Override
   public synchronized void close() throws IOException {
+    for (FileChannel[] files : directChannels) {
+      for (int i = 0; i < files.length; i++) {
+        if (files[i] != null) {
+          files[i].close();
+          files[i] = null;
+        }
+      }
+    }
     for (FileChannel[] files : channels) {
       for (int i = 0; i < files.length; i++) {
         if (files[i] != null) {

@@ -167,7 +167,7 @@ public final class Forwarder {
         out.setType(UpdateType.REPLACE)
             .setOffset(0)
             .setLength(body.readableBytes())
-            .setPayloadChecksum(Crc32c.of(body.nioBuffer()))
+            .setPayloadChecksum(Crc32c.of(body.nioBuffers()))
             .setUnconditional(true);
       }
     } else {

@@ -209,7 +209,7 @@ public final class UpdateOperator {
                   + " bytes but the payload has "
                   + payload.readableBytes());
         }
-        if (Crc32c.of(payload.nioBuffer()) != io.getPayloadChecksum()) {
+        if (Crc32c.of(payload.nioBuffers()) != io.getPayloadChecksum()) {
           throw new StatusException(
               StatusCode.CHECKSUM_MISMATCH, "payload does not match its checksum");
         }

@@ -1,6 +1,5 @@
 package io.j3fs.storage.ops;
 
-import io.j3fs.common.checksum.Crc32c;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.status.StatusCode;
@@ -13,8 +12,16 @@ import io.j3fs.proto.storage.ReadResult;
 import io.j3fs.storage.chunk.ChunkEngine;
 import io.j3fs.storage.target.StorageTarget;
 import io.j3fs.storage.target.TargetMap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Many chunk reads in one call, each with its own status: a read fails alone (not serving here,
@@ -22,20 +29,38 @@ import io.netty.buffer.CompositeByteBuf;
  * bytes of the reads that succeeded travel as one payload, a composite of the engine's buffers (no
  * copy), in request order.
  */
-public final class BatchReadOp {
+public final class BatchReadOp implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BatchReadOp.class);
+
   /** Reads in one request, at most. */
   public static final int MAX_IOS = 4_096;
 
   /** Bytes in one answer, at most (the frame limit is larger). */
   public static final long MAX_BYTES = 256L << 20;
 
+  /** Reads of batches running at once on this server when reads go to the disk, at most. */
+  static final int MAX_PARALLEL_READS = 64;
+
   private final TargetMap targets;
   private final Runnable staleRouting;
+  private final boolean parallel;
+  private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+  private final Semaphore readSlots = new Semaphore(MAX_PARALLEL_READS);
+  private final LongAdder calls = new LongAdder();
+  private final LongAdder reads = new LongAdder();
 
-  public BatchReadOp(TargetMap targets, Runnable staleRouting) {
+  /**
+   * @param parallel issue the reads of one batch at once (for direct reads, which wait for the
+   *     disk); otherwise they run one after another on the handler's thread
+   */
+  public BatchReadOp(TargetMap targets, Runnable staleRouting, boolean parallel) {
     this.targets = targets;
     this.staleRouting = staleRouting;
+    this.parallel = parallel;
   }
+
+  /** One read's outcome: its result and, if it succeeded, its bytes (owned). */
+  private record Outcome(ReadResult result, ByteBuf bytes) {}
 
   public RpcResponse run(BatchReadReq request) {
     if (request.getIosCount() > MAX_IOS) {
@@ -50,21 +75,97 @@ public final class BatchReadOp {
       throw StatusException.invalidArgument(
           "a batch read returns at most " + MAX_BYTES + " bytes, asked for " + total);
     }
+    calls.increment();
+    reads.add(request.getIosCount());
     BatchReadRsp.Builder out = BatchReadRsp.newBuilder();
     CompositeByteBuf payload =
         ByteBufAllocator.DEFAULT.compositeDirectBuffer(Math.max(2, request.getIosCount()));
+    Outcome[] outcomes = new Outcome[request.getIosCount()];
     try {
-      for (ReadIo io : request.getIosList()) {
-        out.addResults(readOne(io, request.getAllowUncommitted(), payload));
+      if (parallel && outcomes.length > 1) {
+        readInParallel(request, outcomes);
+      } else {
+        for (int i = 0; i < outcomes.length; i++) {
+          outcomes[i] = readOne(request.getIos(i), request.getAllowUncommitted());
+        }
+      }
+      for (int i = 0; i < outcomes.length; i++) {
+        out.addResults(outcomes[i].result());
+        if (outcomes[i].bytes() != null) {
+          payload.addComponent(true, outcomes[i].bytes());
+        }
+        outcomes[i] = null; // its bytes belong to the payload now
       }
       return RpcResponse.of(out.build(), payload);
     } catch (RuntimeException e) {
       payload.release();
+      for (Outcome outcome : outcomes) {
+        if (outcome != null && outcome.bytes() != null) {
+          outcome.bytes().release();
+        }
+      }
       throw e;
     }
   }
 
-  private ReadResult readOne(ReadIo io, boolean allowUncommitted, CompositeByteBuf payload) {
+  /**
+   * Every read on its own virtual thread, at most {@link #MAX_PARALLEL_READS} on this server at
+   * once, so the disk sees the batch's queue depth. Waits for all of them.
+   */
+  private void readInParallel(BatchReadReq request, Outcome[] outcomes) {
+    CountDownLatch done = new CountDownLatch(outcomes.length);
+    boolean allowUncommitted = request.getAllowUncommitted();
+    try {
+      for (int i = 0; i < outcomes.length; i++) {
+        int index = i;
+        readSlots.acquire();
+        try {
+          readers.execute(
+              () -> {
+                try {
+                  outcomes[index] = readOne(request.getIos(index), allowUncommitted);
+                } catch (RuntimeException e) {
+                  log.error("batch read failed", e);
+                  outcomes[index] = failed(StatusCode.INTERNAL, "read failed on the server");
+                } finally {
+                  readSlots.release();
+                  done.countDown();
+                }
+              });
+        } catch (RuntimeException rejected) {
+          readSlots.release();
+          done.countDown();
+          outcomes[index] = failed(StatusCode.UNAVAILABLE, "server is shutting down");
+        }
+      }
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StatusException(StatusCode.CANCELLED, "interrupted during a batch read");
+    }
+  }
+
+  @Override
+  public void close() {
+    readers.shutdownNow();
+  }
+
+  private static Outcome failed(StatusCode code, String message) {
+    return new Outcome(
+        ReadResult.newBuilder().setStatus(code.number()).setMessage(message).build(), null);
+  }
+
+  /** BatchRead calls answered so far. */
+  public long calls() {
+    return calls.sum();
+  }
+
+  /** Reads carried by those calls. */
+  public long reads() {
+    return reads.sum();
+  }
+
+  private Outcome readOne(ReadIo io, boolean allowUncommitted) {
     try {
       if (io.getChunkId().size() != ChunkId.BYTES) {
         throw StatusException.invalidArgument("chunk_id must be " + ChunkId.BYTES + " bytes");
@@ -88,19 +189,15 @@ public final class BatchReadOp {
                   io.getOffset(),
                   io.getLength(),
                   allowUncommitted);
-      int length = read.bytes().readableBytes();
-      int checksum = Crc32c.of(read.bytes().nioBuffer());
-      payload.addComponent(true, read.bytes());
-      return ReadResult.newBuilder()
-          .setLength(length)
-          .setChecksum(checksum)
-          .setCommitVersion(read.meta() == null ? 0 : read.meta().commitVersion())
-          .build();
+      return new Outcome(
+          ReadResult.newBuilder()
+              .setLength(read.bytes().readableBytes())
+              .setChecksum(read.checksum())
+              .setCommitVersion(read.meta() == null ? 0 : read.meta().commitVersion())
+              .build(),
+          read.bytes());
     } catch (StatusException e) {
-      return ReadResult.newBuilder()
-          .setStatus(e.code().number())
-          .setMessage(e.getMessage() == null ? "" : e.getMessage())
-          .build();
+      return failed(e.code(), e.getMessage() == null ? "" : e.getMessage());
     }
   }
 }

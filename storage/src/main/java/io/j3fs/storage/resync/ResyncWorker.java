@@ -166,7 +166,7 @@ final class ResyncWorker {
         base(meta.id(), meta.updateVersion())
             .setType(UpdateType.REPLACE)
             .setLength(length)
-            .setPayloadChecksum(Crc32c.of(bytes.nioBuffer()))
+            .setPayloadChecksum(Crc32c.of(bytes.nioBuffers()))
             .build();
     send(io, bytes);
     return length;

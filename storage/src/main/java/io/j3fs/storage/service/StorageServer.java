@@ -74,7 +74,7 @@ public final class StorageServer implements AutoCloseable {
     Forwarder forwarder =
         new Forwarder(rpc, mgmtd, targets::routing, config.forward(), System::nanoTime);
     this.updates = new UpdateOperator(targets, forwarder, this::refreshSoon);
-    this.batchRead = new BatchReadOp(targets, this::refreshSoon);
+    this.batchRead = new BatchReadOp(targets, this::refreshSoon, factory.directReads());
     this.queryLastChunk = new QueryLastChunkOp(targets);
     this.ranges = new ChunkRangeOps(targets, updates);
     this.sync = new SyncOps(targets);
@@ -166,7 +166,7 @@ public final class StorageServer implements AutoCloseable {
     return updates;
   }
 
-  BatchReadOp batchRead() {
+  public BatchReadOp batchRead() {
     return batchRead;
   }
 
@@ -228,6 +228,7 @@ public final class StorageServer implements AutoCloseable {
 
   @Override
   public void close() {
+    batchRead.close();
     agent.close();
     resync.close();
     targets.close();

@@ -20,11 +20,14 @@ import java.util.stream.Stream;
 public final class DiskTargets implements TargetFactory {
   private final List<Path> disks;
   private final int filesPerClass;
+  private final boolean directReads;
   private final ChunkEngine.Config engineConfig;
 
-  public DiskTargets(List<Path> disks, int filesPerClass, ChunkEngine.Config engineConfig) {
+  public DiskTargets(
+      List<Path> disks, int filesPerClass, boolean directReads, ChunkEngine.Config engineConfig) {
     this.disks = List.copyOf(disks);
     this.filesPerClass = filesPerClass;
+    this.directReads = directReads;
     this.engineConfig = engineConfig;
   }
 
@@ -60,7 +63,7 @@ public final class DiskTargets implements TargetFactory {
   public ChunkEngine open(TargetId id, int disk) throws IOException {
     Path dir = dir(id, disk);
     return ChunkEngine.open(
-        new FileDataStore(dir.resolve("data"), filesPerClass),
+        new FileDataStore(dir.resolve("data"), filesPerClass, directReads),
         new RocksMetaStore(dir.resolve("meta")),
         engineConfig);
   }
@@ -69,6 +72,11 @@ public final class DiskTargets implements TargetFactory {
   public ChunkEngine create(TargetId id, int disk) throws IOException {
     Files.createDirectories(dir(id, disk));
     return open(id, disk);
+  }
+
+  @Override
+  public boolean directReads() {
+    return directReads;
   }
 
   @Override

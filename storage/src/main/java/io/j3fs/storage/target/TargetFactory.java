@@ -21,4 +21,12 @@ public interface TargetFactory {
 
   /** Number of disks (target directories' roots) on this node. */
   int disks();
+
+  /**
+   * Whether the engines read with O_DIRECT: each read then waits for the disk, so the reads of one
+   * batch are worth issuing at once (the disk serves many in parallel); page-cache reads are not.
+   */
+  default boolean directReads() {
+    return false;
+  }
 }

@@ -19,9 +19,17 @@ public final class MemoryTargets implements TargetFactory {
 
   private final Map<TargetId, Stores> stores = new ConcurrentHashMap<>();
   private final ChunkEngine.Config config;
+  private final boolean parallelReads;
 
-  MemoryTargets(ChunkEngine.Config config) {
+  MemoryTargets(ChunkEngine.Config config, boolean parallelReads) {
     this.config = config;
+    this.parallelReads = parallelReads;
+  }
+
+  /** Claims direct reads when asked to, so servers take the parallel batch-read path. */
+  @Override
+  public boolean directReads() {
+    return parallelReads;
   }
 
   @Override

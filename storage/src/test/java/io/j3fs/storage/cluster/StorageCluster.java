@@ -62,11 +62,26 @@ public final class StorageCluster implements AutoCloseable {
       StorageServer server, RpcServer endpoint, Dispatcher dispatcher, RpcClient rpc) {}
 
   public StorageCluster(long seed, int nodes, int chains) {
-    this(seed, nodes, chains, ChunkEngine.Config.DEFAULT, 20_000);
+    this(seed, nodes, chains, ChunkEngine.Config.DEFAULT, 20_000, false);
+  }
+
+  /** With {@code parallelReads}, servers issue the reads of a batch at once (as for O_DIRECT). */
+  public StorageCluster(long seed, int nodes, int chains, boolean parallelReads) {
+    this(seed, nodes, chains, ChunkEngine.Config.DEFAULT, 20_000, parallelReads);
   }
 
   public StorageCluster(
       long seed, int nodes, int chains, ChunkEngine.Config engineConfig, long forwardTimeoutMs) {
+    this(seed, nodes, chains, engineConfig, forwardTimeoutMs, false);
+  }
+
+  private StorageCluster(
+      long seed,
+      int nodes,
+      int chains,
+      ChunkEngine.Config engineConfig,
+      long forwardTimeoutMs,
+      boolean parallelReads) {
     this.network = new InProcessNetwork(seed);
     this.nodes = nodes;
     this.engineConfig = engineConfig;
@@ -84,7 +99,7 @@ public final class StorageCluster implements AutoCloseable {
     mgmtd.tick();
     ticker.scheduleWithFixedDelay(this::tick, 50, 50, TimeUnit.MILLISECONDS);
     for (int n = 1; n <= nodes; n++) {
-      targets.put(n, new MemoryTargets(engineConfig));
+      targets.put(n, new MemoryTargets(engineConfig, parallelReads));
       start(n);
     }
     SetChainsReq.Builder request = SetChainsReq.newBuilder();

@@ -323,6 +323,85 @@ class CraqTest {
     assertThat(head.checksumMismatches()).isPositive();
   }
 
+  /**
+   * A batch of reads over two chains goes out as one BatchRead per node (not one per read), returns
+   * every read's bytes in request order (short and empty where chunks end or are absent), and a
+   * replica whose copy of one chunk is damaged only sends that read elsewhere. Both ways a server
+   * runs a batch: one read after another, and all at once (as it does for O_DIRECT reads).
+   */
+  @Test
+  void aBatchOfReadsTakesOneCallPerNodeAndSurvivesADamagedReplica() {
+    for (boolean parallel : new boolean[] {false, true}) {
+      cluster = new StorageCluster(6, 3, 2, parallel);
+      try {
+        batchOfReads();
+      } finally {
+        cluster.close();
+        cluster = null;
+      }
+    }
+  }
+
+  private void batchOfReads() {
+    StorageClient client = cluster.newStorageClient("c");
+    Random random = new Random(6);
+    List<byte[]> contents = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      byte[] data = bytes(100 + i, 1 + random.nextInt(200_000));
+      contents.add(data);
+      client.write(
+          ChainId.of(1 + i % 2), ChunkId.of(600, i), 0, Unpooled.wrappedBuffer(data), CHUNK_SIZE);
+    }
+    ChunkMeta damaged = replicaMeta(2, 1, ChunkId.of(600, 0));
+    cluster
+        .targets(2)
+        .stores(TargetId.of(StorageCluster.target(2, 1)))
+        .data()
+        .corrupt(damaged.sizeClass(), damaged.slot(), 10);
+    List<StorageClient.ReadRequest> reads = new ArrayList<>();
+    List<byte[]> expected = new ArrayList<>();
+    for (int i = 0; i < 63; i++) {
+      // chunk 20 does not exist; the last three read chunk 0 from each of its replicas in turn
+      int chunk = i < 60 ? i % 21 : 0;
+      byte[] data = chunk < 20 ? contents.get(chunk) : new byte[0];
+      int offset = i < 20 || i >= 60 ? 0 : random.nextInt(Math.max(1, data.length));
+      int length = random.nextInt(100_000);
+      reads.add(
+          new StorageClient.ReadRequest(
+              ChainId.of(1 + chunk % 2), ChunkId.of(600, chunk), offset, length));
+      int end = Math.min(data.length, offset + length);
+      expected.add(end <= offset ? new byte[0] : java.util.Arrays.copyOfRange(data, offset, end));
+    }
+    long callsBefore = 0;
+    for (int n = 1; n <= 3; n++) {
+      callsBefore += cluster.server(n).batchRead().calls();
+    }
+    List<ByteBuf> got = client.batchRead(reads);
+    long calls = -callsBefore;
+    for (int n = 1; n <= 3; n++) {
+      calls += cluster.server(n).batchRead().calls();
+    }
+    try {
+      for (int i = 0; i < reads.size(); i++) {
+        byte[] bytes = new byte[got.get(i).readableBytes()];
+        got.get(i).getBytes(got.get(i).readerIndex(), bytes);
+        assertThat(bytes).as("read %d: %s", i, reads.get(i)).isEqualTo(expected.get(i));
+      }
+    } finally {
+      got.forEach(ByteBuf::release);
+    }
+    // One call per node, plus at most one more round for the reads that met the damaged copy.
+    assertThat(calls).isBetween(3L, 6L);
+    assertThat(
+            cluster
+                .server(2)
+                .targets()
+                .byId(TargetId.of(StorageCluster.target(2, 1)))
+                .engine()
+                .checksumMismatches())
+        .isPositive();
+  }
+
   @Test
   void losingHeadMiddleOrTailMidWriteLosesNoAcknowledgedWrite() throws Exception {
     for (int victim = 1; victim <= 3; victim++) {

@@ -1,0 +1,214 @@
+package io.j3fs.client.storage;
+
+import com.google.protobuf.ByteString;
+import io.j3fs.client.routing.RoutingInfo;
+import io.j3fs.common.checksum.Crc32c;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcReply;
+import io.j3fs.proto.storage.BatchReadReq;
+import io.j3fs.proto.storage.BatchReadRsp;
+import io.j3fs.proto.storage.ReadIo;
+import io.j3fs.proto.storage.ReadResult;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One batch of chunk reads: each read picks a serving replica of its chain, the reads bound for one
+ * storage node travel in one {@code BatchRead} call (split at the server's limits), the calls to
+ * different nodes run at once, and the reads that failed are retried together on other replicas. A
+ * batch of 32 random 4 KiB reads across three nodes costs three round trips instead of 32.
+ *
+ * <p>Each read's bytes are checked against the checksum the replica computed from its verified
+ * blocks, so damage in flight is caught; a mismatch moves that read to another replica.
+ *
+ * <p>Runs on the caller's thread (blocking; meant for virtual threads). Not shared between calls.
+ */
+final class BatchReads {
+  /** Reads in one call, at most (the server's {@code BatchReadOp.MAX_IOS}). */
+  static final int MAX_IOS_PER_CALL = 4_096;
+
+  /** Bytes asked for in one call, at most (the server's {@code BatchReadOp.MAX_BYTES}). */
+  static final long MAX_BYTES_PER_CALL = 256L << 20;
+
+  private final StorageClient client;
+  private final List<StorageClient.ReadRequest> reads;
+  private final ByteBuf[] results;
+  private final int spread = ThreadLocalRandom.current().nextInt(1 << 16);
+
+  BatchReads(StorageClient client, List<StorageClient.ReadRequest> reads) {
+    this.client = client;
+    this.reads = reads;
+    this.results = new ByteBuf[reads.size()];
+  }
+
+  /** Runs the batch; the buffers, in request order, belong to the caller. */
+  List<ByteBuf> run() {
+    StorageClient.Retry retry = client.newRetry();
+    List<Integer> pending = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      pending.add(i);
+    }
+    try {
+      for (int round = 0; ; round++) {
+        List<Integer> failed = new ArrayList<>();
+        StatusException firstFailure = attempt(pending, round, failed);
+        if (failed.isEmpty()) {
+          return Arrays.asList(results);
+        }
+        retry.onFailure(firstFailure, failed.size() + " of " + reads.size() + " reads of a batch");
+        pending = failed;
+      }
+    } catch (RuntimeException e) {
+      for (ByteBuf b : results) {
+        if (b != null) {
+          b.release();
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** One call per node for {@code indices}; fills results, adds what failed to {@code failed}. */
+  private StatusException attempt(List<Integer> indices, int round, List<Integer> failed) {
+    RoutingInfo routing = client.routing();
+    StatusException first = null;
+    Map<Endpoint, List<Call>> byNode = new LinkedHashMap<>();
+    for (int index : indices) {
+      StorageClient.ReadRequest read = reads.get(index);
+      try {
+        RoutingInfo.Chain chain = client.chain(routing, read.chain());
+        List<RoutingInfo.Member> readable = chain.readable();
+        if (readable.isEmpty()) {
+          throw new StatusException(
+              StatusCode.TARGET_NOT_SERVING,
+              "chain " + read.chain() + " has no serving replica now");
+        }
+        RoutingInfo.Member replica =
+            readable.get(Math.floorMod(spread + index + round, readable.size()));
+        Endpoint node = StorageClient.endpointOf(routing, replica);
+        List<Call> calls = byNode.computeIfAbsent(node, n -> new ArrayList<>());
+        if (calls.isEmpty() || calls.getLast().full(read.length())) {
+          calls.add(new Call(node));
+        }
+        calls.getLast().add(index, read, chain.version());
+      } catch (StatusException e) {
+        first = first == null ? e : first;
+        failed.add(index);
+      }
+    }
+    List<Call> all = new ArrayList<>();
+    byNode.values().forEach(all::addAll);
+    for (Call call : all) {
+      call.send();
+    }
+    for (Call call : all) {
+      StatusException e = call.collect(failed);
+      first = first == null ? e : first;
+    }
+    return first;
+  }
+
+  /** The reads of one batch bound for one node, as one BatchRead call. */
+  private final class Call {
+    private final Endpoint node;
+    private final List<Integer> indices = new ArrayList<>();
+    private final BatchReadReq.Builder request = BatchReadReq.newBuilder();
+    private long bytes;
+    private CompletableFuture<RpcReply> reply;
+
+    Call(Endpoint node) {
+      this.node = node;
+    }
+
+    boolean full(int length) {
+      return indices.size() >= MAX_IOS_PER_CALL || bytes + length > MAX_BYTES_PER_CALL;
+    }
+
+    void add(int index, StorageClient.ReadRequest read, long chainVersion) {
+      indices.add(index);
+      bytes += read.length();
+      request.addIos(
+          ReadIo.newBuilder()
+              .setChainId(read.chain().value())
+              .setChainVersion(chainVersion)
+              .setChunkId(ByteString.copyFrom(read.chunk().toBytes()))
+              .setOffset(read.offset())
+              .setLength(read.length()));
+    }
+
+    void send() {
+      reply =
+          client
+              .rpc()
+              .call(
+                  node,
+                  StorageClient.BATCH_READ,
+                  request.build(),
+                  Unpooled.EMPTY_BUFFER,
+                  client.config().rpcTimeoutMs());
+    }
+
+    /** Waits for the answer; returns the first failure (null if none), adding failed indices. */
+    StatusException collect(List<Integer> failed) {
+      StatusException first = null;
+      try (RpcReply answer = StorageClient.await(reply)) {
+        BatchReadRsp rsp = answer.message(BatchReadRsp.class);
+        if (rsp.getResultsCount() != indices.size()) {
+          throw new StatusException(
+              StatusCode.INTERNAL,
+              node + " answered " + rsp.getResultsCount() + " reads of " + indices.size());
+        }
+        ByteBuf payload = answer.payload();
+        int at = 0;
+        for (int i = 0; i < indices.size(); i++) {
+          ReadResult result = rsp.getResults(i);
+          if (result.getStatus() != 0) {
+            first =
+                first != null
+                    ? first
+                    : new StatusException(
+                        StatusCode.fromNumber(result.getStatus()), result.getMessage());
+            failed.add(indices.get(i));
+            continue;
+          }
+          if (at + result.getLength() > payload.readableBytes()) {
+            throw new StatusException(
+                StatusCode.INTERNAL, node + " sent fewer payload bytes than its reads name");
+          }
+          ByteBuf bytes = payload.retainedSlice(payload.readerIndex() + at, result.getLength());
+          at += result.getLength();
+          if (Crc32c.of(bytes.nioBuffers()) != result.getChecksum()) {
+            bytes.release();
+            first =
+                first != null
+                    ? first
+                    : new StatusException(
+                        StatusCode.CHECKSUM_MISMATCH,
+                        "read from " + node + " was damaged in flight");
+            failed.add(indices.get(i));
+            continue;
+          }
+          results[indices.get(i)] = bytes;
+        }
+      } catch (StatusException e) {
+        // The whole call failed: every read it carried that has no result yet goes again.
+        for (int index : indices) {
+          if (results[index] == null && !failed.contains(index)) {
+            failed.add(index);
+          }
+        }
+        first = first == null ? e : first;
+      }
+      return first;
+    }
+  }
+}
