@@ -31,7 +31,9 @@ public enum KeyPrefix {
   /** Write sessions of open files. */
   FILE_SESSION("INOS"),
   /** Idempotency records of mutating metadata requests. */
-  IDEMPOTENCY("IDEM");
+  IDEMPOTENCY("IDEM"),
+  /** Inodes whose last link is gone, waiting for the GC to remove their chunks. */
+  GC_QUEUE("GCQU");
 
   private final byte[] bytes;
 

@@ -62,6 +62,12 @@ public enum StatusCode {
   CROSS_DEVICE(407, false),
   NO_SUCH_ATTRIBUTE(408, false),
   READ_ONLY(409, false),
+  /**
+   * EPERM: the caller may never do this (not a missing permission bit: that is PERMISSION_DENIED).
+   */
+  NOT_PERMITTED(410, false),
+  /** EMLINK: an inode has the most links it can have. */
+  TOO_MANY_LINKS(411, false),
 
   // 5xx: storage
   CHAIN_VERSION_MISMATCH(500, true),

@@ -1,0 +1,29 @@
+package io.j3fs.meta;
+
+import io.j3fs.client.routing.RoutingInfo;
+import io.j3fs.common.time.Clock;
+import io.j3fs.kv.KvEngine;
+import io.j3fs.meta.store.InodeIdAllocator;
+import java.util.function.Supplier;
+
+/**
+ * What every metadata operation works with: the KV store (all state), the clock, the inode id
+ * allocator, the routing info (chain tables for new files' layouts, space for statfs) and storage
+ * (file lengths, truncation, GC). Shared by all threads; holds no namespace state itself, which is
+ * what lets several instances serve one store.
+ */
+public record MetaContext(
+    KvEngine kv,
+    Clock clock,
+    InodeIdAllocator ids,
+    MetaSettings settings,
+    Supplier<RoutingInfo> routing,
+    ChunkStorage storage) {
+  public long nowNs() {
+    return clock.wallMillis() * 1_000_000L;
+  }
+
+  public long nowMs() {
+    return clock.wallMillis();
+  }
+}

@@ -1,0 +1,196 @@
+package io.j3fs.meta.gc;
+
+import io.j3fs.common.id.InodeId;
+import io.j3fs.kv.KeyValue;
+import io.j3fs.kv.RangeIterator;
+import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.store.MetaKeys;
+import io.j3fs.meta.store.MetaStore;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.store.DirEntryRecord;
+import io.j3fs.proto.meta.store.GcRecord;
+import io.j3fs.proto.meta.store.IdempotencyRecord;
+import io.j3fs.proto.meta.store.InodeRecord;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Removes what the namespace no longer names, in bounded steps: a queued file's chunks are removed
+ * from storage (in batches of 32 per chain) once no write session holds it and its delay passed,
+ * then its inode; a queued directory (removed recursively) is emptied {@link #DIRECTORY_BATCH}
+ * entries per transaction, its children queued in turn. Also drops idempotency records past their
+ * time to live. Several metadata instances may run it on one store: every step re-checks in its
+ * transaction and removing chunks twice is harmless.
+ *
+ * <p>Called from one thread (the server's GC thread, or a test).
+ */
+public final class GcWorker {
+  private static final Logger log = LoggerFactory.getLogger(GcWorker.class);
+
+  static final int DIRECTORY_BATCH = 256;
+  static final int IDEMPOTENCY_BATCH = 1_000;
+
+  private final MetaContext ctx;
+
+  /** Where the next sweep of idempotency records starts (they are ordered by client, not age). */
+  private byte[] idempotencyCursor = MetaKeys.idempotencyBegin();
+
+  public GcWorker(MetaContext ctx) {
+    this.ctx = ctx;
+  }
+
+  /** One pass over at most {@code batch} queued inodes; returns how many were finished. */
+  public int runOnce(int batch) {
+    List<GcRecord> queued =
+        ctx.kv()
+            .read(
+                tx -> {
+                  List<GcRecord> out = new ArrayList<>();
+                  RangeIterator it =
+                      tx.getRange(MetaKeys.gcBegin(), MetaKeys.gcEnd(), batch, false);
+                  while (it.hasNext()) {
+                    out.add(MetaStore.parse(it.next().value(), "GC record", GcRecord.parser()));
+                  }
+                  return out;
+                });
+    int finished = 0;
+    for (GcRecord record : queued) {
+      try {
+        if (collect(record)) {
+          finished++;
+        }
+      } catch (RuntimeException e) {
+        log.warn(
+            "GC of inode 0x{} failed, will retry: {}",
+            Long.toHexString(record.getInodeId()),
+            e.toString());
+      }
+    }
+    expireIdempotency();
+    return finished;
+  }
+
+  /** Runs passes until the queue holds nothing collectable now; returns inodes finished. */
+  public int drain() {
+    int total = 0;
+    while (true) {
+      int n = runOnce(64);
+      total += n;
+      if (n == 0) {
+        return total;
+      }
+    }
+  }
+
+  private boolean collect(GcRecord record) {
+    long id = record.getInodeId();
+    if (record.getEnqueuedMs() + ctx.settings().gcDelayMs() > ctx.nowMs()) {
+      return false;
+    }
+    InodeRecord inode = ctx.kv().read(tx -> MetaStore.inode(tx, id));
+    if (inode == null || inode.getInode().getNlink() > 0) {
+      ctx.kv()
+          .run(
+              tx -> {
+                tx.clear(MetaKeys.gc(id));
+                return null;
+              });
+      return inode == null;
+    }
+    Inode attrs = inode.getInode();
+    if (attrs.getType() == InodeType.DIRECTORY) {
+      return emptyDirectory(id);
+    }
+    if (attrs.getType() == InodeType.FILE) {
+      boolean open = ctx.kv().read(tx -> !MetaStore.sessions(tx, id).isEmpty());
+      if (open) {
+        return false; // unlinked while open: usable until the last write session ends
+      }
+      ctx.storage().removeAll(InodeId.of(id), attrs.getLayout());
+    }
+    return ctx.kv()
+        .run(
+            tx -> {
+              InodeRecord now = MetaStore.inode(tx, id);
+              if (now != null
+                  && (now.getInode().getNlink() > 0 || !MetaStore.sessions(tx, id).isEmpty())) {
+                return false;
+              }
+              MetaStore.clearInode(tx, id);
+              tx.clear(MetaKeys.gc(id));
+              return true;
+            });
+  }
+
+  /**
+   * Removes up to a batch of a detached directory's entries per transaction, then the directory.
+   */
+  private boolean emptyDirectory(long dir) {
+    while (true) {
+      boolean done =
+          ctx.kv()
+              .run(
+                  tx -> {
+                    List<MetaStore.Entry> entries =
+                        MetaStore.entries(tx, dir, null, DIRECTORY_BATCH);
+                    for (MetaStore.Entry e : entries) {
+                      DirEntryRecord entry = e.record();
+                      MetaStore.clearEntry(tx, dir, e.name());
+                      InodeRecord child = MetaStore.inode(tx, entry.getInodeId());
+                      if (child == null) {
+                        continue;
+                      }
+                      Inode c = child.getInode();
+                      int links =
+                          c.getType() == InodeType.DIRECTORY ? 0 : Math.max(0, c.getNlink() - 1);
+                      MetaStore.putInode(
+                          tx, child.toBuilder().setInode(c.toBuilder().setNlink(links)).build());
+                      if (links == 0) {
+                        MetaStore.enqueueGc(tx, c.getId(), ctx.nowMs());
+                      }
+                    }
+                    if (entries.size() < DIRECTORY_BATCH) {
+                      MetaStore.clearInode(tx, dir);
+                      tx.clear(MetaKeys.gc(dir));
+                      return true;
+                    }
+                    return false;
+                  });
+      if (done) {
+        return true;
+      }
+    }
+  }
+
+  private void expireIdempotency() {
+    long cutoff = ctx.nowMs() - ctx.settings().idempotencyTtlMs();
+    byte[] from = idempotencyCursor;
+    idempotencyCursor =
+        ctx.kv()
+            .run(
+                tx -> {
+                  RangeIterator it =
+                      tx.snapshot()
+                          .getRange(from, MetaKeys.idempotencyEnd(), IDEMPOTENCY_BATCH, false);
+                  byte[] lastKey = null;
+                  int seen = 0;
+                  while (it.hasNext()) {
+                    KeyValue kv = it.next();
+                    lastKey = kv.key();
+                    seen++;
+                    IdempotencyRecord r =
+                        MetaStore.parse(
+                            kv.value(), "idempotency record", IdempotencyRecord.parser());
+                    if (r.getCreatedMs() < cutoff) {
+                      tx.clear(kv.key());
+                    }
+                  }
+                  return seen < IDEMPOTENCY_BATCH || lastKey == null
+                      ? MetaKeys.idempotencyBegin()
+                      : io.j3fs.common.bytes.ByteKeys.keyAfter(lastKey);
+                });
+  }
+}

@@ -1,0 +1,64 @@
+package io.j3fs.meta.ops;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.auth.Names;
+import io.j3fs.meta.store.PathResolver;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.SymlinkReq;
+import io.j3fs.proto.meta.SymlinkRsp;
+import io.j3fs.proto.meta.store.InodeRecord;
+import java.nio.charset.StandardCharsets;
+
+/** symlink: a new symlink inode (mode 0777, length = target bytes) and its entry. */
+public final class SymlinkOp implements MetaOp<SymlinkReq, SymlinkRsp> {
+  private final MetaContext ctx;
+
+  public SymlinkOp(MetaContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public SymlinkRsp run(SymlinkReq request) {
+    if (request.getTarget().isEmpty()) {
+      throw StatusException.invalidArgument("a symlink target must not be empty");
+    }
+    Names.checkPath(request.getTarget());
+    return ctx.kv()
+        .run(
+            tx ->
+                Idempotent.apply(
+                    ctx,
+                    tx,
+                    request.getRequest(),
+                    SymlinkRsp.parser(),
+                    () -> {
+                      PathResolver.Resolved r =
+                          PathResolver.resolve(tx, request.getUser(), request.getPath(), false);
+                      if (r.exists()) {
+                        throw new StatusException(
+                            StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
+                      }
+                      r.requireName(request.getPath().getPath());
+                      Names.checkNew(r.name());
+                      Inode dir = r.parent().getInode();
+                      Inodes.checkDirWritable(dir, request.getUser());
+                      Inode inode =
+                          Inodes.create(
+                                  ctx,
+                                  ctx.ids().next().value(),
+                                  InodeType.SYMLINK,
+                                  0777,
+                                  request.getUser(),
+                                  dir)
+                              .setSymlinkTarget(request.getTarget())
+                              .setLength(
+                                  request.getTarget().getBytes(StandardCharsets.UTF_8).length)
+                              .build();
+                      Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
+                      return SymlinkRsp.newBuilder().setInode(inode).build();
+                    }));
+  }
+}

@@ -1,0 +1,42 @@
+package io.j3fs.meta.ops;
+
+import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.store.MetaStore;
+import io.j3fs.proto.meta.SyncReq;
+import io.j3fs.proto.meta.SyncRsp;
+import io.j3fs.proto.meta.store.InodeRecord;
+
+/** fsync and the periodic length sync of an open file: the length and times, the session stays. */
+public final class SyncOp implements MetaOp<SyncReq, SyncRsp> {
+  private final MetaContext ctx;
+
+  public SyncOp(MetaContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public SyncRsp run(SyncReq request) {
+    long queried =
+        Lengths.queryIfNeeded(
+            ctx,
+            request.getInodeId(),
+            request.hasLengthHint() ? request.getLengthHint() : null,
+            request.getWrote());
+    return ctx.kv()
+        .run(
+            tx -> {
+              InodeRecord record = MetaStore.requireInode(tx, request.getInodeId());
+              InodeRecord updated =
+                  Lengths.apply(
+                      ctx,
+                      record,
+                      request.hasLengthHint() ? request.getLengthHint() : null,
+                      queried,
+                      request.getWrote());
+              if (!updated.equals(record)) {
+                MetaStore.putInode(tx, updated);
+              }
+              return SyncRsp.newBuilder().setInode(updated.getInode()).build();
+            });
+  }
+}

@@ -1,0 +1,191 @@
+package io.j3fs.meta.service;
+
+import io.j3fs.client.mgmtd.MgmtdClient;
+import io.j3fs.client.mgmtd.ServiceAgent;
+import io.j3fs.common.cluster.NodeType;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.time.Clock;
+import io.j3fs.kv.KvEngine;
+import io.j3fs.meta.ChunkStorage;
+import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.MetaSettings;
+import io.j3fs.meta.gc.GcWorker;
+import io.j3fs.meta.ops.BatchStatOp;
+import io.j3fs.meta.ops.CloseOp;
+import io.j3fs.meta.ops.CreateOp;
+import io.j3fs.meta.ops.GetRealPathOp;
+import io.j3fs.meta.ops.GetXattrOp;
+import io.j3fs.meta.ops.HardLinkOp;
+import io.j3fs.meta.ops.ListOp;
+import io.j3fs.meta.ops.ListXattrOp;
+import io.j3fs.meta.ops.LookupOp;
+import io.j3fs.meta.ops.MkdirsOp;
+import io.j3fs.meta.ops.OpenOp;
+import io.j3fs.meta.ops.PruneSessionOp;
+import io.j3fs.meta.ops.ReadLinkOp;
+import io.j3fs.meta.ops.RemoveOp;
+import io.j3fs.meta.ops.RemoveXattrOp;
+import io.j3fs.meta.ops.RenameOp;
+import io.j3fs.meta.ops.SetAttrOp;
+import io.j3fs.meta.ops.SetLayoutOp;
+import io.j3fs.meta.ops.SetXattrOp;
+import io.j3fs.meta.ops.StatFsOp;
+import io.j3fs.meta.ops.StatOp;
+import io.j3fs.meta.ops.SymlinkOp;
+import io.j3fs.meta.ops.SyncOp;
+import io.j3fs.meta.ops.TruncateOp;
+import io.j3fs.meta.store.InodeIdAllocator;
+import io.j3fs.meta.store.RootInode;
+import io.j3fs.net.Dispatcher;
+import io.j3fs.proto.meta.BatchStatReq;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CreateReq;
+import io.j3fs.proto.meta.GetRealPathReq;
+import io.j3fs.proto.meta.GetXattrReq;
+import io.j3fs.proto.meta.HardLinkReq;
+import io.j3fs.proto.meta.ListReq;
+import io.j3fs.proto.meta.ListXattrReq;
+import io.j3fs.proto.meta.LookupReq;
+import io.j3fs.proto.meta.MkdirsReq;
+import io.j3fs.proto.meta.OpenReq;
+import io.j3fs.proto.meta.PruneSessionReq;
+import io.j3fs.proto.meta.ReadLinkReq;
+import io.j3fs.proto.meta.RemoveReq;
+import io.j3fs.proto.meta.RemoveXattrReq;
+import io.j3fs.proto.meta.RenameReq;
+import io.j3fs.proto.meta.SetAttrReq;
+import io.j3fs.proto.meta.SetLayoutReq;
+import io.j3fs.proto.meta.SetXattrReq;
+import io.j3fs.proto.meta.StatFsReq;
+import io.j3fs.proto.meta.StatReq;
+import io.j3fs.proto.meta.SymlinkReq;
+import io.j3fs.proto.meta.SyncReq;
+import io.j3fs.proto.meta.TruncateReq;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One metadata server: the operations over a KV store, the GC on a background thread, and (with
+ * mgmtd) registration, heartbeats and routing info. Stateless beyond caches: every answer comes
+ * from one transaction, so any number of servers may share a store that allows it (PostgreSQL).
+ */
+public final class MetaServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MetaServer.class);
+
+  /**
+   * @param gcIntervalMs pause between GC passes
+   * @param gcBatch queued inodes one pass takes
+   */
+  public record Config(
+      NodeId nodeId,
+      String address,
+      MetaSettings settings,
+      long gcIntervalMs,
+      int gcBatch,
+      long heartbeatIntervalMs) {}
+
+  private final Config config;
+  private final MetaContext ctx;
+  private final GcWorker gc;
+  private final ServiceAgent agent;
+  private final ScheduledExecutorService background =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("meta-gc").daemon().factory());
+
+  /**
+   * @param mgmtd null in tests that run without a cluster manager
+   */
+  public MetaServer(
+      Config config, KvEngine kv, Clock clock, MgmtdClient mgmtd, ChunkStorage storage) {
+    this.config = config;
+    this.ctx =
+        new MetaContext(
+            kv,
+            clock,
+            new InodeIdAllocator(kv),
+            config.settings(),
+            mgmtd == null ? () -> io.j3fs.client.routing.RoutingInfo.EMPTY : mgmtd::routing,
+            storage);
+    RootInode.ensure(kv, clock);
+    this.gc = new GcWorker(ctx);
+    this.agent =
+        mgmtd == null
+            ? null
+            : new ServiceAgent(
+                mgmtd,
+                new ServiceAgent.Config(
+                    config.nodeId(),
+                    NodeType.META,
+                    config.address(),
+                    List.of(),
+                    config.heartbeatIntervalMs(),
+                    config.heartbeatIntervalMs()),
+                List::of,
+                update -> log.info("meta config version {} received", update.version()));
+  }
+
+  public MetaContext context() {
+    return ctx;
+  }
+
+  public GcWorker gc() {
+    return gc;
+  }
+
+  public void register(Dispatcher d) {
+    MetaService.bind(d, "StatFs", StatFsReq.class, new StatFsOp(ctx));
+    MetaService.bind(d, "Stat", StatReq.class, new StatOp(ctx));
+    MetaService.bind(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
+    MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
+    MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
+    MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
+    MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));
+    MetaService.bind(d, "Sync", SyncReq.class, new SyncOp(ctx));
+    MetaService.bind(d, "Mkdirs", MkdirsReq.class, new MkdirsOp(ctx));
+    MetaService.bind(d, "Symlink", SymlinkReq.class, new SymlinkOp(ctx));
+    MetaService.bind(d, "ReadLink", ReadLinkReq.class, new ReadLinkOp(ctx));
+    MetaService.bind(d, "HardLink", HardLinkReq.class, new HardLinkOp(ctx));
+    MetaService.bind(d, "Remove", RemoveReq.class, new RemoveOp(ctx));
+    MetaService.bind(d, "Rename", RenameReq.class, new RenameOp(ctx));
+    MetaService.bind(d, "List", ListReq.class, new ListOp(ctx));
+    MetaService.bind(d, "SetAttr", SetAttrReq.class, new SetAttrOp(ctx));
+    MetaService.bind(d, "Truncate", TruncateReq.class, new TruncateOp(ctx));
+    MetaService.bind(d, "GetRealPath", GetRealPathReq.class, new GetRealPathOp(ctx));
+    MetaService.bind(d, "GetXattr", GetXattrReq.class, new GetXattrOp(ctx));
+    MetaService.bind(d, "SetXattr", SetXattrReq.class, new SetXattrOp(ctx));
+    MetaService.bind(d, "ListXattr", ListXattrReq.class, new ListXattrOp(ctx));
+    MetaService.bind(d, "RemoveXattr", RemoveXattrReq.class, new RemoveXattrOp(ctx));
+    MetaService.bind(d, "SetLayout", SetLayoutReq.class, new SetLayoutOp(ctx));
+    MetaService.bind(d, "PruneSession", PruneSessionReq.class, new PruneSessionOp(ctx));
+  }
+
+  /** Registers with mgmtd (if any) and starts the GC. */
+  public void start() {
+    if (agent != null) {
+      agent.start();
+    }
+    background.scheduleWithFixedDelay(
+        () -> {
+          try {
+            gc.runOnce(config.gcBatch());
+          } catch (RuntimeException e) {
+            log.warn("GC pass failed: {}", e.toString());
+          }
+        },
+        config.gcIntervalMs(),
+        config.gcIntervalMs(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    background.shutdownNow();
+    if (agent != null) {
+      agent.close();
+    }
+  }
+}
