@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     subcommands = {
       io.j3fs.cli.server.MgmtdCommand.class,
+      io.j3fs.cli.server.MetaCommand.class,
       io.j3fs.cli.server.StorageCommand.class,
       io.j3fs.cli.admin.AdminCommand.class
     },

@@ -169,6 +169,42 @@ public final class LocalCluster implements AutoCloseable {
                 == targets);
   }
 
+  /** Makes chain table {@code tableId} list chains 1..chains (what new files take chains from). */
+  public void createChainTable(RpcClient rpc, int tableId, int chains) {
+    io.j3fs.proto.mgmtd.SetChainTableReq.Builder request =
+        io.j3fs.proto.mgmtd.SetChainTableReq.newBuilder().setTableId(tableId);
+    for (int c = 1; c <= chains; c++) {
+      request.addChainIds(c);
+    }
+    mgmtdClient(rpc)
+        .call("Mgmtd.SetChainTable", request.build(), io.j3fs.proto.mgmtd.SetChainTableRsp.class);
+  }
+
+  /**
+   * Starts a metadata server (RocksDB under the cluster's directory) and returns its address; the
+   * caller waits for it to answer.
+   */
+  public Endpoint startMeta(long nodeId) throws IOException {
+    Endpoint endpoint = Endpoint.loopback(freePort());
+    Path config = options.dir().resolve("meta-" + nodeId + ".toml");
+    Files.writeString(
+        config,
+        String.join(
+            "\n",
+            "node_id = " + nodeId,
+            "listen = \"" + endpoint + "\"",
+            "mgmtd = [\"" + mgmtd + "\"]",
+            "heartbeat_interval_ms = " + options.heartbeatIntervalMs(),
+            "gc_interval_ms = 200",
+            "",
+            "[kv]",
+            "engine = \"rocksdb\"",
+            "path = \"" + options.dir().resolve("meta-" + nodeId + "-kv") + "\"",
+            ""));
+    launch("meta-" + nodeId, "meta", "--config", config.toString());
+    return endpoint;
+  }
+
   /** A mgmtd client for this cluster over {@code rpc}. */
   public MgmtdClient mgmtdClient(RpcClient rpc) {
     return new MgmtdClient(rpc, new MgmtdClient.Config(List.of(mgmtd), 2_000, 50, 100, 500));
