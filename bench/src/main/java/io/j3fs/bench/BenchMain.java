@@ -14,7 +14,12 @@ import picocli.CommandLine.Command;
 @Command(
     name = "j3fs bench",
     mixinStandardHelpOptions = true,
-    subcommands = {KvBenchmark.class, RpcBenchmark.class, StorageBenchmark.class},
+    subcommands = {
+      KvBenchmark.class,
+      RpcBenchmark.class,
+      StorageBenchmark.class,
+      io.j3fs.bench.meta.MetaBenchmark.class
+    },
     description = "Benchmarks. Each prints a table with a same-run baseline.")
 public final class BenchMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

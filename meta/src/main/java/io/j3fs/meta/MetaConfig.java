@@ -20,6 +20,8 @@ import java.util.List;
  * @param gcIntervalMs pause between GC passes (default 1000)
  * @param gcDelayMs how long a removed file waits before its chunks go (default 0)
  * @param heartbeatIntervalMs heartbeat and routing refresh period (default 10000)
+ * @param sessionPruneIntervalMs how often write sessions of clients mgmtd no longer knows end
+ *     (default 300000)
  * @param token shared secret of the cluster (default none)
  */
 public record MetaConfig(
@@ -34,6 +36,7 @@ public record MetaConfig(
     Long gcIntervalMs,
     Long gcDelayMs,
     Long heartbeatIntervalMs,
+    Long sessionPruneIntervalMs,
     String token) {
   public MetaConfig {
     if (nodeId == null || nodeId <= 0) {
@@ -56,6 +59,7 @@ public record MetaConfig(
     gcIntervalMs = positive("gc_interval_ms", gcIntervalMs, 1_000);
     gcDelayMs = gcDelayMs == null ? 0 : gcDelayMs;
     heartbeatIntervalMs = positive("heartbeat_interval_ms", heartbeatIntervalMs, 10_000);
+    sessionPruneIntervalMs = positive("session_prune_interval_ms", sessionPruneIntervalMs, 300_000);
     token = token == null ? "" : token;
     settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs); // checks the values
   }
@@ -91,6 +95,7 @@ public record MetaConfig(
         settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs),
         gcIntervalMs,
         64,
-        heartbeatIntervalMs);
+        heartbeatIntervalMs,
+        sessionPruneIntervalMs);
   }
 }

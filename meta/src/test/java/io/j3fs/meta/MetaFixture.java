@@ -30,6 +30,9 @@ public final class MetaFixture {
   public final GcWorker gc;
   private final AtomicLong requests = new AtomicLong();
 
+  /** Every fixture is its own client: request ids are only unique per client id. */
+  private final String clientId = "test-" + java.util.UUID.randomUUID();
+
   public final StatOp stat;
   public final BatchStatOp batchStat;
   public final LookupOp lookup;
@@ -105,7 +108,7 @@ public final class MetaFixture {
 
   public RequestId request() {
     return RequestId.newBuilder()
-        .setClientId("test")
+        .setClientId(clientId)
         .setRequestId(requests.incrementAndGet())
         .build();
   }

@@ -10,6 +10,7 @@ import io.j3fs.meta.ChunkStorage;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.MetaSettings;
 import io.j3fs.meta.gc.GcWorker;
+import io.j3fs.meta.gc.SessionPruner;
 import io.j3fs.meta.ops.BatchStatOp;
 import io.j3fs.meta.ops.CloseOp;
 import io.j3fs.meta.ops.CreateOp;
@@ -61,7 +62,12 @@ import io.j3fs.proto.meta.StatReq;
 import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.SyncReq;
 import io.j3fs.proto.meta.TruncateReq;
+import io.j3fs.proto.mgmtd.ClientSessionInfo;
+import io.j3fs.proto.mgmtd.ListClientSessionsReq;
+import io.j3fs.proto.mgmtd.ListClientSessionsRsp;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +85,8 @@ public final class MetaServer implements AutoCloseable {
   /**
    * @param gcIntervalMs pause between GC passes
    * @param gcBatch queued inodes one pass takes
+   * @param sessionPruneIntervalMs how often write sessions of clients mgmtd no longer knows are
+   *     ended (3FS: 5 min)
    */
   public record Config(
       NodeId nodeId,
@@ -86,32 +94,42 @@ public final class MetaServer implements AutoCloseable {
       MetaSettings settings,
       long gcIntervalMs,
       int gcBatch,
-      long heartbeatIntervalMs) {}
+      long heartbeatIntervalMs,
+      long sessionPruneIntervalMs) {}
 
   private final Config config;
   private final MetaContext ctx;
   private final GcWorker gc;
   private final ServiceAgent agent;
+  private final MgmtdClient mgmtd;
+  private final SessionPruner sessions;
   private final ScheduledExecutorService background =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("meta-gc").daemon().factory());
 
-  /**
-   * @param mgmtd null in tests that run without a cluster manager
-   */
   public MetaServer(
       Config config, KvEngine kv, Clock clock, MgmtdClient mgmtd, ChunkStorage storage) {
+    this(config, kv, clock, mgmtd, mgmtd::routing, storage);
+  }
+
+  /**
+   * @param mgmtd null to run without a cluster manager (benchmarks, tests), with {@code routing}
+   *     standing in for its routing info
+   */
+  public MetaServer(
+      Config config,
+      KvEngine kv,
+      Clock clock,
+      MgmtdClient mgmtd,
+      java.util.function.Supplier<io.j3fs.client.routing.RoutingInfo> routing,
+      ChunkStorage storage) {
     this.config = config;
     this.ctx =
-        new MetaContext(
-            kv,
-            clock,
-            new InodeIdAllocator(kv),
-            config.settings(),
-            mgmtd == null ? () -> io.j3fs.client.routing.RoutingInfo.EMPTY : mgmtd::routing,
-            storage);
+        new MetaContext(kv, clock, new InodeIdAllocator(kv), config.settings(), routing, storage);
     RootInode.ensure(kv, clock);
     this.gc = new GcWorker(ctx);
+    this.mgmtd = mgmtd;
+    this.sessions = new SessionPruner(ctx, this::liveClients);
     this.agent =
         mgmtd == null
             ? null
@@ -163,7 +181,22 @@ public final class MetaServer implements AutoCloseable {
     MetaService.bind(d, "PruneSession", PruneSessionReq.class, new PruneSessionOp(ctx));
   }
 
-  /** Registers with mgmtd (if any) and starts the GC. */
+  /** The client ids mgmtd holds sessions for. */
+  private Set<String> liveClients() {
+    Set<String> out = new HashSet<>();
+    for (ClientSessionInfo session :
+        mgmtd
+            .call(
+                "Mgmtd.ListClientSessions",
+                ListClientSessionsReq.getDefaultInstance(),
+                ListClientSessionsRsp.class)
+            .getSessionsList()) {
+      out.add(session.getClientId());
+    }
+    return out;
+  }
+
+  /** Registers with mgmtd (if any) and starts the GC and, with mgmtd, the session pruner. */
   public void start() {
     if (agent != null) {
       agent.start();
@@ -179,6 +212,22 @@ public final class MetaServer implements AutoCloseable {
         config.gcIntervalMs(),
         config.gcIntervalMs(),
         TimeUnit.MILLISECONDS);
+    if (mgmtd != null) {
+      background.scheduleWithFixedDelay(
+          () -> {
+            try {
+              int pruned = sessions.runOnce();
+              if (pruned > 0) {
+                log.info("ended {} write sessions of clients that are gone", pruned);
+              }
+            } catch (RuntimeException e) {
+              log.warn("session pruning failed: {}", e.toString());
+            }
+          },
+          config.sessionPruneIntervalMs(),
+          config.sessionPruneIntervalMs(),
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   @Override

@@ -89,6 +89,11 @@ public final class MetaKeys {
             new byte[] {0}));
   }
 
+  /** The start of the whole per-client session index. */
+  public static byte[] sessionsOfClientBegin() {
+    return KeyPrefix.FILE_SESSION.key(new byte[] {SESSION_BY_CLIENT});
+  }
+
   /** The inode and session id of a client-index key of {@code clientId}. */
   public static long clientSessionInode(String clientId, byte[] key) {
     return fromLe(key, sessionsOfClient(clientId).length);

@@ -155,46 +155,18 @@ public final class ChunkEngine implements AutoCloseable {
       if (end <= offset) {
         return new Read(meta, allocator.buffer(0), 0);
       }
-      int block = BlockChecksums.BLOCK_BYTES;
-      // [readStart, readEnd): what is checked (whole blocks when verifying, else what was asked);
-      // [ioStart, ioEnd): what is read from the store, widened to its direct-I/O alignment.
-      int readStart = config.verifyReads() ? offset / block * block : offset;
-      int readEnd =
-          config.verifyReads() ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
-      int align = data.readAlignment();
-      int ioStart = readStart / align * align;
-      int ioEnd = (readEnd + align - 1) / align * align;
-      int ioLength = ioEnd - ioStart;
-      ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
       try {
-        // Start the read at an aligned address inside the buffer.
-        int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
-        data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
-        int readAt = pad + readStart - ioStart;
-        buf.setIndex(readAt, readAt + readEnd - readStart);
-        ByteBuffer bytes = buf.nioBuffer(readAt, readEnd - readStart);
-        int checksum;
-        if (config.verifyReads()) {
-          try {
-            checksum =
-                BlockChecksums.verifyAndFold(meta.blockChecksums(), bytes, readStart, offset, end);
-          } catch (BlockChecksums.Mismatch e) {
-            checksumMismatches.increment();
-            throw new StatusException(
-                StatusCode.CHECKSUM_MISMATCH,
-                "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
-          }
-        } else {
-          checksum = Crc32c.of(bytes);
-        }
+        Read read = SlotReader.read(data, allocator, meta, offset, end, config.verifyReads());
         bytesRead.add(end - offset);
-        ByteBuf out = buf.retainedSlice(readAt + offset - readStart, end - offset);
-        return new Read(meta, out, checksum);
+        return read;
+      } catch (BlockChecksums.Mismatch e) {
+        checksumMismatches.increment();
+        throw new StatusException(
+            StatusCode.CHECKSUM_MISMATCH,
+            "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
       } catch (IOException e) {
         throw new StatusException(
             StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
-      } finally {
-        buf.release();
       }
     } finally {
       lock.unlock();

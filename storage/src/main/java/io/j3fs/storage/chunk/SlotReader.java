@@ -1,0 +1,58 @@
+package io.j3fs.storage.chunk;
+
+import io.j3fs.common.checksum.Crc32c;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The I/O of one chunk read, for {@link ChunkEngine} (which holds the slot's read lock): widens the
+ * range to whole 4 KiB blocks when verifying and to the store's direct-I/O alignment, reads it into
+ * an aligned place of a pooled buffer, verifies the blocks and folds the checksum of exactly the
+ * bytes asked for, and returns a slice of them.
+ */
+final class SlotReader {
+  private SlotReader() {}
+
+  /**
+   * Bytes [offset, end) of the chunk (0 <= offset < end <= length).
+   *
+   * @throws BlockChecksums.Mismatch when verifying and a block does not match
+   */
+  static ChunkEngine.Read read(
+      DataStore data,
+      ByteBufAllocator allocator,
+      ChunkMeta meta,
+      int offset,
+      int end,
+      boolean verify)
+      throws IOException {
+    int block = BlockChecksums.BLOCK_BYTES;
+    // [readStart, readEnd): what is checked (whole blocks when verifying, else what was asked);
+    // [ioStart, ioEnd): what is read from the store, widened to its direct-I/O alignment.
+    int readStart = verify ? offset / block * block : offset;
+    int readEnd = verify ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
+    int align = data.readAlignment();
+    int ioStart = readStart / align * align;
+    int ioEnd = (readEnd + align - 1) / align * align;
+    int ioLength = ioEnd - ioStart;
+    ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
+    try {
+      // Start the read at an aligned address inside the buffer.
+      int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
+      data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
+      int readAt = pad + readStart - ioStart;
+      buf.setIndex(readAt, readAt + readEnd - readStart);
+      ByteBuffer bytes = buf.nioBuffer(readAt, readEnd - readStart);
+      int checksum =
+          verify
+              ? BlockChecksums.verifyAndFold(meta.blockChecksums(), bytes, readStart, offset, end)
+              : Crc32c.of(bytes);
+      return new ChunkEngine.Read(
+          meta, buf.retainedSlice(readAt + offset - readStart, end - offset), checksum);
+    } finally {
+      buf.release();
+    }
+  }
+}
