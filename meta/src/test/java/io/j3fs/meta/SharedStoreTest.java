@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.kv.postgres.PostgresKvConfig;
 import io.j3fs.kv.postgres.PostgresKvEngine;
-import io.j3fs.testing.PostgresServer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -22,11 +21,7 @@ import org.junit.jupiter.api.Test;
 class SharedStoreTest {
   @Test
   void twoInstancesShareOneNamespace() throws Exception {
-    PostgresServer server = PostgresServer.shared();
-    PostgresKvConfig config =
-        PostgresKvConfig.of(server.jdbcUrl(), server.user(), "")
-            .withTable("meta_shared_" + System.nanoTime())
-            .withMaxPoolSize(8);
+    PostgresKvConfig config = PostgresEngines.freshTable("meta_shared");
     try (PostgresKvEngine one = new PostgresKvEngine(config);
         PostgresKvEngine two = new PostgresKvEngine(config)) {
       MetaFixture a = new MetaFixture(one);

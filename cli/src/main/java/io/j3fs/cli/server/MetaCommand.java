@@ -17,7 +17,6 @@ import io.j3fs.net.ServerOptions;
 import io.j3fs.net.netty.NettyTransport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,9 +41,8 @@ public final class MetaCommand implements Callable<Integer> {
       System.err.println("j3fs meta: " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    CountDownLatch closed = new CountDownLatch(1);
-    try (KvEngine kv = KvEngines.open(settings.kv());
+    try (ShutdownSignal signal = new ShutdownSignal("meta");
+        KvEngine kv = KvEngines.open(settings.kv());
         NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher();
         RpcClient rpc =
@@ -69,26 +67,12 @@ public final class MetaCommand implements Callable<Integer> {
                 dispatcher,
                 ServerOptions.DEFAULT.withToken(settings.token()))) {
           server.start();
-          Runtime.getRuntime()
-              .addShutdownHook(
-                  new Thread(
-                      () -> {
-                        stopped.countDown();
-                        try {
-                          closed.await();
-                        } catch (InterruptedException ignored) {
-                          // exiting anyway
-                        }
-                      },
-                      "meta-stop"));
           System.out.println(
               "meta server " + settings.nodeId() + " listening on " + listener.endpoint());
           System.out.flush();
-          stopped.await();
+          signal.await();
         }
       }
-    } finally {
-      closed.countDown();
     }
     return 0;
   }

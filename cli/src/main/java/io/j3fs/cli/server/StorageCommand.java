@@ -14,7 +14,6 @@ import io.j3fs.storage.service.StorageServer;
 import io.j3fs.storage.target.DiskTargets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -42,9 +41,8 @@ public final class StorageCommand implements Callable<Integer> {
       System.err.println("j3fs storage: " + e.getMessage());
       return 1;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    CountDownLatch closed = new CountDownLatch(1);
-    try (NettyTransport transport = new NettyTransport();
+    try (ShutdownSignal signal = new ShutdownSignal("storage");
+        NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher();
         RpcClient rpc =
             transport.client(
@@ -69,18 +67,6 @@ public final class StorageCommand implements Callable<Integer> {
                 dispatcher,
                 ServerOptions.DEFAULT.withToken(settings.token()))) {
           server.start();
-          Runtime.getRuntime()
-              .addShutdownHook(
-                  new Thread(
-                      () -> {
-                        stopped.countDown();
-                        try {
-                          closed.await();
-                        } catch (InterruptedException ignored) {
-                          // exiting anyway
-                        }
-                      },
-                      "storage-stop"));
           System.out.println(
               "storage node "
                   + settings.nodeId()
@@ -90,11 +76,9 @@ public final class StorageCommand implements Callable<Integer> {
                   + server.targets().all().size()
                   + " targets");
           System.out.flush();
-          stopped.await();
+          signal.await();
         }
       }
-    } finally {
-      closed.countDown();
     }
     return 0;
   }

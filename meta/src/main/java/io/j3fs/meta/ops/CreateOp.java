@@ -31,56 +31,51 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
       // An existing file is cut on storage before the transaction (see Truncation).
       existingToTruncate(request, follow);
     }
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    CreateRsp.parser(),
-                    () -> {
-                      PathResolver.Resolved r =
-                          PathResolver.resolve(tx, request.getUser(), request.getPath(), follow);
-                      if (r.exists()) {
-                        if ((flags & Opens.O_EXCL) != 0) {
-                          throw new StatusException(
-                              StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
-                        }
-                        Opens.Opened opened =
-                            Opens.openExisting(
-                                ctx, tx, request.getUser(), request.getRequest(), r.inode(), flags);
-                        return CreateRsp.newBuilder()
-                            .setInode(opened.inode())
-                            .setSessionId(opened.sessionId())
-                            .build();
-                      }
-                      r.requireName(request.getPath().getPath());
-                      Names.checkNew(r.name());
-                      Inode dir = r.parent().getInode();
-                      Inodes.checkDirWritable(dir, request.getUser());
-                      Inode inode =
-                          Inodes.create(
-                                  ctx,
-                                  ctx.ids().next().value(),
-                                  InodeType.FILE,
-                                  request.getMode(),
-                                  request.getUser(),
-                                  dir)
-                              .setLayout(
-                                  Layouts.forNewFile(ctx, dir.getLayout(), request.getLayout()))
-                              .build();
-                      Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
-                      String session =
-                          Opens.writes(flags)
-                              ? Opens.newSession(ctx, tx, request.getRequest(), inode.getId())
-                              : "";
-                      return CreateRsp.newBuilder()
-                          .setInode(inode)
-                          .setCreated(true)
-                          .setSessionId(session)
-                          .build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        CreateRsp.parser(),
+        tx -> {
+          PathResolver.Resolved r =
+              PathResolver.resolve(tx, request.getUser(), request.getPath(), follow);
+          if (r.exists()) {
+            if ((flags & Opens.O_EXCL) != 0) {
+              throw new StatusException(
+                  StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
+            }
+            Opens.Opened opened =
+                Opens.openExisting(
+                    ctx, tx, request.getUser(), request.getRequest(), r.inode(), flags);
+            return CreateRsp.newBuilder()
+                .setInode(opened.inode())
+                .setSessionId(opened.sessionId())
+                .build();
+          }
+          r.requireName(request.getPath().getPath());
+          Names.checkNew(r.name());
+          Inode dir = r.parent().getInode();
+          Inodes.checkDirWritable(dir, request.getUser());
+          Inode inode =
+              Inodes.create(
+                      ctx,
+                      ctx.ids().next().value(),
+                      InodeType.FILE,
+                      request.getMode(),
+                      request.getUser(),
+                      dir)
+                  .setLayout(Layouts.forNewFile(ctx, dir.getLayout(), request.getLayout()))
+                  .build();
+          Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
+          String session =
+              Opens.writes(flags)
+                  ? Opens.newSession(ctx, tx, request.getRequest(), inode.getId())
+                  : "";
+          return CreateRsp.newBuilder()
+              .setInode(inode)
+              .setCreated(true)
+              .setSessionId(session)
+              .build();
+        });
   }
 
   private void existingToTruncate(CreateReq request, boolean follow) {

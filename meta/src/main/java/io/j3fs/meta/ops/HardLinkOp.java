@@ -23,54 +23,45 @@ public final class HardLinkOp implements MetaOp<HardLinkReq, HardLinkRsp> {
 
   @Override
   public HardLinkRsp run(HardLinkReq request) {
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    HardLinkRsp.parser(),
-                    () -> {
-                      InodeRecord old =
-                          Inodes.existing(tx, request.getUser(), request.getOldPath(), false);
-                      Inode inode = old.getInode();
-                      if (inode.getType() == InodeType.DIRECTORY) {
-                        throw new StatusException(
-                            StatusCode.NOT_PERMITTED, "a directory cannot have hard links");
-                      }
-                      if (inode.getNlink() == 0) {
-                        throw new StatusException(StatusCode.NOT_FOUND, "the file was removed");
-                      }
-                      if (inode.getNlink() >= Inodes.MAX_LINKS) {
-                        throw new StatusException(
-                            StatusCode.TOO_MANY_LINKS,
-                            "the file has " + inode.getNlink() + " links");
-                      }
-                      PathResolver.Resolved r =
-                          PathResolver.resolve(tx, request.getUser(), request.getNewPath(), false);
-                      if (r.exists()) {
-                        throw new StatusException(
-                            StatusCode.EXISTS, Inodes.describe(request.getNewPath()) + " exists");
-                      }
-                      r.requireName(request.getNewPath().getPath());
-                      Names.checkNew(r.name());
-                      Inodes.checkDirWritable(r.parent().getInode(), request.getUser());
-                      Inode linked =
-                          inode.toBuilder()
-                              .setNlink(inode.getNlink() + 1)
-                              .setCtimeNs(ctx.nowNs())
-                              .build();
-                      MetaStore.putInode(tx, old.toBuilder().setInode(linked).build());
-                      MetaStore.putEntry(
-                          tx,
-                          r.parent().getInode().getId(),
-                          r.name(),
-                          DirEntryRecord.newBuilder()
-                              .setInodeId(inode.getId())
-                              .setType(inode.getType())
-                              .build());
-                      return HardLinkRsp.newBuilder().setInode(linked).build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        HardLinkRsp.parser(),
+        tx -> {
+          InodeRecord old = Inodes.existing(tx, request.getUser(), request.getOldPath(), false);
+          Inode inode = old.getInode();
+          if (inode.getType() == InodeType.DIRECTORY) {
+            throw new StatusException(
+                StatusCode.NOT_PERMITTED, "a directory cannot have hard links");
+          }
+          if (inode.getNlink() == 0) {
+            throw new StatusException(StatusCode.NOT_FOUND, "the file was removed");
+          }
+          if (inode.getNlink() >= Inodes.MAX_LINKS) {
+            throw new StatusException(
+                StatusCode.TOO_MANY_LINKS, "the file has " + inode.getNlink() + " links");
+          }
+          PathResolver.Resolved r =
+              PathResolver.resolve(tx, request.getUser(), request.getNewPath(), false);
+          if (r.exists()) {
+            throw new StatusException(
+                StatusCode.EXISTS, Inodes.describe(request.getNewPath()) + " exists");
+          }
+          r.requireName(request.getNewPath().getPath());
+          Names.checkNew(r.name());
+          Inodes.checkDirWritable(r.parent().getInode(), request.getUser());
+          Inode linked =
+              inode.toBuilder().setNlink(inode.getNlink() + 1).setCtimeNs(ctx.nowNs()).build();
+          MetaStore.putInode(tx, old.toBuilder().setInode(linked).build());
+          MetaStore.putEntry(
+              tx,
+              r.parent().getInode().getId(),
+              r.name(),
+              DirEntryRecord.newBuilder()
+                  .setInodeId(inode.getId())
+                  .setType(inode.getType())
+                  .build());
+          return HardLinkRsp.newBuilder().setInode(linked).build();
+        });
   }
 }

@@ -20,6 +20,15 @@ import java.util.function.Supplier;
 final class Idempotent {
   private Idempotent() {}
 
+  /** Runs {@code body} in a transaction of its own, applied at most once per request id. */
+  static <T extends Message> T run(
+      MetaContext ctx,
+      RequestId id,
+      Parser<T> parser,
+      java.util.function.Function<Transaction, T> body) {
+    return ctx.kv().run(tx -> apply(ctx, tx, id, parser, () -> body.apply(tx)));
+  }
+
   static <T extends Message> T apply(
       MetaContext ctx, Transaction tx, RequestId id, Parser<T> parser, Supplier<T> body) {
     if (id == null || id.getClientId().isEmpty()) {

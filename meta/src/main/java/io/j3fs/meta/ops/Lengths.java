@@ -29,7 +29,23 @@ final class Lengths {
     return ctx.storage().queryLength(InodeId.of(inodeId), inode.getLayout());
   }
 
-  static InodeRecord apply(
+  /** Records the length and times in the transaction; returns the inode as it is now. */
+  static Inode record(
+      MetaContext ctx,
+      io.j3fs.kv.Transaction tx,
+      long inodeId,
+      LengthHint hint,
+      long queried,
+      boolean wrote) {
+    InodeRecord record = MetaStore.requireInode(tx, inodeId);
+    InodeRecord updated = apply(ctx, record, hint, queried, wrote);
+    if (!updated.equals(record)) {
+      MetaStore.putInode(tx, updated);
+    }
+    return updated.getInode();
+  }
+
+  private static InodeRecord apply(
       MetaContext ctx, InodeRecord record, LengthHint hint, long queried, boolean wrote) {
     Inode inode = record.getInode();
     if (inode.getType() != InodeType.FILE) {

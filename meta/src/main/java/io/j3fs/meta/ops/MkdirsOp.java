@@ -32,15 +32,11 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
   @Override
   public MkdirsRsp run(MkdirsReq request) {
     Layout template = Layouts.template(request.getLayout());
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    MkdirsRsp.parser(),
-                    () -> MkdirsRsp.newBuilder().setInode(mkdirs(tx, request, template)).build()));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        MkdirsRsp.parser(),
+        tx -> MkdirsRsp.newBuilder().setInode(mkdirs(tx, request, template)).build());
   }
 
   private Inode mkdirs(Transaction tx, MkdirsReq request, Layout template) {

@@ -28,27 +28,23 @@ public final class OpenOp implements MetaOp<OpenReq, OpenRsp> {
         Truncation.prepare(ctx, request.getUser(), null, existing.getId(), 0);
       }
     }
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    OpenRsp.parser(),
-                    () -> {
-                      Opens.Opened opened =
-                          Opens.openExisting(
-                              ctx,
-                              tx,
-                              request.getUser(),
-                              request.getRequest(),
-                              Inodes.existing(tx, request.getUser(), request.getPath(), follow),
-                              flags);
-                      return OpenRsp.newBuilder()
-                          .setInode(opened.inode())
-                          .setSessionId(opened.sessionId())
-                          .build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        OpenRsp.parser(),
+        tx -> {
+          Opens.Opened opened =
+              Opens.openExisting(
+                  ctx,
+                  tx,
+                  request.getUser(),
+                  request.getRequest(),
+                  Inodes.existing(tx, request.getUser(), request.getPath(), follow),
+                  flags);
+          return OpenRsp.newBuilder()
+              .setInode(opened.inode())
+              .setSessionId(opened.sessionId())
+              .build();
+        });
   }
 }

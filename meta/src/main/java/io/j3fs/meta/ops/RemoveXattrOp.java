@@ -18,30 +18,21 @@ public final class RemoveXattrOp implements MetaOp<RemoveXattrReq, RemoveXattrRs
   @Override
   public RemoveXattrRsp run(RemoveXattrReq request) {
     Xattrs.checkName(request.getName());
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    RemoveXattrRsp.parser(),
-                    () -> {
-                      InodeRecord record =
-                          Inodes.existing(
-                              tx, request.getUser(), request.getPath(), request.getFollow());
-                      Access.check(
-                          record.getInode(),
-                          request.getUser(),
-                          Access.WRITE,
-                          "remove its attributes");
-                      if (!record.getXattrsMap().containsKey(request.getName())) {
-                        throw Xattrs.noSuch(request.getName());
-                      }
-                      InodeRecord.Builder out = record.toBuilder().removeXattrs(request.getName());
-                      out.setInode(out.getInode().toBuilder().setCtimeNs(ctx.nowNs()));
-                      MetaStore.putInode(tx, out.build());
-                      return RemoveXattrRsp.getDefaultInstance();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        RemoveXattrRsp.parser(),
+        tx -> {
+          InodeRecord record =
+              Inodes.existing(tx, request.getUser(), request.getPath(), request.getFollow());
+          Access.check(record.getInode(), request.getUser(), Access.WRITE, "remove its attributes");
+          if (!record.getXattrsMap().containsKey(request.getName())) {
+            throw Xattrs.noSuch(request.getName());
+          }
+          InodeRecord.Builder out = record.toBuilder().removeXattrs(request.getName());
+          out.setInode(out.getInode().toBuilder().setCtimeNs(ctx.nowNs()));
+          MetaStore.putInode(tx, out.build());
+          return RemoveXattrRsp.getDefaultInstance();
+        });
   }
 }

@@ -40,15 +40,11 @@ public final class RenameOp implements MetaOp<RenameReq, RenameRsp> {
         || flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
       throw StatusException.invalidArgument("rename flags " + flags + " are not valid");
     }
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    RenameRsp.parser(),
-                    () -> RenameRsp.newBuilder().setInode(rename(tx, request)).build()));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        RenameRsp.parser(),
+        tx -> RenameRsp.newBuilder().setInode(rename(tx, request)).build());
   }
 
   private Inode rename(Transaction tx, RenameReq request) {

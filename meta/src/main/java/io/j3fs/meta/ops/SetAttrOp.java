@@ -30,22 +30,17 @@ public final class SetAttrOp implements MetaOp<SetAttrReq, SetAttrRsp> {
     if (request.hasLength()) {
       Truncation.prepare(ctx, request.getUser(), request.getPath(), 0, request.getLength());
     }
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    SetAttrRsp.parser(),
-                    () -> {
-                      InodeRecord record =
-                          Inodes.existing(
-                              tx, request.getUser(), request.getPath(), request.getFollow());
-                      Inode updated = apply(record.getInode(), request);
-                      MetaStore.putInode(tx, record.toBuilder().setInode(updated).build());
-                      return SetAttrRsp.newBuilder().setInode(updated).build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        SetAttrRsp.parser(),
+        tx -> {
+          InodeRecord record =
+              Inodes.existing(tx, request.getUser(), request.getPath(), request.getFollow());
+          Inode updated = apply(record.getInode(), request);
+          MetaStore.putInode(tx, record.toBuilder().setInode(updated).build());
+          return SetAttrRsp.newBuilder().setInode(updated).build();
+        });
   }
 
   private Inode apply(Inode inode, SetAttrReq request) {

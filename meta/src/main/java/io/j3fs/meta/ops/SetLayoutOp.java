@@ -25,30 +25,21 @@ public final class SetLayoutOp implements MetaOp<SetLayoutReq, SetLayoutRsp> {
   @Override
   public SetLayoutRsp run(SetLayoutReq request) {
     var template = Layouts.template(request.getLayout());
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    SetLayoutRsp.parser(),
-                    () -> {
-                      InodeRecord record =
-                          Inodes.existing(tx, request.getUser(), request.getPath(), true);
-                      if (record.getInode().getType() != InodeType.DIRECTORY) {
-                        throw new StatusException(
-                            StatusCode.NOT_DIRECTORY, "a layout template belongs to a directory");
-                      }
-                      Access.checkOwner(
-                          record.getInode(), request.getUser(), "change a directory's layout");
-                      Inode updated =
-                          record.getInode().toBuilder()
-                              .setLayout(template)
-                              .setCtimeNs(ctx.nowNs())
-                              .build();
-                      MetaStore.putInode(tx, record.toBuilder().setInode(updated).build());
-                      return SetLayoutRsp.newBuilder().setInode(updated).build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        SetLayoutRsp.parser(),
+        tx -> {
+          InodeRecord record = Inodes.existing(tx, request.getUser(), request.getPath(), true);
+          if (record.getInode().getType() != InodeType.DIRECTORY) {
+            throw new StatusException(
+                StatusCode.NOT_DIRECTORY, "a layout template belongs to a directory");
+          }
+          Access.checkOwner(record.getInode(), request.getUser(), "change a directory's layout");
+          Inode updated =
+              record.getInode().toBuilder().setLayout(template).setCtimeNs(ctx.nowNs()).build();
+          MetaStore.putInode(tx, record.toBuilder().setInode(updated).build());
+          return SetLayoutRsp.newBuilder().setInode(updated).build();
+        });
   }
 }

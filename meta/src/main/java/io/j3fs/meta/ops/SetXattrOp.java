@@ -29,46 +29,36 @@ public final class SetXattrOp implements MetaOp<SetXattrReq, SetXattrRsp> {
               + " bytes, got "
               + request.getValue().size());
     }
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    SetXattrRsp.parser(),
-                    () -> {
-                      InodeRecord record =
-                          Inodes.existing(
-                              tx, request.getUser(), request.getPath(), request.getFollow());
-                      Access.check(
-                          record.getInode(), request.getUser(), Access.WRITE, "set its attributes");
-                      boolean exists = record.getXattrsMap().containsKey(request.getName());
-                      if (exists && (request.getFlags() & Xattrs.XATTR_CREATE) != 0) {
-                        throw new StatusException(
-                            StatusCode.EXISTS, "attribute \"" + request.getName() + "\" exists");
-                      }
-                      if (!exists && (request.getFlags() & Xattrs.XATTR_REPLACE) != 0) {
-                        throw Xattrs.noSuch(request.getName());
-                      }
-                      InodeRecord.Builder out = record.toBuilder();
-                      out.putXattrs(request.getName(), request.getValue());
-                      long total = 0;
-                      for (var e : out.getXattrsMap().entrySet()) {
-                        total +=
-                            e.getKey().getBytes(StandardCharsets.UTF_8).length
-                                + e.getValue().size();
-                      }
-                      if (total > Xattrs.MAX_TOTAL_BYTES) {
-                        throw new StatusException(
-                            StatusCode.NO_SPACE,
-                            "attributes of one inode take at most "
-                                + Xattrs.MAX_TOTAL_BYTES
-                                + " bytes");
-                      }
-                      out.setInode(out.getInode().toBuilder().setCtimeNs(ctx.nowNs()));
-                      MetaStore.putInode(tx, out.build());
-                      return SetXattrRsp.getDefaultInstance();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        SetXattrRsp.parser(),
+        tx -> {
+          InodeRecord record =
+              Inodes.existing(tx, request.getUser(), request.getPath(), request.getFollow());
+          Access.check(record.getInode(), request.getUser(), Access.WRITE, "set its attributes");
+          boolean exists = record.getXattrsMap().containsKey(request.getName());
+          if (exists && (request.getFlags() & Xattrs.XATTR_CREATE) != 0) {
+            throw new StatusException(
+                StatusCode.EXISTS, "attribute \"" + request.getName() + "\" exists");
+          }
+          if (!exists && (request.getFlags() & Xattrs.XATTR_REPLACE) != 0) {
+            throw Xattrs.noSuch(request.getName());
+          }
+          InodeRecord.Builder out = record.toBuilder();
+          out.putXattrs(request.getName(), request.getValue());
+          long total = 0;
+          for (var e : out.getXattrsMap().entrySet()) {
+            total += e.getKey().getBytes(StandardCharsets.UTF_8).length + e.getValue().size();
+          }
+          if (total > Xattrs.MAX_TOTAL_BYTES) {
+            throw new StatusException(
+                StatusCode.NO_SPACE,
+                "attributes of one inode take at most " + Xattrs.MAX_TOTAL_BYTES + " bytes");
+          }
+          out.setInode(out.getInode().toBuilder().setCtimeNs(ctx.nowNs()));
+          MetaStore.putInode(tx, out.build());
+          return SetXattrRsp.getDefaultInstance();
+        });
   }
 }

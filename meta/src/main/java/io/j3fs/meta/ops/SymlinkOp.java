@@ -26,39 +26,34 @@ public final class SymlinkOp implements MetaOp<SymlinkReq, SymlinkRsp> {
       throw StatusException.invalidArgument("a symlink target must not be empty");
     }
     Names.checkPath(request.getTarget());
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    SymlinkRsp.parser(),
-                    () -> {
-                      PathResolver.Resolved r =
-                          PathResolver.resolve(tx, request.getUser(), request.getPath(), false);
-                      if (r.exists()) {
-                        throw new StatusException(
-                            StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
-                      }
-                      r.requireName(request.getPath().getPath());
-                      Names.checkNew(r.name());
-                      Inode dir = r.parent().getInode();
-                      Inodes.checkDirWritable(dir, request.getUser());
-                      Inode inode =
-                          Inodes.create(
-                                  ctx,
-                                  ctx.ids().next().value(),
-                                  InodeType.SYMLINK,
-                                  0777,
-                                  request.getUser(),
-                                  dir)
-                              .setSymlinkTarget(request.getTarget())
-                              .setLength(
-                                  request.getTarget().getBytes(StandardCharsets.UTF_8).length)
-                              .build();
-                      Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
-                      return SymlinkRsp.newBuilder().setInode(inode).build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        SymlinkRsp.parser(),
+        tx -> {
+          PathResolver.Resolved r =
+              PathResolver.resolve(tx, request.getUser(), request.getPath(), false);
+          if (r.exists()) {
+            throw new StatusException(
+                StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
+          }
+          r.requireName(request.getPath().getPath());
+          Names.checkNew(r.name());
+          Inode dir = r.parent().getInode();
+          Inodes.checkDirWritable(dir, request.getUser());
+          Inode inode =
+              Inodes.create(
+                      ctx,
+                      ctx.ids().next().value(),
+                      InodeType.SYMLINK,
+                      0777,
+                      request.getUser(),
+                      dir)
+                  .setSymlinkTarget(request.getTarget())
+                  .setLength(request.getTarget().getBytes(StandardCharsets.UTF_8).length)
+                  .build();
+          Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
+          return SymlinkRsp.newBuilder().setInode(inode).build();
+        });
   }
 }

@@ -1,10 +1,8 @@
 package io.j3fs.meta.ops;
 
 import io.j3fs.meta.MetaContext;
-import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.SyncReq;
 import io.j3fs.proto.meta.SyncRsp;
-import io.j3fs.proto.meta.store.InodeRecord;
 
 /** fsync and the periodic length sync of an open file: the length and times, the session stays. */
 public final class SyncOp implements MetaOp<SyncReq, SyncRsp> {
@@ -24,19 +22,16 @@ public final class SyncOp implements MetaOp<SyncReq, SyncRsp> {
             request.getWrote());
     return ctx.kv()
         .run(
-            tx -> {
-              InodeRecord record = MetaStore.requireInode(tx, request.getInodeId());
-              InodeRecord updated =
-                  Lengths.apply(
-                      ctx,
-                      record,
-                      request.hasLengthHint() ? request.getLengthHint() : null,
-                      queried,
-                      request.getWrote());
-              if (!updated.equals(record)) {
-                MetaStore.putInode(tx, updated);
-              }
-              return SyncRsp.newBuilder().setInode(updated.getInode()).build();
-            });
+            tx ->
+                SyncRsp.newBuilder()
+                    .setInode(
+                        Lengths.record(
+                            ctx,
+                            tx,
+                            request.getInodeId(),
+                            request.hasLengthHint() ? request.getLengthHint() : null,
+                            queried,
+                            request.getWrote()))
+                    .build());
   }
 }

@@ -18,20 +18,16 @@ public final class TruncateOp implements MetaOp<TruncateReq, TruncateRsp> {
   @Override
   public TruncateRsp run(TruncateReq request) {
     Truncation.prepare(ctx, request.getUser(), null, request.getInodeId(), request.getLength());
-    return ctx.kv()
-        .run(
-            tx ->
-                Idempotent.apply(
-                    ctx,
-                    tx,
-                    request.getRequest(),
-                    TruncateRsp.parser(),
-                    () -> {
-                      InodeRecord record = MetaStore.requireInode(tx, request.getInodeId());
-                      Truncation.check(record.getInode(), request.getUser());
-                      Inode cut = Truncation.apply(ctx, record.getInode(), request.getLength());
-                      MetaStore.putInode(tx, record.toBuilder().setInode(cut).build());
-                      return TruncateRsp.newBuilder().setInode(cut).build();
-                    }));
+    return Idempotent.run(
+        ctx,
+        request.getRequest(),
+        TruncateRsp.parser(),
+        tx -> {
+          InodeRecord record = MetaStore.requireInode(tx, request.getInodeId());
+          Truncation.check(record.getInode(), request.getUser());
+          Inode cut = Truncation.apply(ctx, record.getInode(), request.getLength());
+          MetaStore.putInode(tx, record.toBuilder().setInode(cut).build());
+          return TruncateRsp.newBuilder().setInode(cut).build();
+        });
   }
 }
