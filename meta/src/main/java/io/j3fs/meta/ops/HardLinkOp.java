@@ -3,7 +3,6 @@ package io.j3fs.meta.ops;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.meta.MetaContext;
-import io.j3fs.meta.auth.Names;
 import io.j3fs.meta.store.MetaStore;
 import io.j3fs.meta.store.PathResolver;
 import io.j3fs.proto.meta.HardLinkReq;
@@ -41,15 +40,7 @@ public final class HardLinkOp implements MetaOp<HardLinkReq, HardLinkRsp> {
             throw new StatusException(
                 StatusCode.TOO_MANY_LINKS, "the file has " + inode.getNlink() + " links");
           }
-          PathResolver.Resolved r =
-              PathResolver.resolve(tx, request.getUser(), request.getNewPath(), false);
-          if (r.exists()) {
-            throw new StatusException(
-                StatusCode.EXISTS, Inodes.describe(request.getNewPath()) + " exists");
-          }
-          r.requireName(request.getNewPath().getPath());
-          Names.checkNew(r.name());
-          Inodes.checkDirWritable(r.parent().getInode(), request.getUser());
+          PathResolver.Resolved r = Inodes.newEntry(tx, request.getUser(), request.getNewPath());
           Inode linked =
               inode.toBuilder().setNlink(inode.getNlink() + 1).setCtimeNs(ctx.nowNs()).build();
           MetaStore.putInode(tx, old.toBuilder().setInode(linked).build());

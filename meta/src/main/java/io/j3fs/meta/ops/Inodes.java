@@ -91,6 +91,21 @@ final class Inodes {
     MetaStore.enqueueGc(tx, inode.getId(), ctx.nowMs());
   }
 
+  /**
+   * Where a new entry goes: the path must not exist yet (EXISTS), must end in a valid new name, and
+   * its directory must accept entries from the caller.
+   */
+  static PathResolver.Resolved newEntry(io.j3fs.kv.ReadTransaction tx, UserInfo user, PathAt at) {
+    PathResolver.Resolved r = PathResolver.resolve(tx, user, at, false);
+    if (r.exists()) {
+      throw new StatusException(StatusCode.EXISTS, describe(at) + " exists");
+    }
+    r.requireName(at.getPath());
+    io.j3fs.meta.auth.Names.checkNew(r.name());
+    checkDirWritable(r.parent().getInode(), user);
+    return r;
+  }
+
   /** Resolves a path and requires that it exists. */
   static InodeRecord existing(
       io.j3fs.kv.ReadTransaction tx, UserInfo user, PathAt at, boolean follow) {

@@ -43,11 +43,7 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
     UserInfo user = request.getUser();
     PathAt at = request.getPath();
     if (!request.getRecursive()) {
-      PathResolver.Resolved r = PathResolver.resolve(tx, user, at, false);
-      if (r.exists()) {
-        throw new StatusException(StatusCode.EXISTS, Inodes.describe(at) + " exists");
-      }
-      r.requireName(at.getPath());
+      PathResolver.Resolved r = Inodes.newEntry(tx, user, at);
       return mkdir(tx, user, r.parent(), r.name(), request.getMode(), template);
     }
     long current = at.getPath().startsWith("/") ? 0 : at.getParent();

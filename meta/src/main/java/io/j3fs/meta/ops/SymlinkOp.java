@@ -1,6 +1,5 @@
 package io.j3fs.meta.ops;
 
-import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.auth.Names;
@@ -31,16 +30,8 @@ public final class SymlinkOp implements MetaOp<SymlinkReq, SymlinkRsp> {
         request.getRequest(),
         SymlinkRsp.parser(),
         tx -> {
-          PathResolver.Resolved r =
-              PathResolver.resolve(tx, request.getUser(), request.getPath(), false);
-          if (r.exists()) {
-            throw new StatusException(
-                StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
-          }
-          r.requireName(request.getPath().getPath());
-          Names.checkNew(r.name());
+          PathResolver.Resolved r = Inodes.newEntry(tx, request.getUser(), request.getPath());
           Inode dir = r.parent().getInode();
-          Inodes.checkDirWritable(dir, request.getUser());
           Inode inode =
               Inodes.create(
                       ctx,
