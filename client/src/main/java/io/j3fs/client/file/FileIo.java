@@ -1,0 +1,132 @@
+package io.j3fs.client.file;
+
+import io.j3fs.client.storage.StorageClient;
+import io.j3fs.common.id.ChainId;
+import io.j3fs.common.id.ChunkId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.Layout;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * A file's bytes on its chunks: byte {@code b} is in chunk {@code b / chunkSize}, chunk {@code i}
+ * is chunk (inode, i) on chain {@code chains[i % stripe]} of the file's layout. Writes split at
+ * chunk boundaries and go to the chains at once (at most {@link #MAX_PARALLEL_CHUNKS} chunk writes
+ * in flight per call); reads are one batch read of the chunk pieces. Chunks a file never wrote, and
+ * chunk bytes past a chunk's end, read as zeros up to the file's length (sparse files).
+ *
+ * <p>Thread-safe; calls block (virtual threads).
+ */
+public final class FileIo {
+  /** Chunk writes of one call in flight at once, at most. */
+  static final int MAX_PARALLEL_CHUNKS = 16;
+
+  private final StorageClient storage;
+  private final ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+
+  public FileIo(StorageClient storage) {
+    this.storage = storage;
+  }
+
+  /** The chain that holds chunk {@code index} of a file with this layout. */
+  public static ChainId chainOf(Layout layout, long index) {
+    if (layout.getChainsCount() == 0) {
+      throw new StatusException(
+          StatusCode.INVALID_ARGUMENT, "the file has no chains in its layout");
+    }
+    return ChainId.of(layout.getChains((int) (index % layout.getChainsCount())));
+  }
+
+  /** Writes {@code data} (its readable bytes, borrowed) at {@code offset} of the file. */
+  public void write(Inode file, long offset, ByteBuf data) {
+    Layout layout = file.getLayout();
+    long chunk = layout.getChunkSize();
+    int length = data.readableBytes();
+    List<Future<?>> pending = new ArrayList<>();
+    Semaphore slots = new Semaphore(MAX_PARALLEL_CHUNKS);
+    try {
+      for (int done = 0; done < length; ) {
+        long at = offset + done;
+        long index = at / chunk;
+        int within = (int) (at - index * chunk);
+        int n = (int) Math.min(length - done, chunk - within);
+        ByteBuf piece = data.slice(data.readerIndex() + done, n);
+        slots.acquire();
+        pending.add(
+            writers.submit(
+                () -> {
+                  try {
+                    storage.write(
+                        chainOf(layout, index),
+                        ChunkId.of(file.getId(), index),
+                        within,
+                        piece,
+                        (int) chunk);
+                  } finally {
+                    slots.release();
+                  }
+                  return null;
+                }));
+        done += n;
+      }
+      for (Future<?> f : pending) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StatusException(StatusCode.CANCELLED, "interrupted during a write");
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusException status) {
+        throw status;
+      }
+      throw new StatusException(StatusCode.INTERNAL, "write failed: " + e.getCause());
+    }
+  }
+
+  /**
+   * Bytes [offset, offset + length) of the file, clamped to its length; holes read as zeros. The
+   * caller owns the buffer.
+   */
+  public ByteBuf read(Inode file, long offset, int length) {
+    long end = Math.min(file.getLength(), offset + (long) length);
+    if (end <= offset) {
+      return Unpooled.EMPTY_BUFFER;
+    }
+    Layout layout = file.getLayout();
+    long chunk = layout.getChunkSize();
+    List<StorageClient.ReadRequest> reads = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    for (long at = offset; at < end; ) {
+      long index = at / chunk;
+      int within = (int) (at - index * chunk);
+      int n = (int) Math.min(end - at, chunk - within);
+      reads.add(
+          new StorageClient.ReadRequest(
+              chainOf(layout, index), ChunkId.of(file.getId(), index), within, n));
+      sizes.add(n);
+      at += n;
+    }
+    List<ByteBuf> pieces = storage.batchRead(reads);
+    // The pieces as they came (no copy), with zeros where a chunk is absent or ends early.
+    CompositeByteBuf out = Unpooled.compositeBuffer(2 * pieces.size() + 1);
+    for (int i = 0; i < pieces.size(); i++) {
+      ByteBuf piece = pieces.get(i);
+      int missing = sizes.get(i) - piece.readableBytes();
+      out.addComponent(true, piece);
+      if (missing > 0) {
+        out.addComponent(true, Unpooled.wrappedBuffer(new byte[missing]));
+      }
+    }
+    return out;
+  }
+}

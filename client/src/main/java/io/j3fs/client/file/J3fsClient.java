@@ -1,0 +1,271 @@
+package io.j3fs.client.file;
+
+import io.j3fs.client.meta.MetaClient;
+import io.j3fs.client.mgmtd.MgmtdClient;
+import io.j3fs.client.storage.StorageClient;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.net.RpcClient;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CloseRsp;
+import io.j3fs.proto.meta.CreateReq;
+import io.j3fs.proto.meta.CreateRsp;
+import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.LengthHint;
+import io.j3fs.proto.meta.ListReq;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.MkdirsReq;
+import io.j3fs.proto.meta.MkdirsRsp;
+import io.j3fs.proto.meta.OpenReq;
+import io.j3fs.proto.meta.OpenRsp;
+import io.j3fs.proto.meta.PathAt;
+import io.j3fs.proto.meta.RemoveReq;
+import io.j3fs.proto.meta.RemoveRsp;
+import io.j3fs.proto.meta.RenameReq;
+import io.j3fs.proto.meta.RenameRsp;
+import io.j3fs.proto.meta.StatReq;
+import io.j3fs.proto.meta.StatRsp;
+import io.j3fs.proto.meta.UserInfo;
+import io.j3fs.proto.mgmtd.ExtendClientSessionReq;
+import io.j3fs.proto.mgmtd.ExtendClientSessionRsp;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The file-level client: paths and attributes through the metadata service, bytes through the
+ * storage chains. Holds an mgmtd client session for as long as it is open (the metadata service
+ * ends the write sessions of clients whose mgmtd session is gone).
+ *
+ * <p>Thread-safe; calls block (virtual threads). Acts as one user ({@code user}).
+ */
+public final class J3fsClient implements AutoCloseable {
+  /** How often the mgmtd client session is extended. */
+  static final long SESSION_EXTEND_MS = 30_000;
+
+  private final MgmtdClient mgmtd;
+  private final MetaClient meta;
+  private final FileIo io;
+  private final UserInfo user;
+  private final String clientId;
+  private final ScheduledExecutorService sessions =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("j3fs-client-session").daemon().factory());
+
+  public J3fsClient(RpcClient rpc, MgmtdClient mgmtd, String clientId, UserInfo user) {
+    this.mgmtd = mgmtd;
+    this.clientId = clientId;
+    this.user = user;
+    this.meta =
+        new MetaClient(
+            rpc, mgmtd::routing, this::refreshQuietly, clientId, MetaClient.Config.DEFAULT);
+    this.io = new FileIo(new StorageClient(rpc, mgmtd, clientId, StorageClient.Config.DEFAULT));
+    extendSession();
+    sessions.scheduleWithFixedDelay(
+        this::extendQuietly, SESSION_EXTEND_MS, SESSION_EXTEND_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void extendSession() {
+    mgmtd.call(
+        "Mgmtd.ExtendClientSession",
+        ExtendClientSessionReq.newBuilder()
+            .setClientId(clientId)
+            .setDescription("j3fs client")
+            .build(),
+        ExtendClientSessionRsp.class);
+  }
+
+  private void extendQuietly() {
+    try {
+      extendSession();
+    } catch (StatusException ignored) {
+      // mgmtd briefly away: the next extension will do
+    }
+  }
+
+  private void refreshQuietly() {
+    try {
+      mgmtd.refreshRouting();
+    } catch (StatusException ignored) {
+      // retried by the caller
+    }
+  }
+
+  private static PathAt at(String path) {
+    return PathAt.newBuilder().setPath(path).build();
+  }
+
+  public MetaClient meta() {
+    return meta;
+  }
+
+  public Inode stat(String path) {
+    return meta.call(
+            "Stat",
+            StatReq.newBuilder().setUser(user).setPath(at(path)).setFollow(true).build(),
+            StatRsp.class)
+        .getInode();
+  }
+
+  public Inode mkdirs(String path, int mode) {
+    return meta.call(
+            "Mkdirs",
+            MkdirsReq.newBuilder()
+                .setUser(user)
+                .setRequest(meta.newRequest())
+                .setPath(at(path))
+                .setMode(mode)
+                .setRecursive(true)
+                .build(),
+            MkdirsRsp.class)
+        .getInode();
+  }
+
+  /** Every entry of a directory, page by page. */
+  public List<DirEntry> list(String path) {
+    List<DirEntry> out = new ArrayList<>();
+    String after = "";
+    while (true) {
+      ListRsp page =
+          meta.call(
+              "List",
+              ListReq.newBuilder()
+                  .setUser(user)
+                  .setPath(at(path))
+                  .setAfter(after)
+                  .setWithAttrs(true)
+                  .build(),
+              ListRsp.class);
+      out.addAll(page.getEntriesList());
+      if (!page.getMore() || page.getEntriesCount() == 0) {
+        return out;
+      }
+      after = page.getEntries(page.getEntriesCount() - 1).getName();
+    }
+  }
+
+  public void remove(String path, boolean recursive) {
+    meta.call(
+        "Remove",
+        RemoveReq.newBuilder()
+            .setUser(user)
+            .setRequest(meta.newRequest())
+            .setPath(at(path))
+            .setRecursive(recursive)
+            .build(),
+        RemoveRsp.class);
+  }
+
+  public Inode rename(String src, String dst) {
+    return meta.call(
+            "Rename",
+            RenameReq.newBuilder()
+                .setUser(user)
+                .setRequest(meta.newRequest())
+                .setSrc(at(src))
+                .setDst(at(dst))
+                .build(),
+            RenameRsp.class)
+        .getInode();
+  }
+
+  /** Creates (or truncates) a file and opens it for writing. */
+  public J3fsFile create(String path, int mode) {
+    CreateRsp rsp =
+        meta.call(
+            "Create",
+            CreateReq.newBuilder()
+                .setUser(user)
+                .setRequest(meta.newRequest())
+                .setPath(at(path))
+                .setMode(mode)
+                .setFlags(0100 | 01000 | 02)
+                .build(),
+            CreateRsp.class);
+    return new J3fsFile(rsp.getInode(), rsp.getSessionId());
+  }
+
+  /** Opens an existing file, for reading or (with {@code write}) for reading and writing. */
+  public J3fsFile open(String path, boolean write) {
+    OpenRsp rsp =
+        meta.call(
+            "Open",
+            OpenReq.newBuilder()
+                .setUser(user)
+                .setRequest(meta.newRequest())
+                .setPath(at(path))
+                .setFlags(write ? 02 : 0)
+                .build(),
+            OpenRsp.class);
+    return new J3fsFile(rsp.getInode(), rsp.getSessionId());
+  }
+
+  /**
+   * An open file. Reads see the length known at open plus this handle's own writes; close reports
+   * the highest offset written, exact, so the metadata service records the length.
+   */
+  public final class J3fsFile implements AutoCloseable {
+    private volatile Inode inode;
+    private final String session;
+    private final AtomicLong writtenEnd = new AtomicLong();
+    private volatile boolean wrote;
+
+    J3fsFile(Inode inode, String session) {
+      this.inode = inode;
+      this.session = session;
+      writtenEnd.set(inode.getLength());
+    }
+
+    public Inode inode() {
+      return inode;
+    }
+
+    /** The length as this handle knows it. */
+    public long length() {
+      return Math.max(inode.getLength(), writtenEnd.get());
+    }
+
+    /** Writes {@code data}'s readable bytes (borrowed) at {@code offset}. */
+    public void write(long offset, ByteBuf data) {
+      if (session.isEmpty()) {
+        throw StatusException.invalidArgument("the file is open for reading only");
+      }
+      long end = offset + data.readableBytes();
+      io.write(inode, offset, data);
+      wrote = true;
+      writtenEnd.accumulateAndGet(end, Math::max);
+    }
+
+    /** Bytes at [offset, offset + length), fewer at the end of the file; the caller owns them. */
+    public ByteBuf read(long offset, int length) {
+      return io.read(inode.toBuilder().setLength(length()).build(), offset, length);
+    }
+
+    @Override
+    public void close() {
+      inode =
+          meta.call(
+                  "Close",
+                  CloseReq.newBuilder()
+                      .setUser(user)
+                      .setRequest(meta.newRequest())
+                      .setInodeId(inode.getId())
+                      .setSessionId(session)
+                      .setLengthHint(
+                          LengthHint.newBuilder().setLength(writtenEnd.get()).setExact(true))
+                      .setWrote(wrote)
+                      .build(),
+                  CloseRsp.class)
+              .getInode();
+    }
+  }
+
+  @Override
+  public void close() {
+    sessions.shutdownNow();
+  }
+}
