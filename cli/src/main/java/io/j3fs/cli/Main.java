@@ -19,7 +19,9 @@ import picocli.CommandLine.Command;
       io.j3fs.cli.server.MgmtdCommand.class,
       io.j3fs.cli.server.MetaCommand.class,
       io.j3fs.cli.server.StorageCommand.class,
-      io.j3fs.cli.admin.AdminCommand.class
+      io.j3fs.cli.admin.AdminCommand.class,
+      io.j3fs.cli.local.UpCommand.class,
+      io.j3fs.cli.local.DownCommand.class
     },
     description =
         "j3fs: a distributed file system for AI workloads (a Java implementation of the 3FS design).",

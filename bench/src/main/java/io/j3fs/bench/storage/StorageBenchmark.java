@@ -161,7 +161,12 @@ public final class StorageBenchmark implements Callable<Integer> {
       cluster =
           LocalCluster.start(
               new LocalCluster.Options(root, 3, 500, 10_000, serverOptions, storageSettings));
-      cluster.createChains(rpc, 1);
+      try {
+        cluster.createChains(rpc, 1);
+      } catch (RuntimeException | InterruptedException e) {
+        close(); // the constructor fails: nobody else will stop the processes
+        throw e;
+      }
       MgmtdClient mgmtdClient = cluster.mgmtdClient(rpc);
       client = new StorageClient(rpc, mgmtdClient, "bench", StorageClient.Config.DEFAULT);
     }

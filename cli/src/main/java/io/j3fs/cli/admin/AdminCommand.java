@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "admin",
     mixinStandardHelpOptions = true,
-    description = "Cluster administration commands.",
+    description = "Cluster administration and file commands.",
     subcommands = {
       AdminCommand.ListNodes.class,
       AdminCommand.ListTargets.class,
@@ -40,7 +40,17 @@ import picocli.CommandLine.Option;
       AdminCommand.GetConfig.class,
       AdminCommand.EnableNode.class,
       AdminCommand.DisableNode.class,
-      AdminCommand.OfflineTarget.class
+      AdminCommand.OfflineTarget.class,
+      FileCommands.Ls.class,
+      FileCommands.Stat.class,
+      FileCommands.Mkdir.class,
+      FileCommands.Rm.class,
+      FileCommands.Mv.class,
+      FileCommands.Cat.class,
+      FileCommands.Put.class,
+      FileCommands.Get.class,
+      FileCommands.Du.class,
+      FileCommands.SetLayout.class
     })
 public final class AdminCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
