@@ -90,6 +90,55 @@ class FileClientProcessesTest {
           assertThatThrownBy(() -> file.write(0, Unpooled.wrappedBuffer(new byte[1])))
               .isInstanceOf(StatusException.class);
         }
+        // The dataloader path: random samples of two files in one asynchronous batch.
+        try (java.io.OutputStream out = client.newOutputStream("/data/train/shard-1")) {
+          for (int i = 0; i < 40; i++) {
+            out.write(expected, i * 100_000, 100_000); // through the 4 MiB stream buffer
+          }
+        }
+        byte[] second = Arrays.copyOf(expected, 4_000_000);
+        assertThat(client.stat("/data/train/shard-1").getLength()).isEqualTo(second.length);
+        try (java.io.InputStream in = client.newInputStream("/data/train/shard-1")) {
+          assertThat(in.readAllBytes()).isEqualTo(second);
+        }
+        try (J3fsClient.J3fsFile a = client.open("/data/train/shard-0", false);
+            J3fsClient.J3fsFile b = client.open("/data/train/shard-1", false)) {
+          List<J3fsClient.BatchRead> reads = new java.util.ArrayList<>();
+          List<byte[]> want = new java.util.ArrayList<>();
+          for (int i = 0; i < 64; i++) {
+            boolean first = i % 2 == 0;
+            byte[] source = first ? expected : second;
+            int offset = random.nextInt(source.length);
+            int length = 1 + random.nextInt(64 << 10);
+            reads.add(
+                new J3fsClient.BatchRead(
+                    first ? a : b, offset, java.nio.ByteBuffer.allocate(length)));
+            want.add(Arrays.copyOfRange(source, offset, Math.min(source.length, offset + length)));
+          }
+          int[] got = client.readBatch(reads).get();
+          for (int i = 0; i < reads.size(); i++) {
+            assertThat(got[i]).isEqualTo(want.get(i).length);
+            assertThat(Arrays.copyOf(reads.get(i).into().array(), got[i]))
+                .as("seed %d, batch read %d", seed, i)
+                .isEqualTo(want.get(i));
+            assertThat(reads.get(i).into().position()).isEqualTo(got[i]);
+          }
+        }
+        try (var channel = client.newByteChannel("/data/train/shard-2", true)) {
+          channel.position(5_000_000).write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+          assertThat(channel.size()).isEqualTo(5_000_003);
+          channel.truncate(5_000_001);
+          assertThat(channel.size()).isEqualTo(5_000_001);
+        }
+        try (var channel = client.newByteChannel("/data/train/shard-2", false)) {
+          java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(10);
+          channel.position(4_999_998);
+          assertThat(channel.read(buf)).isEqualTo(3);
+          assertThat(Arrays.copyOf(buf.array(), 3)).containsExactly(0, 0, 1);
+          assertThat(channel.read(buf)).isEqualTo(-1);
+        }
+        client.remove("/data/train/shard-1", false);
+        client.remove("/data/train/shard-2", false);
         client.rename("/data/train/shard-0", "/data/train/shard-a");
         assertThat(client.list("/data/train").stream().map(DirEntry::getName))
             .containsExactly("shard-a");

@@ -94,6 +94,61 @@ public final class FileIo {
   }
 
   /**
+   * One read of a batch: bytes of {@code file} from {@code offset} into {@code into}'s remaining
+   * space.
+   */
+  public record Into(Inode file, long offset, java.nio.ByteBuffer into) {}
+
+  /**
+   * Many reads, of any files, as one batch read of all their chunk pieces (one call per storage
+   * node for the lot), each copied into its caller's buffer at the buffer's position (which moves
+   * by the bytes read). Returns the bytes read per entry, fewer than asked at a file's end.
+   */
+  public int[] readInto(List<Into> reads) {
+    List<StorageClient.ReadRequest> pieces = new ArrayList<>();
+    List<int[]> owners = new ArrayList<>(); // {read index, offset within its buffer, piece length}
+    int[] lengths = new int[reads.size()];
+    for (int r = 0; r < reads.size(); r++) {
+      Into read = reads.get(r);
+      Layout layout = read.file().getLayout();
+      long chunk = layout.getChunkSize();
+      long end = Math.min(read.file().getLength(), read.offset() + read.into().remaining());
+      lengths[r] = (int) Math.max(0, end - read.offset());
+      for (long at = read.offset(); at < end; ) {
+        long index = at / chunk;
+        int within = (int) (at - index * chunk);
+        int n = (int) Math.min(end - at, chunk - within);
+        pieces.add(
+            new StorageClient.ReadRequest(
+                chainOf(layout, index), ChunkId.of(read.file().getId(), index), within, n));
+        owners.add(new int[] {r, (int) (at - read.offset()), n});
+        at += n;
+      }
+    }
+    List<ByteBuf> got = storage.batchRead(pieces);
+    try {
+      for (int p = 0; p < got.size(); p++) {
+        int[] owner = owners.get(p);
+        java.nio.ByteBuffer into = reads.get(owner[0]).into();
+        int base = into.position() + owner[1];
+        ByteBuf piece = got.get(p);
+        int n = piece.readableBytes();
+        piece.getBytes(piece.readerIndex(), into.duplicate().position(base).limit(base + n));
+        for (int i = base + n; i < base + owner[2]; i++) {
+          into.put(i, (byte) 0);
+        }
+      }
+    } finally {
+      got.forEach(ByteBuf::release);
+    }
+    for (int r = 0; r < reads.size(); r++) {
+      java.nio.ByteBuffer into = reads.get(r).into();
+      into.position(into.position() + lengths[r]);
+    }
+    return lengths;
+  }
+
+  /**
    * Bytes [offset, offset + length) of the file, clamped to its length; holes read as zeros. The
    * caller owns the buffer.
    */

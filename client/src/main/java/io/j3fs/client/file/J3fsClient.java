@@ -25,10 +25,19 @@ import io.j3fs.proto.meta.RenameReq;
 import io.j3fs.proto.meta.RenameRsp;
 import io.j3fs.proto.meta.StatReq;
 import io.j3fs.proto.meta.StatRsp;
+import io.j3fs.proto.meta.SyncReq;
+import io.j3fs.proto.meta.SyncRsp;
+import io.j3fs.proto.meta.TruncateReq;
+import io.j3fs.proto.meta.TruncateRsp;
 import io.j3fs.proto.meta.UserInfo;
 import io.j3fs.proto.mgmtd.ExtendClientSessionReq;
 import io.j3fs.proto.mgmtd.ExtendClientSessionRsp;
 import io.netty.buffer.ByteBuf;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -44,6 +53,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe; calls block (virtual threads). Acts as one user ({@code user}).
  */
 public final class J3fsClient implements AutoCloseable {
+  /** Bytes a stream buffers: 4 chunks of the default size, so a flush writes them at once. */
+  static final int STREAM_BUFFER = 4 << 20;
+
   /** How often the mgmtd client session is extended. */
   static final long SESSION_EXTEND_MS = 30_000;
 
@@ -52,6 +64,8 @@ public final class J3fsClient implements AutoCloseable {
   private final FileIo io;
   private final UserInfo user;
   private final String clientId;
+  private final java.util.concurrent.ExecutorService batches =
+      java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
   private final ScheduledExecutorService sessions =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("j3fs-client-session").daemon().factory());
@@ -204,6 +218,47 @@ public final class J3fsClient implements AutoCloseable {
     return new J3fsFile(rsp.getInode(), rsp.getSessionId());
   }
 
+  /** One read of {@link #readBatch}: from an open file, at an offset, into the caller's buffer. */
+  public record BatchRead(J3fsFile file, long offset, java.nio.ByteBuffer into) {}
+
+  /**
+   * The dataloader path: many reads of open files submitted at once, completed asynchronously. All
+   * their chunk pieces go out as one batch (one BatchRead per storage node), replicas are picked
+   * per piece, failures retried on other replicas; each result is copied into its buffer at the
+   * buffer's position. The future holds the bytes read per entry (fewer at a file's end).
+   */
+  public java.util.concurrent.CompletableFuture<int[]> readBatch(List<BatchRead> reads) {
+    List<FileIo.Into> into = new ArrayList<>(reads.size());
+    for (BatchRead r : reads) {
+      into.add(
+          new FileIo.Into(
+              r.file().inode().toBuilder().setLength(r.file().length()).build(),
+              r.offset(),
+              r.into()));
+    }
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> io.readInto(into), batches);
+  }
+
+  /** A channel on a file: for writing (created or truncated) or for reading. */
+  public J3fsChannel newByteChannel(String path, boolean write) {
+    return new J3fsChannel(write ? create(path, 0644) : open(path, false), write);
+  }
+
+  /** The file's bytes as a stream, read in pieces of {@code STREAM_BUFFER} bytes. */
+  public InputStream newInputStream(String path) {
+    return new BufferedInputStream(
+        Channels.newInputStream(newByteChannel(path, false)), STREAM_BUFFER);
+  }
+
+  /**
+   * A new (or truncated) file as a stream; bytes go out in pieces of {@code STREAM_BUFFER}, and
+   * closing the stream closes the file.
+   */
+  public OutputStream newOutputStream(String path) {
+    return new BufferedOutputStream(
+        Channels.newOutputStream(newByteChannel(path, true)), STREAM_BUFFER);
+  }
+
   /**
    * An open file. Reads see the length known at open plus this handle's own writes; close reports
    * the highest offset written, exact, so the metadata service records the length.
@@ -240,6 +295,43 @@ public final class J3fsClient implements AutoCloseable {
       writtenEnd.accumulateAndGet(end, Math::max);
     }
 
+    /**
+     * Cuts the file to {@code size} bytes (storage first, then the length). This handle's writes
+     * are reported first: the service cuts storage from the length it knows, and bytes written past
+     * it would otherwise go too.
+     */
+    public void truncate(long size) {
+      sync();
+      inode =
+          meta.call(
+                  "Truncate",
+                  TruncateReq.newBuilder()
+                      .setUser(user)
+                      .setRequest(meta.newRequest())
+                      .setInodeId(inode.getId())
+                      .setLength(size)
+                      .build(),
+                  TruncateRsp.class)
+              .getInode();
+      writtenEnd.set(size);
+    }
+
+    /** Reports this handle's length (the highest offset written) to the metadata service. */
+    public void sync() {
+      inode =
+          meta.call(
+                  "Sync",
+                  SyncReq.newBuilder()
+                      .setUser(user)
+                      .setInodeId(inode.getId())
+                      .setLengthHint(
+                          LengthHint.newBuilder().setLength(writtenEnd.get()).setExact(true))
+                      .setWrote(wrote)
+                      .build(),
+                  SyncRsp.class)
+              .getInode();
+    }
+
     /** Bytes at [offset, offset + length), fewer at the end of the file; the caller owns them. */
     public ByteBuf read(long offset, int length) {
       return io.read(inode.toBuilder().setLength(length()).build(), offset, length);
@@ -267,5 +359,6 @@ public final class J3fsClient implements AutoCloseable {
   @Override
   public void close() {
     sessions.shutdownNow();
+    batches.shutdown();
   }
 }
