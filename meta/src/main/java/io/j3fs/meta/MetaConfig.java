@@ -23,6 +23,7 @@ import java.util.List;
  * @param sessionPruneIntervalMs how often write sessions of clients mgmtd no longer knows end
  *     (default 300000)
  * @param token shared secret of the cluster (default none)
+ * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
 public record MetaConfig(
     Long nodeId,
@@ -37,7 +38,8 @@ public record MetaConfig(
     Long gcDelayMs,
     Long heartbeatIntervalMs,
     Long sessionPruneIntervalMs,
-    String token) {
+    String token,
+    String metricsListen) {
   public MetaConfig {
     if (nodeId == null || nodeId <= 0) {
       throw new IllegalArgumentException("node_id is required and must be positive");
@@ -61,6 +63,13 @@ public record MetaConfig(
     heartbeatIntervalMs = positive("heartbeat_interval_ms", heartbeatIntervalMs, 10_000);
     sessionPruneIntervalMs = positive("session_prune_interval_ms", sessionPruneIntervalMs, 300_000);
     token = token == null ? "" : token;
+    if (metricsListen != null && !metricsListen.isBlank()) {
+      try {
+        io.j3fs.net.Endpoint.parse(metricsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("metrics_listen: " + e.getMessage());
+      }
+    }
     settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs); // checks the values
   }
 

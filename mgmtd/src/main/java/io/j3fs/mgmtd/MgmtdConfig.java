@@ -18,6 +18,7 @@ import io.j3fs.mgmtd.service.MgmtdServer;
  * @param clientSessionTimeoutMs a client that does not extend its session this long is gone
  *     (default 1200000)
  * @param token shared secret clients must present (default none)
+ * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
 public record MgmtdConfig(
     Long nodeId,
@@ -28,7 +29,8 @@ public record MgmtdConfig(
     Long heartbeatFailIntervalMs,
     Long tickIntervalMs,
     Long clientSessionTimeoutMs,
-    String token) {
+    String token,
+    String metricsListen) {
   public MgmtdConfig {
     if (nodeId == null || nodeId <= 0) {
       throw new IllegalArgumentException("node_id is required and must be positive");
@@ -48,6 +50,13 @@ public record MgmtdConfig(
       throw new IllegalArgumentException("client_session_timeout_ms must be positive");
     }
     token = token == null ? "" : token;
+    if (metricsListen != null && !metricsListen.isBlank()) {
+      try {
+        io.j3fs.net.Endpoint.parse(metricsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("metrics_listen: " + e.getMessage());
+      }
+    }
     if (leaseLengthMs < 2 * extendIntervalMs) {
       throw new IllegalArgumentException(
           "lease_length_ms must be at least twice extend_interval_ms");

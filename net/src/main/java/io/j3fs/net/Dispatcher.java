@@ -7,12 +7,15 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.RpcError;
 import io.j3fs.proto.WireCatalog;
 import io.j3fs.proto.WireMethod;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,18 +88,39 @@ public final class Dispatcher implements AutoCloseable {
 
   private static void run(RpcHandler handler, RpcRequest request, Consumer<Outcome> reply) {
     Outcome outcome;
+    long start = System.nanoTime();
+    StatusCode status = StatusCode.OK;
     try {
       RpcResponse response = handler.handle(request);
       outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
     } catch (StatusException e) {
+      status = e.code();
       outcome = error(e.code(), e.getMessage());
     } catch (RuntimeException | Error e) {
       log.error("handler of {} failed", request.method().fullName(), e);
+      status = StatusCode.INTERNAL;
       outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
     } finally {
       request.payload().release();
     }
+    timer(request.method().fullName(), status)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     reply.accept(outcome);
+  }
+
+  /** Handled calls per method and status, with their latency (metric {@code j3fs.rpc.server}). */
+  private static final Map<String, Timer> TIMERS = new ConcurrentHashMap<>();
+
+  private static Timer timer(String method, StatusCode status) {
+    return TIMERS.computeIfAbsent(
+        method + "/" + status,
+        k ->
+            Timer.builder("j3fs.rpc.server")
+                .description("RPC calls handled, by method and status")
+                .tag("method", method)
+                .tag("status", status.name())
+                .publishPercentileHistogram()
+                .register(Metrics.globalRegistry));
   }
 
   public static Outcome error(StatusCode code, String message) {

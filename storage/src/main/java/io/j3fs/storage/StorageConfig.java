@@ -34,6 +34,7 @@ import java.util.List;
  * @param rpcTimeoutMs deadline of one call to another node (default 10000)
  * @param resyncRetryDelayMs pause before retrying a failed resync (default 5000)
  * @param token shared secret of the cluster (default none)
+ * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
 public record StorageConfig(
     Long nodeId,
@@ -52,7 +53,8 @@ public record StorageConfig(
     Long forwardTimeoutMs,
     Long rpcTimeoutMs,
     Long resyncRetryDelayMs,
-    String token) {
+    String token,
+    String metricsListen) {
   public StorageConfig {
     if (nodeId == null || nodeId <= 0) {
       throw new IllegalArgumentException("node_id is required and must be positive");
@@ -91,6 +93,13 @@ public record StorageConfig(
     rpcTimeoutMs = positive("rpc_timeout_ms", rpcTimeoutMs, 10_000);
     resyncRetryDelayMs = positive("resync_retry_delay_ms", resyncRetryDelayMs, 5_000);
     token = token == null ? "" : token;
+    if (metricsListen != null && !metricsListen.isBlank()) {
+      try {
+        io.j3fs.net.Endpoint.parse(metricsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("metrics_listen: " + e.getMessage());
+      }
+    }
   }
 
   private static void endpoint(String key, String value) {

@@ -45,6 +45,17 @@ public final class Deployment {
     return Endpoint.loopback(basePort + 10 + n);
   }
 
+  /** Where a process serves its Prometheus metrics: base + 100 + its port offset. */
+  public Endpoint metrics(String name) {
+    int offset =
+        switch (name) {
+          case "mgmtd" -> 0;
+          case "meta" -> 1;
+          default -> 10 + Integer.parseInt(name.substring("storage-".length()));
+        };
+    return Endpoint.loopback(basePort + 100 + offset);
+  }
+
   /** Every process name, in start order. */
   public static List<String> names() {
     List<String> out = new ArrayList<>(List.of("mgmtd"));
@@ -92,6 +103,7 @@ public final class Deployment {
             "extend_interval_ms = 2000",
             "tick_interval_ms = 500",
             "heartbeat_fail_interval_ms = 15000",
+            "metrics_listen = \"" + metrics("mgmtd") + "\"",
             "",
             "[kv]",
             "engine = \"rocksdb\"",
@@ -108,7 +120,8 @@ public final class Deployment {
               "target_paths = [\"" + node.resolve("disk0") + "\"]",
               "heartbeat_interval_ms = 2000",
               "refresh_interval_ms = 2000",
-              "resync_retry_delay_ms = 2000"));
+              "resync_retry_delay_ms = 2000",
+              "metrics_listen = \"" + metrics("storage-" + n) + "\""));
     }
     Files.writeString(
         dir.resolve("meta/meta.toml"),
@@ -117,6 +130,7 @@ public final class Deployment {
             "listen = \"" + meta() + "\"",
             "mgmtd = [\"" + mgmtd() + "\"]",
             "heartbeat_interval_ms = 2000",
+            "metrics_listen = \"" + metrics("meta") + "\"",
             "",
             "[kv]",
             "engine = \"rocksdb\"",

@@ -33,6 +33,7 @@ public final class MetaCommand implements Callable<Integer> {
   Path config;
 
   @Override
+  @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
     MetaConfig settings;
     try {
@@ -42,6 +43,7 @@ public final class MetaCommand implements Callable<Integer> {
       return 1;
     }
     try (ShutdownSignal signal = new ShutdownSignal("meta");
+        MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         KvEngine kv = KvEngines.open(settings.kv());
         NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher();

@@ -41,6 +41,7 @@ public final class MgmtdCommand implements Callable<Integer> {
   Path config;
 
   @Override
+  @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
     MgmtdConfig settings;
     try {
@@ -50,7 +51,8 @@ public final class MgmtdCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    try (KvEngine kv = KvEngines.open(settings.kv());
+    try (MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
+        KvEngine kv = KvEngines.open(settings.kv());
         NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher()) {
       MgmtdServer mgmtd =

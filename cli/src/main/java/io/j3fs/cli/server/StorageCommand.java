@@ -33,6 +33,7 @@ public final class StorageCommand implements Callable<Integer> {
   Path config;
 
   @Override
+  @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
     StorageConfig settings;
     try {
@@ -42,6 +43,7 @@ public final class StorageCommand implements Callable<Integer> {
       return 1;
     }
     try (ShutdownSignal signal = new ShutdownSignal("storage");
+        MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         NettyTransport transport = new NettyTransport();
         Dispatcher dispatcher = new Dispatcher();
         RpcClient rpc =

@@ -50,6 +50,16 @@ class UpDownTest {
       assertThat(admin(mgmtd, "get", "--quiet", "/x/y/f.bin", back.toString()).exitCode()).isZero();
       assertThat(Files.readAllBytes(back)).isEqualTo(content);
       assertThat(admin(mgmtd, "mv", "/x/y/f.bin", "/x/g.bin").exitCode()).isZero();
+      String metaMetrics = scrape(deployment.metrics("meta"));
+      assertThat(metaMetrics)
+          .contains("j3fs_rpc_server_seconds_count{method=\"Meta.Create\",status=\"OK\"}")
+          .contains("j3fs_rpc_server_seconds_count{method=\"Meta.Rename\",status=\"OK\"}")
+          .contains("jvm_memory_used_bytes");
+      String storageMetrics = scrape(deployment.metrics("storage-1"));
+      assertThat(storageMetrics)
+          .contains("j3fs_storage_bytes_written_total")
+          .contains("j3fs_storage_targets{node=\"101\",state=\"UP_TO_DATE\"} 2.0")
+          .contains("method=\"Storage.Write\"");
       assertThat(admin(mgmtd, "du", "/x").out())
           .contains(content.length + " bytes in 1 files and 2 directories");
       assertThat(admin(mgmtd, "set-layout", "--chunk-size", "4194304", "/x/y").exitCode()).isZero();
@@ -75,6 +85,16 @@ class UpDownTest {
       for (String name : Deployment.names()) {
         assertThat(deployment.running(name)).as(name + " left running").isEmpty();
       }
+    }
+  }
+
+  private static String scrape(io.j3fs.net.Endpoint at) throws Exception {
+    try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+      return http.send(
+              java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + at + "/metrics"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
     }
   }
 

@@ -120,6 +120,7 @@ public abstract class AbstractKvEngine implements KvEngine {
         } else if (!retriedByTheLoop(e)) {
           throw e;
         }
+        retried(e.code());
         last = e;
       }
       if (!backoff.waitBeforeRetry(attempt)) {
@@ -151,6 +152,7 @@ public abstract class AbstractKvEngine implements KvEngine {
         if (!retriedByTheLoop(e)) {
           throw e;
         }
+        retried(e.code());
         failure = e;
       }
       if (!backoff.waitBeforeRetry(attempt)) {
@@ -160,6 +162,13 @@ public abstract class AbstractKvEngine implements KvEngine {
             failure);
       }
     }
+  }
+
+  /** Retried transactions by engine and cause (metric {@code j3fs.kv.retries}). */
+  private void retried(StatusCode code) {
+    io.micrometer.core.instrument.Metrics.counter(
+            "j3fs.kv.retries", "engine", name(), "cause", code.name())
+        .increment();
   }
 
   /**

@@ -137,6 +137,8 @@ public final class StorageServer implements AutoCloseable {
 
   /** Registers with mgmtd and starts reporting. */
   public void start() {
+    StorageMetrics.register(
+        io.micrometer.core.instrument.Metrics.globalRegistry, targets, config.nodeId().toString());
     agent.start();
     mgmtd.refreshRouting();
   }
