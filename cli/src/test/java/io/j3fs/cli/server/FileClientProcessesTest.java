@@ -137,6 +137,37 @@ class FileClientProcessesTest {
           assertThat(Arrays.copyOf(buf.array(), 3)).containsExactly(0, 0, 1);
           assertThat(channel.read(buf)).isEqualTo(-1);
         }
+        // The same cluster through java.nio.file: j3fs://<mgmtd>/...
+        try (java.nio.file.FileSystem fs =
+            java.nio.file.FileSystems.newFileSystem(
+                java.net.URI.create("j3fs://" + cluster.mgmtd() + "/"), java.util.Map.of())) {
+          java.nio.file.Path root = fs.getPath("/nio");
+          java.nio.file.Files.createDirectories(root.resolve("a/b"));
+          java.nio.file.Path f = root.resolve("a/b/hello.txt");
+          java.nio.file.Files.writeString(f, "hello j3fs");
+          assertThat(java.nio.file.Files.readString(f)).isEqualTo("hello j3fs");
+          assertThat(java.nio.file.Files.size(f)).isEqualTo(10);
+          assertThat(java.nio.file.Files.exists(root.resolve("a/missing"))).isFalse();
+          assertThat(java.nio.file.Files.isDirectory(root.resolve("a"))).isTrue();
+          java.nio.file.Files.write(f, "!".getBytes(), java.nio.file.StandardOpenOption.APPEND);
+          assertThat(java.nio.file.Files.readString(f)).isEqualTo("hello j3fs!");
+          java.nio.file.Files.move(f, root.resolve("moved.txt"));
+          try (var names = java.nio.file.Files.list(root)) {
+            assertThat(names.map(p -> p.getFileName().toString()).sorted().toList())
+                .containsExactly("a", "moved.txt");
+          }
+          assertThatThrownBy(() -> java.nio.file.Files.delete(root.resolve("a")))
+              .isInstanceOf(java.nio.file.DirectoryNotEmptyException.class);
+          assertThatThrownBy(() -> java.nio.file.Files.readString(root.resolve("nope")))
+              .isInstanceOf(java.nio.file.NoSuchFileException.class);
+          assertThatThrownBy(() -> java.nio.file.Files.createDirectory(root.resolve("a")))
+              .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+          assertThat(root.resolve("moved.txt").toUri().toString())
+              .isEqualTo("j3fs://" + cluster.mgmtd() + "/nio/moved.txt");
+          assertThat(java.nio.file.Path.of(root.resolve("moved.txt").toUri()))
+              .isEqualTo(root.resolve("moved.txt"));
+        }
+        client.remove("/nio", true);
         client.remove("/data/train/shard-1", false);
         client.remove("/data/train/shard-2", false);
         client.rename("/data/train/shard-0", "/data/train/shard-a");

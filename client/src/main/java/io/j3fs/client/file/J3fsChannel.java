@@ -25,6 +25,11 @@ public final class J3fsChannel implements SeekableByteChannel {
     this.writable = writable;
   }
 
+  /** A channel on a file already open (writable only if it was opened for writing). */
+  public static J3fsChannel of(J3fsClient.J3fsFile file, boolean writable) {
+    return new J3fsChannel(file, writable);
+  }
+
   public J3fsClient.J3fsFile file() {
     return file;
   }

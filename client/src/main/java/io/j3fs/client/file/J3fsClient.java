@@ -10,6 +10,8 @@ import io.j3fs.proto.meta.CloseRsp;
 import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.GetRealPathReq;
+import io.j3fs.proto.meta.GetRealPathRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.ListReq;
@@ -137,6 +139,29 @@ public final class J3fsClient implements AutoCloseable {
                 .build(),
             MkdirsRsp.class)
         .getInode();
+  }
+
+  /** One directory; its parent must exist. */
+  public Inode mkdir(String path, int mode) {
+    return meta.call(
+            "Mkdirs",
+            MkdirsReq.newBuilder()
+                .setUser(user)
+                .setRequest(meta.newRequest())
+                .setPath(at(path))
+                .setMode(mode)
+                .build(),
+            MkdirsRsp.class)
+        .getInode();
+  }
+
+  /** The absolute path with every symlink resolved. */
+  public String realPath(String path) {
+    return meta.call(
+            "GetRealPath",
+            GetRealPathReq.newBuilder().setUser(user).setPath(at(path)).build(),
+            GetRealPathRsp.class)
+        .getPath();
   }
 
   /** Every entry of a directory, page by page. */
