@@ -131,6 +131,14 @@ public final class LocalCluster implements AutoCloseable {
     launch("storage-" + n, "storage", "--config", config.toString());
   }
 
+  /** Kills a process by name ("meta-201", "storage-2"; SIGKILL): no clean shutdown. */
+  public void kill(String name) throws InterruptedException {
+    Process process = processes.remove(name);
+    if (process != null) {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   /** Kills storage node n (SIGKILL): no clean shutdown. */
   public void killStorage(int n) throws InterruptedException {
     Process process = processes.remove("storage-" + n);
@@ -185,6 +193,15 @@ public final class LocalCluster implements AutoCloseable {
    * caller waits for it to answer.
    */
   public Endpoint startMeta(long nodeId) throws IOException {
+    return startMeta(
+        nodeId,
+        List.of(
+            "engine = \"rocksdb\"",
+            "path = \"" + options.dir().resolve("meta-" + nodeId + "-kv") + "\""));
+  }
+
+  /** A metadata server on the given {@code [kv]} table lines (PostgreSQL to share one store). */
+  public Endpoint startMeta(long nodeId, List<String> kvLines) throws IOException {
     Endpoint endpoint = Endpoint.loopback(freePort());
     Path config = options.dir().resolve("meta-" + nodeId + ".toml");
     Files.writeString(
@@ -198,8 +215,7 @@ public final class LocalCluster implements AutoCloseable {
             "gc_interval_ms = 200",
             "",
             "[kv]",
-            "engine = \"rocksdb\"",
-            "path = \"" + options.dir().resolve("meta-" + nodeId + "-kv") + "\"",
+            String.join("\n", kvLines),
             ""));
     launch("meta-" + nodeId, "meta", "--config", config.toString());
     return endpoint;

@@ -67,6 +67,11 @@ class UpDownTest {
       assertThat(notEmpty.exitCode()).isEqualTo(1);
       assertThat(notEmpty.err()).contains("NOT_EMPTY");
       assertThat(admin(mgmtd, "cat", "/x/missing").err()).contains("NOT_FOUND");
+      Path text = dir.resolve("note.txt");
+      Files.writeString(text, "line one\nline two\n");
+      assertThat(admin(mgmtd, "put", "--quiet", text.toString(), "/x/note.txt").exitCode())
+          .isZero();
+      assertThat(admin(mgmtd, "cat", "/x/note.txt").out()).isEqualTo("line one\nline two\n");
       assertThat(admin(mgmtd, "mv", "/only-one").exitCode()).as("usage error").isEqualTo(2);
 
       CliRun down = CliRun.run("down", "--data", data.toString());
