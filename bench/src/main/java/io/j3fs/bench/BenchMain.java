@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
       KvBenchmark.class,
       RpcBenchmark.class,
       StorageBenchmark.class,
-      io.j3fs.bench.meta.MetaBenchmark.class
+      io.j3fs.bench.meta.MetaBenchmark.class,
+      io.j3fs.bench.cluster.ClusterBenchmark.class
     },
     description = "Benchmarks. Each prints a table with a same-run baseline.")
 public final class BenchMain implements Runnable {

@@ -16,6 +16,26 @@ public final class Table {
     rows.add(List.of(cells));
   }
 
+  /** The rows as a JSON array of objects keyed by the header (cells stay strings). */
+  public String json() {
+    StringBuilder out = new StringBuilder("[");
+    for (int r = 0; r < rows.size(); r++) {
+      out.append(r == 0 ? "\n  {" : ",\n  {");
+      for (int c = 0; c < header.size(); c++) {
+        out.append(c == 0 ? "" : ", ")
+            .append(quote(header.get(c)))
+            .append(": ")
+            .append(quote(rows.get(r).get(c)));
+      }
+      out.append("}");
+    }
+    return out.append("\n]").toString();
+  }
+
+  private static String quote(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+  }
+
   public String render() {
     int[] widths = new int[header.size()];
     for (int i = 0; i < widths.length; i++) {

@@ -1,5 +1,6 @@
 package io.j3fs.bench.storage;
 
+import io.j3fs.bench.RawDisk;
 import io.j3fs.bench.Table;
 import io.j3fs.bench.rpc.RawSockets;
 import io.j3fs.cli.local.LocalCluster;
@@ -12,13 +13,8 @@ import io.j3fs.net.RpcClient;
 import io.j3fs.net.netty.NettyTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -156,7 +152,7 @@ public final class StorageBenchmark implements Callable<Integer> {
 
     Bench(Path root, List<String> serverOptions, List<String> storageSettings) throws Exception {
       for (int n = 1; n <= 3; n++) {
-        deleteTree(root.resolve("disk-" + n));
+        RawDisk.deleteTree(root.resolve("disk-" + n));
       }
       cluster =
           LocalCluster.start(
@@ -249,7 +245,7 @@ public final class StorageBenchmark implements Callable<Integer> {
                     blockBytes));
     int chunks = (int) write.ops();
     Path raw = dir.resolve("raw-" + blockBytes + ".data");
-    double rawWrite = rawWrite(raw, blockBytes, chunks);
+    double rawWrite = RawDisk.write(raw, blockBytes, chunks);
     table.add(
         "seq write " + size + " x3 replicas",
         mibs(write.rate(blockBytes)),
@@ -267,10 +263,10 @@ public final class StorageBenchmark implements Callable<Integer> {
         "raw loopback socket",
         ratio(cached.rate(blockBytes), socket),
         ">= 0.60");
-    boolean dropped = dropCaches();
+    boolean dropped = RawDisk.dropCaches();
     Timed uncached = timed(chunks, i -> read(client, inode, (int) i, 0, blockBytes));
-    dropCaches();
-    double rawRead = rawRead(raw, blockBytes);
+    RawDisk.dropCaches();
+    double rawRead = RawDisk.read(raw, blockBytes);
     table.add(
         "seq read " + size + (dropped ? " (uncached)" : " (page cache not dropped)"),
         mibs(uncached.rate(blockBytes)),
@@ -293,10 +289,10 @@ public final class StorageBenchmark implements Callable<Integer> {
                 ChainId.of(1), ChunkId.of(inode, i), 0, Unpooled.wrappedBuffer(data), 1 << 20));
     bench.warmUp(true);
     Path raw = dir.resolve("raw-random.data");
-    rawWrite(raw, 1 << 20, chunks);
-    boolean dropped = dropCaches();
-    double rawRandom = rawRandomDirect(raw, (long) chunks << 20);
-    dropCaches();
+    RawDisk.write(raw, 1 << 20, chunks);
+    boolean dropped = RawDisk.dropCaches();
+    double rawRandom = RawDisk.randomDirect(raw, (long) chunks << 20, queueDepth, seconds);
+    RawDisk.dropCaches();
     long end = System.nanoTime() + (long) (seconds * 1e9);
     AtomicLong done = new AtomicLong();
     long start = System.nanoTime();
@@ -407,110 +403,11 @@ public final class StorageBenchmark implements Callable<Integer> {
     }
   }
 
-  /**
-   * {@code queueDepth} platform threads (blocking file I/O pins a virtual thread's carrier, so
-   * these are real threads) doing O_DIRECT 4 KiB preads at random aligned offsets.
-   */
-  private double rawRandomDirect(Path file, long size) throws Exception {
-    AtomicLong done = new AtomicLong();
-    long end = System.nanoTime() + (long) (seconds * 1e9);
-    long start = System.nanoTime();
-    OpenOption direct =
-        (OpenOption)
-            Class.forName("com.sun.nio.file.ExtendedOpenOption").getField("DIRECT").get(null);
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, direct);
-        ExecutorService pool = Executors.newFixedThreadPool(queueDepth)) {
-      List<Future<?>> workers = new ArrayList<>();
-      for (int w = 0; w < queueDepth; w++) {
-        workers.add(
-            pool.submit(
-                () -> {
-                  ByteBuffer buf =
-                      ByteBuffer.allocateDirect(2 * RANDOM_BYTES).alignedSlice(RANDOM_BYTES);
-                  buf.limit(RANDOM_BYTES);
-                  ThreadLocalRandom random = ThreadLocalRandom.current();
-                  while (System.nanoTime() < end) {
-                    buf.clear().limit(RANDOM_BYTES);
-                    channel.read(buf, random.nextLong(size / RANDOM_BYTES) * RANDOM_BYTES);
-                    done.incrementAndGet();
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : workers) {
-        f.get();
-      }
-    }
-    return done.get() / ((System.nanoTime() - start) / 1e9);
-  }
-
-  private static double rawWrite(Path file, int blockBytes, int blocks) throws IOException {
-    ByteBuffer data = ByteBuffer.allocateDirect(blockBytes);
-    byte[] bytes = new byte[blockBytes];
-    ThreadLocalRandom.current().nextBytes(bytes);
-    data.put(bytes).flip();
-    long start = System.nanoTime();
-    try (FileChannel channel =
-        FileChannel.open(
-            file,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      for (int i = 0; i < blocks; i++) {
-        ByteBuffer b = data.duplicate();
-        while (b.hasRemaining()) {
-          channel.write(b);
-        }
-      }
-      channel.force(false);
-    }
-    return (double) blocks * blockBytes / ((System.nanoTime() - start) / 1e9);
-  }
-
-  private static double rawRead(Path file, int blockBytes) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocateDirect(blockBytes);
-    long total = 0;
-    long start = System.nanoTime();
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-      while (true) {
-        buf.clear();
-        int n = channel.read(buf);
-        if (n < 0) {
-          break;
-        }
-        total += n;
-      }
-    }
-    return total / ((System.nanoTime() - start) / 1e9);
-  }
-
-  /** Drops the page cache (root only); false if not allowed. */
-  private static boolean dropCaches() {
-    try {
-      new ProcessBuilder("sync").start().waitFor();
-      Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3\n");
-      return true;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
   private static String mibs(double bytesPerSecond) {
     return String.format("%.0f", bytesPerSecond / (1 << 20));
   }
 
   private static String ratio(double value, double baseline) {
     return String.format("%.2f", value / baseline);
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (var paths = Files.walk(root)) {
-      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    }
   }
 }
