@@ -4,7 +4,10 @@ import io.j3fs.client.meta.MetaClient;
 import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.client.storage.StorageClient;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.Endpoint;
 import io.j3fs.net.RpcClient;
+import io.j3fs.net.netty.NettyTransport;
 import io.j3fs.proto.meta.CloseReq;
 import io.j3fs.proto.meta.CloseRsp;
 import io.j3fs.proto.meta.CreateReq;
@@ -71,6 +74,31 @@ public final class J3fsClient implements AutoCloseable {
   private final ScheduledExecutorService sessions =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("j3fs-client-session").daemon().factory());
+
+  /** Resources this client made itself (by {@link #connect}) and closes with itself. */
+  private final List<AutoCloseable> owned = new ArrayList<>();
+
+  /**
+   * Connects to the cluster whose mgmtd instances are {@code mgmtd} (the primary is found among
+   * them), as {@code user}, with a connection of its own that {@link #close()} closes.
+   */
+  public static J3fsClient connect(List<Endpoint> mgmtd, UserInfo user) {
+    NettyTransport transport = new NettyTransport();
+    RpcClient rpc = transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2));
+    try {
+      MgmtdClient mgmtdClient = new MgmtdClient(rpc, MgmtdClient.Config.of(mgmtd));
+      mgmtdClient.refreshRouting();
+      J3fsClient client =
+          new J3fsClient(rpc, mgmtdClient, "j3fs-" + java.util.UUID.randomUUID(), user);
+      client.owned.add(rpc);
+      client.owned.add(transport);
+      return client;
+    } catch (RuntimeException e) {
+      rpc.close();
+      transport.close();
+      throw e;
+    }
+  }
 
   public J3fsClient(RpcClient rpc, MgmtdClient mgmtd, String clientId, UserInfo user) {
     this.mgmtd = mgmtd;
@@ -385,5 +413,12 @@ public final class J3fsClient implements AutoCloseable {
   public void close() {
     sessions.shutdownNow();
     batches.shutdown();
+    for (AutoCloseable resource : owned) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        // closing anyway
+      }
+    }
   }
 }

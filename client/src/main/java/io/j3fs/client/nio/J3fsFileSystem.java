@@ -1,8 +1,6 @@
 package io.j3fs.client.nio;
 
 import io.j3fs.client.file.J3fsClient;
-import io.j3fs.net.RpcClient;
-import io.j3fs.net.netty.NettyTransport;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
@@ -19,21 +17,12 @@ import java.util.Set;
 final class J3fsFileSystem extends FileSystem {
   private final J3fsFileSystemProvider provider;
   private final String authority;
-  private final NettyTransport transport;
-  private final RpcClient rpc;
   private final J3fsClient client;
   private volatile boolean open = true;
 
-  J3fsFileSystem(
-      J3fsFileSystemProvider provider,
-      String authority,
-      NettyTransport transport,
-      RpcClient rpc,
-      J3fsClient client) {
+  J3fsFileSystem(J3fsFileSystemProvider provider, String authority, J3fsClient client) {
     this.provider = provider;
     this.authority = authority;
-    this.transport = transport;
-    this.rpc = rpc;
     this.client = client;
   }
 
@@ -56,8 +45,6 @@ final class J3fsFileSystem extends FileSystem {
       open = false;
       provider.forget(authority);
       client.close();
-      rpc.close();
-      transport.close();
     }
   }
 

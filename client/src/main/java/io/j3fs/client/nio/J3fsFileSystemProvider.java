@@ -1,13 +1,9 @@
 package io.j3fs.client.nio;
 
 import io.j3fs.client.file.J3fsClient;
-import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
-import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Endpoint;
-import io.j3fs.net.RpcClient;
-import io.j3fs.net.netty.NettyTransport;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
@@ -44,7 +40,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -74,15 +69,10 @@ public final class J3fsFileSystemProvider extends FileSystemProvider {
       if (systems.containsKey(authority)) {
         throw new FileSystemAlreadyExistsException(authority);
       }
-      NettyTransport transport = new NettyTransport(NettyTransport.Io.best(), 1);
-      RpcClient rpc = transport.client(ClientOptions.DEFAULT);
-      MgmtdClient mgmtd =
-          new MgmtdClient(rpc, MgmtdClient.Config.of(List.of(Endpoint.parse(authority))));
-      mgmtd.refreshRouting();
       UserInfo user =
           UserInfo.newBuilder().setUid(idOf(env, "uid")).setGid(idOf(env, "gid")).build();
-      J3fsClient client = new J3fsClient(rpc, mgmtd, "nio-" + UUID.randomUUID(), user);
-      J3fsFileSystem fs = new J3fsFileSystem(this, authority, transport, rpc, client);
+      J3fsClient client = J3fsClient.connect(List.of(Endpoint.parse(authority)), user);
+      J3fsFileSystem fs = new J3fsFileSystem(this, authority, client);
       systems.put(authority, fs);
       return fs;
     }
