@@ -10,11 +10,6 @@ import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.Layout;
-import io.j3fs.proto.meta.MkdirsReq;
-import io.j3fs.proto.meta.MkdirsRsp;
-import io.j3fs.proto.meta.PathAt;
-import io.j3fs.proto.meta.SetLayoutReq;
-import io.j3fs.proto.meta.SetLayoutRsp;
 import io.j3fs.proto.meta.UserInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -81,10 +76,6 @@ final class FileCommands {
         }
       }
     }
-  }
-
-  static PathAt at(String path) {
-    return PathAt.newBuilder().setPath(path).build();
   }
 
   static String type(InodeType type) {
@@ -183,18 +174,11 @@ final class FileCommands {
     public Integer call() {
       return cluster.with(
           client -> {
-            client
-                .meta()
-                .call(
-                    "Mkdirs",
-                    MkdirsReq.newBuilder()
-                        .setUser(UserInfo.newBuilder().setUid(cluster.uid).setGid(cluster.gid))
-                        .setRequest(client.meta().newRequest())
-                        .setPath(at(path))
-                        .setMode(Integer.parseInt(mode, 8))
-                        .setRecursive(parents)
-                        .build(),
-                    MkdirsRsp.class);
+            if (parents) {
+              client.mkdirs(path, Integer.parseInt(mode, 8));
+            } else {
+              client.mkdir(path, Integer.parseInt(mode, 8));
+            }
             return 0;
           });
     }
@@ -403,18 +387,8 @@ final class FileCommands {
     public Integer call() {
       return cluster.with(
           client -> {
-            client
-                .meta()
-                .call(
-                    "SetLayout",
-                    SetLayoutReq.newBuilder()
-                        .setUser(UserInfo.newBuilder().setUid(cluster.uid).setGid(cluster.gid))
-                        .setRequest(client.meta().newRequest())
-                        .setPath(at(path))
-                        .setLayout(
-                            Layout.newBuilder().setChunkSize(chunkSize).setStripeSize(stripe))
-                        .build(),
-                    SetLayoutRsp.class);
+            client.setLayout(
+                path, Layout.newBuilder().setChunkSize(chunkSize).setStripeSize(stripe).build());
             return 0;
           });
     }

@@ -16,6 +16,7 @@ import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.GetRealPathReq;
 import io.j3fs.proto.meta.GetRealPathRsp;
 import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
@@ -28,6 +29,8 @@ import io.j3fs.proto.meta.RemoveReq;
 import io.j3fs.proto.meta.RemoveRsp;
 import io.j3fs.proto.meta.RenameReq;
 import io.j3fs.proto.meta.RenameRsp;
+import io.j3fs.proto.meta.SetLayoutReq;
+import io.j3fs.proto.meta.SetLayoutRsp;
 import io.j3fs.proto.meta.StatReq;
 import io.j3fs.proto.meta.StatRsp;
 import io.j3fs.proto.meta.SyncReq;
@@ -155,7 +158,17 @@ public final class J3fsClient implements AutoCloseable {
         .getInode();
   }
 
+  /** A directory and every missing parent; an existing directory is fine. */
   public Inode mkdirs(String path, int mode) {
+    return mkdir(path, mode, true);
+  }
+
+  /** One directory; its parent must exist. */
+  public Inode mkdir(String path, int mode) {
+    return mkdir(path, mode, false);
+  }
+
+  private Inode mkdir(String path, int mode, boolean recursive) {
     return meta.call(
             "Mkdirs",
             MkdirsReq.newBuilder()
@@ -163,23 +176,23 @@ public final class J3fsClient implements AutoCloseable {
                 .setRequest(meta.newRequest())
                 .setPath(at(path))
                 .setMode(mode)
-                .setRecursive(true)
+                .setRecursive(recursive)
                 .build(),
             MkdirsRsp.class)
         .getInode();
   }
 
-  /** One directory; its parent must exist. */
-  public Inode mkdir(String path, int mode) {
+  /** Sets the layout template of a directory (chunk size and stripe of files made in it). */
+  public Inode setLayout(String path, Layout layout) {
     return meta.call(
-            "Mkdirs",
-            MkdirsReq.newBuilder()
+            "SetLayout",
+            SetLayoutReq.newBuilder()
                 .setUser(user)
                 .setRequest(meta.newRequest())
                 .setPath(at(path))
-                .setMode(mode)
+                .setLayout(layout)
                 .build(),
-            MkdirsRsp.class)
+            SetLayoutRsp.class)
         .getInode();
   }
 
