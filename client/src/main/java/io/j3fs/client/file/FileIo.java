@@ -79,18 +79,44 @@ public final class FileIo {
                 }));
         done += n;
       }
-      for (Future<?> f : pending) {
-        f.get();
-      }
     } catch (InterruptedException e) {
+      awaitAll(pending);
       Thread.currentThread().interrupt();
       throw new StatusException(StatusCode.CANCELLED, "interrupted during a write");
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof StatusException status) {
-        throw status;
-      }
-      throw new StatusException(StatusCode.INTERNAL, "write failed: " + e.getCause());
     }
+    // Every chunk write is waited for, failed or not: they borrow the caller's buffer, which the
+    // caller may reuse as soon as this returns.
+    StatusException failure = awaitAll(pending);
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  /** Waits for every future; returns the first failure (null if none). */
+  private static StatusException awaitAll(List<Future<?>> pending) {
+    StatusException first = null;
+    boolean interrupted = false;
+    for (Future<?> f : pending) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          StatusException status =
+              e.getCause() instanceof StatusException s
+                  ? s
+                  : new StatusException(StatusCode.INTERNAL, "write failed: " + e.getCause());
+          first = first == null ? status : first;
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    return first;
   }
 
   /**
