@@ -156,7 +156,7 @@ public final class ChunkEngine implements AutoCloseable {
         return new Read(meta, allocator.buffer(0), 0);
       }
       try {
-        Read read = SlotReader.read(data, allocator, meta, offset, end, config.verifyReads());
+        Read read = SlotIo.read(data, allocator, meta, offset, end, config.verifyReads());
         bytesRead.add(end - offset);
         return read;
       } catch (BlockChecksums.Mismatch e) {
@@ -181,16 +181,11 @@ public final class ChunkEngine implements AutoCloseable {
     }
     ReentrantReadWriteLock.ReadLock lock = slotLock(id).readLock();
     lock.lock();
-    ByteBuf buf = allocator.directBuffer(meta.length());
     try {
-      ChunkMeta current = metas.get(id);
-      if (current != meta) {
+      if (metas.get(id) != meta) {
         return true; // changed under us: the new version was just written with fresh checksums
       }
-      data.read(meta.sizeClass(), meta.slot(), 0, buf.nioBuffer(0, meta.length()));
-      buf.writerIndex(meta.length());
-      BlockChecksums.verifyAndFold(
-          meta.blockChecksums(), buf.nioBuffer(0, meta.length()), 0, 0, meta.length());
+      SlotIo.read(data, allocator, meta, 0, meta.length(), true).bytes().release();
       return true;
     } catch (BlockChecksums.Mismatch e) {
       checksumMismatches.increment();
@@ -198,7 +193,6 @@ public final class ChunkEngine implements AutoCloseable {
     } catch (IOException e) {
       return false;
     } finally {
-      buf.release();
       lock.unlock();
     }
   }
@@ -254,10 +248,10 @@ public final class ChunkEngine implements AutoCloseable {
           && newLength <= SizeClasses.bytes(old.sizeClass())) {
         // Append in place: past the current end, which no reader of the current version reads.
         int firstBlock = oldLength / BlockChecksums.BLOCK_BYTES;
-        ByteBuf head = readPartialBlock(old, firstBlock);
+        ByteBuf head = SlotIo.partialBlock(data, allocator, old, firstBlock);
         try {
           if (offset > oldLength) {
-            writeZeros(old.sizeClass(), old.slot(), oldLength, offset - oldLength);
+            SlotIo.writeZeros(data, old.sizeClass(), old.slot(), oldLength, offset - oldLength);
           }
           data.write(old.sizeClass(), old.slot(), offset, payload.duplicate());
           int[] blocks =
@@ -393,17 +387,6 @@ public final class ChunkEngine implements AutoCloseable {
     return committed;
   }
 
-  private ByteBuf readPartialBlock(ChunkMeta meta, int block) throws IOException {
-    int start = block * BlockChecksums.BLOCK_BYTES;
-    int n = meta.length() - start;
-    ByteBuf buf = allocator.directBuffer(Math.max(n, 1));
-    if (n > 0) {
-      data.read(meta.sizeClass(), meta.slot(), start, buf.nioBuffer(0, n));
-      buf.writerIndex(n);
-    }
-    return buf;
-  }
-
   /**
    * Recomputes blocks from {@code firstBlock} for content = head ++ zeros(gap) ++ payload, which
    * starts at block {@code firstBlock}.
@@ -424,18 +407,6 @@ public final class ChunkEngine implements AutoCloseable {
 
   private void readInto(ChunkMeta old, ByteBuf content, int oldLength) throws IOException {
     data.read(old.sizeClass(), old.slot(), 0, content.nioBuffer(0, oldLength));
-  }
-
-  private void writeZeros(int sizeClass, long slot, int offset, int count) throws IOException {
-    ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(count, 1 << 20));
-    int at = offset;
-    int left = count;
-    while (left > 0) {
-      int n = Math.min(left, zeros.capacity());
-      data.write(sizeClass, slot, at, zeros.duplicate().limit(n));
-      at += n;
-      left -= n;
-    }
   }
 
   /** Writes {@code content} (from index 0) to a fresh slot and installs it. */

@@ -7,13 +7,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * The I/O of one chunk read, for {@link ChunkEngine} (which holds the slot's read lock): widens the
- * range to whole 4 KiB blocks when verifying and to the store's direct-I/O alignment, reads it into
- * an aligned place of a pooled buffer, verifies the blocks and folds the checksum of exactly the
- * bytes asked for, and returns a slice of them.
+ * Slot I/O for {@link ChunkEngine}, which holds the locks. A read widens the range to whole 4 KiB
+ * blocks when verifying and to the store's direct-I/O alignment, reads it into an aligned place of
+ * a pooled buffer, verifies the blocks and folds the checksum of exactly the bytes asked for, and
+ * returns a slice of them. Updates use the partial last block and zero filling.
  */
-final class SlotReader {
-  private SlotReader() {}
+final class SlotIo {
+  private SlotIo() {}
 
   /**
    * Bytes [offset, end) of the chunk (0 <= offset < end <= length).
@@ -53,6 +53,33 @@ final class SlotReader {
           meta, buf.retainedSlice(readAt + offset - readStart, end - offset), checksum);
     } finally {
       buf.release();
+    }
+  }
+
+  /** The bytes of block {@code block} of a chunk that exist (the last block may be partial). */
+  static ByteBuf partialBlock(DataStore data, ByteBufAllocator allocator, ChunkMeta meta, int block)
+      throws IOException {
+    int start = block * BlockChecksums.BLOCK_BYTES;
+    int n = meta.length() - start;
+    ByteBuf buf = allocator.directBuffer(Math.max(n, 1));
+    if (n > 0) {
+      data.read(meta.sizeClass(), meta.slot(), start, buf.nioBuffer(0, n));
+      buf.writerIndex(n);
+    }
+    return buf;
+  }
+
+  /** Writes {@code count} zero bytes at {@code offset} of a slot, 1 MiB at a time. */
+  static void writeZeros(DataStore data, int sizeClass, long slot, int offset, int count)
+      throws IOException {
+    ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(count, 1 << 20));
+    int at = offset;
+    int left = count;
+    while (left > 0) {
+      int n = Math.min(left, zeros.capacity());
+      data.write(sizeClass, slot, at, zeros.duplicate().limit(n));
+      at += n;
+      left -= n;
     }
   }
 }
