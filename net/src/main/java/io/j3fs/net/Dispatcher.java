@@ -108,19 +108,27 @@ public final class Dispatcher implements AutoCloseable {
     reply.accept(outcome);
   }
 
-  /** Handled calls per method and status, with their latency (metric {@code j3fs.rpc.server}). */
-  private static final Map<String, Timer> TIMERS = new ConcurrentHashMap<>();
+  /**
+   * Handled calls per method and status, with their latency (metric {@code j3fs.rpc.server}): one
+   * timer slot per status for each method, so the hot path does a map lookup and an array read.
+   */
+  private static final Map<String, Timer[]> TIMERS = new ConcurrentHashMap<>();
 
   private static Timer timer(String method, StatusCode status) {
-    return TIMERS.computeIfAbsent(
-        method + "/" + status,
-        k ->
-            Timer.builder("j3fs.rpc.server")
-                .description("RPC calls handled, by method and status")
-                .tag("method", method)
-                .tag("status", status.name())
-                .publishPercentileHistogram()
-                .register(Metrics.globalRegistry));
+    Timer[] byStatus = TIMERS.computeIfAbsent(method, m -> new Timer[StatusCode.values().length]);
+    Timer timer = byStatus[status.ordinal()];
+    if (timer == null) {
+      // Racing threads may both build it; the registry returns the same timer to both.
+      timer =
+          Timer.builder("j3fs.rpc.server")
+              .description("RPC calls handled, by method and status")
+              .tag("method", method)
+              .tag("status", status.name())
+              .publishPercentileHistogram()
+              .register(Metrics.globalRegistry);
+      byStatus[status.ordinal()] = timer;
+    }
+    return timer;
   }
 
   public static Outcome error(StatusCode code, String message) {

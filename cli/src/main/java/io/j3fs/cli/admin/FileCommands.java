@@ -41,6 +41,25 @@ final class FileCommands {
 
   /** Where the cluster is and who acts. */
   static final class Cluster {
+    /** What a command does with a connected client. */
+    @FunctionalInterface
+    interface Body {
+      void run(J3fsClient client) throws IOException;
+    }
+
+    /** Runs {@code body} with a client of this cluster; exit code 0 unless it throws. */
+    int run(Body body) {
+      return with(
+          client -> {
+            try {
+              body.run(client);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            return 0;
+          });
+    }
+
     @Option(
         names = "--mgmtd",
         defaultValue = "127.0.0.1:9000",
@@ -98,7 +117,7 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             for (DirEntry e : client.list(path)) {
               if (longFormat) {
@@ -116,7 +135,6 @@ final class FileCommands {
                 System.out.println(e.getName() + (e.getType() == InodeType.DIRECTORY ? "/" : ""));
               }
             }
-            return 0;
           });
     }
   }
@@ -133,7 +151,7 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             Inode i = client.stat(path);
             System.out.printf(
@@ -152,7 +170,6 @@ final class FileCommands {
                 i.getLayout().getChainsList(),
                 i.getLayout().getTableId(),
                 i.getLayout().getTableVersion());
-            return 0;
           });
     }
   }
@@ -172,14 +189,13 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             if (parents) {
               client.mkdirs(path, Integer.parseInt(mode, 8));
             } else {
               client.mkdir(path, Integer.parseInt(mode, 8));
             }
-            return 0;
           });
     }
   }
@@ -199,10 +215,9 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             client.remove(path, recursive);
-            return 0;
           });
     }
   }
@@ -219,10 +234,9 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             client.rename(src, dst);
-            return 0;
           });
     }
   }
@@ -236,15 +250,12 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             try (J3fsClient.J3fsFile file = client.open(path, false)) {
               copyOut(file, System.out, null);
               System.out.flush();
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
             }
-            return 0;
           });
     }
   }
@@ -266,7 +277,7 @@ final class FileCommands {
     public Integer call() throws IOException {
       try (FileChannel in = FileChannel.open(local, StandardOpenOption.READ)) {
         long size = in.size();
-        return cluster.with(
+        return cluster.run(
             client -> {
               Progress progress = quiet ? null : new Progress("put " + local.getFileName(), size);
               try (J3fsClient.J3fsFile file = client.create(path, 0644)) {
@@ -284,13 +295,10 @@ final class FileCommands {
                     progress.at(at);
                   }
                 }
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
               }
               if (progress != null) {
                 progress.done();
               }
-              return 0;
             });
       }
     }
@@ -311,7 +319,7 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             try (J3fsClient.J3fsFile file = client.open(path, false);
                 OutputStream out = java.nio.file.Files.newOutputStream(local)) {
@@ -320,10 +328,7 @@ final class FileCommands {
               if (progress != null) {
                 progress.done();
               }
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
             }
-            return 0;
           });
     }
   }
@@ -340,14 +345,13 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             long[] totals = new long[3];
             walk(client, path.equals("/") ? "" : path, client.stat(path), totals);
             System.out.printf(
                 "%d bytes in %d files and %d directories under %s%n",
                 totals[0], totals[1], totals[2], path);
-            return 0;
           });
     }
 
@@ -385,11 +389,10 @@ final class FileCommands {
 
     @Override
     public Integer call() {
-      return cluster.with(
+      return cluster.run(
           client -> {
             client.setLayout(
                 path, Layout.newBuilder().setChunkSize(chunkSize).setStripeSize(stripe).build());
-            return 0;
           });
     }
   }

@@ -160,6 +160,7 @@ final class BatchReads {
     /** Waits for the answer; returns the first failure (null if none), adding failed indices. */
     StatusException collect(List<Integer> failed) {
       StatusException first = null;
+      int handled = 0; // reads before this one have a result or are in failed
       try (RpcReply answer = StorageClient.await(reply)) {
         BatchReadRsp rsp = answer.message(BatchReadRsp.class);
         if (rsp.getResultsCount() != indices.size()) {
@@ -169,7 +170,7 @@ final class BatchReads {
         }
         ByteBuf payload = answer.payload();
         int at = 0;
-        for (int i = 0; i < indices.size(); i++) {
+        for (int i = 0; i < indices.size(); i++, handled = i) {
           ReadResult result = rsp.getResults(i);
           if (result.getStatus() != 0) {
             first =
@@ -200,12 +201,8 @@ final class BatchReads {
           results[indices.get(i)] = bytes;
         }
       } catch (StatusException e) {
-        // The whole call failed: every read it carried that has no result yet goes again.
-        for (int index : indices) {
-          if (results[index] == null && !failed.contains(index)) {
-            failed.add(index);
-          }
-        }
+        // The call failed (or its answer did not add up): every read not yet handled goes again.
+        failed.addAll(indices.subList(handled, indices.size()));
         first = first == null ? e : first;
       }
       return first;

@@ -9,8 +9,6 @@ import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
-import io.j3fs.proto.meta.PathAt;
-import io.j3fs.proto.meta.store.InodeRecord;
 
 /**
  * open(O_CREAT): a new file with a layout picked now, or (without O_EXCL) the existing one opened
@@ -65,7 +63,7 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
                       dir)
                   .setLayout(Layouts.forNewFile(ctx, dir.getLayout(), request.getLayout()))
                   .build();
-          Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
+          Inodes.link(tx, dir, r.name(), inode);
           String session =
               Opens.writes(flags)
                   ? Opens.newSession(ctx, tx, request.getRequest(), inode.getId())
@@ -90,9 +88,5 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
     if (existing != null && existing.getType() == InodeType.FILE && existing.getLength() != 0) {
       Truncation.prepare(ctx, request.getUser(), null, existing.getId(), 0);
     }
-  }
-
-  static PathAt at(long parent, String path) {
-    return PathAt.newBuilder().setParent(parent).setPath(path).build();
   }
 }

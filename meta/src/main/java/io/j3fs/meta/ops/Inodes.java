@@ -54,9 +54,8 @@ final class Inodes {
   }
 
   /** Adds an entry for a new inode and writes both. */
-  static void link(
-      Transaction tx, Inode dir, String name, Inode inode, InodeRecord.Builder record) {
-    MetaStore.putInode(tx, record.setInode(inode).build());
+  static void link(Transaction tx, Inode dir, String name, Inode inode) {
+    MetaStore.putInode(tx, InodeRecord.newBuilder().setInode(inode).build());
     MetaStore.putEntry(
         tx,
         dir.getId(),
@@ -110,6 +109,10 @@ final class Inodes {
   static InodeRecord existing(
       io.j3fs.kv.ReadTransaction tx, UserInfo user, PathAt at, boolean follow) {
     return PathResolver.resolve(tx, user, at, follow).require(at.getPath());
+  }
+
+  static PathAt at(long parent, String path) {
+    return PathAt.newBuilder().setParent(parent).setPath(path).build();
   }
 
   static String describe(PathAt at) {

@@ -54,8 +54,7 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
         continue;
       }
       boolean last = isLast(parts, i);
-      PathResolver.Resolved r =
-          PathResolver.resolve(tx, user, CreateOp.at(current, parts[i]), true);
+      PathResolver.Resolved r = PathResolver.resolve(tx, user, Inodes.at(current, parts[i]), true);
       if (r.exists()) {
         Inode found = r.inode().getInode();
         if (found.getType() != InodeType.DIRECTORY) {
@@ -107,7 +106,7 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
             .setName(name)
             .setLayout(layout)
             .build();
-    Inodes.link(tx, dir, name, inode, InodeRecord.newBuilder());
+    Inodes.link(tx, dir, name, inode);
     return inode;
   }
 }

@@ -8,7 +8,6 @@ import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.SymlinkRsp;
-import io.j3fs.proto.meta.store.InodeRecord;
 import java.nio.charset.StandardCharsets;
 
 /** symlink: a new symlink inode (mode 0777, length = target bytes) and its entry. */
@@ -43,7 +42,7 @@ public final class SymlinkOp implements MetaOp<SymlinkReq, SymlinkRsp> {
                   .setSymlinkTarget(request.getTarget())
                   .setLength(request.getTarget().getBytes(StandardCharsets.UTF_8).length)
                   .build();
-          Inodes.link(tx, dir, r.name(), inode, InodeRecord.newBuilder());
+          Inodes.link(tx, dir, r.name(), inode);
           return SymlinkRsp.newBuilder().setInode(inode).build();
         });
   }
