@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       io.j3fs.cli.server.MgmtdCommand.class,
       io.j3fs.cli.server.MetaCommand.class,
       io.j3fs.cli.server.StorageCommand.class,
+      io.j3fs.cli.server.FuseCommand.class,
       io.j3fs.cli.admin.AdminCommand.class,
       io.j3fs.cli.local.UpCommand.class,
       io.j3fs.cli.local.DownCommand.class

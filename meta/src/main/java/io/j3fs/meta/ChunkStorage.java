@@ -17,4 +17,10 @@ public interface ChunkStorage {
 
   /** Removes every chunk of the file, in bounded batches; returns once all are gone. */
   void removeAll(InodeId inode, Layout layout);
+
+  /** Raw bytes of the storage disks (every replica counted), as the storage nodes say now. */
+  record Space(long capacityBytes, long usedBytes, long freeBytes) {}
+
+  /** The disks' space: per disk once (its targets share it), summed over the disks. */
+  Space space();
 }

@@ -66,4 +66,26 @@ public final class StorageChunkStorage implements ChunkStorage {
       }
     }
   }
+
+  @Override
+  public Space space() {
+    // Targets on one disk each report that disk's capacity and free bytes: count each disk once.
+    java.util.Map<String, long[]> disks = new java.util.HashMap<>();
+    long used = 0;
+    for (io.j3fs.proto.storage.TargetSpace t : storage.spaceOfAllNodes()) {
+      used += t.getUsedBytes();
+      String disk = t.getNodeId() + ":" + t.getDiskIndex();
+      disks.merge(
+          disk,
+          new long[] {t.getCapacityBytes(), t.getFreeBytes()},
+          (a, b) -> new long[] {a[0], Math.min(a[1], b[1])});
+    }
+    long capacity = 0;
+    long free = 0;
+    for (long[] d : disks.values()) {
+      capacity += d[0];
+      free += d[1];
+    }
+    return new Space(capacity, used, free);
+  }
 }

@@ -35,4 +35,12 @@ public final class FakeChunkStorage implements ChunkStorage {
     removals.merge(inode.value(), 1, Integer::sum);
     lengths.remove(inode.value());
   }
+
+  /** What {@link #space()} answers (raw bytes, every replica counted). */
+  public volatile Space space = new Space(0, 0, 0);
+
+  @Override
+  public Space space() {
+    return space;
+  }
 }

@@ -621,6 +621,25 @@ public abstract class MetaOpsContract {
             .getInode();
     assertThat(stillThere.getLength()).isEqualTo(77);
     assertThat(stillThere.getNlink()).isZero();
+    // fstat of the open file: a batch stat that asks for unlinked inodes still sees it
+    assertThat(
+            m.batchStat
+                .run(BatchStatReq.newBuilder().setUser(ROOT).addInodeIds(id).build())
+                .getResults(0)
+                .getStatus())
+        .isEqualTo(StatusCode.NOT_FOUND.number());
+    assertThat(
+            m.batchStat
+                .run(
+                    BatchStatReq.newBuilder()
+                        .setUser(ROOT)
+                        .addInodeIds(id)
+                        .setIncludeUnlinked(true)
+                        .build())
+                .getResults(0)
+                .getInode()
+                .getLength())
+        .isEqualTo(77);
     m.close.run(
         CloseReq.newBuilder()
             .setUser(ROOT)
@@ -868,5 +887,16 @@ public abstract class MetaOpsContract {
   void statFsWithoutTargetsIsEmpty() {
     var rsp = m.statFs.run(io.j3fs.proto.meta.StatFsReq.getDefaultInstance());
     assertThat(rsp.getCapacityBytes()).isZero();
+  }
+
+  @Test
+  void statFsReportsTheDisksSpaceAsStorageSaysNow() {
+    m.storage.space = new io.j3fs.meta.ChunkStorage.Space(3_000, 600, 2_400);
+    var rsp = m.statFs.run(io.j3fs.proto.meta.StatFsReq.getDefaultInstance());
+    assertThat(rsp.getCapacityBytes()).isEqualTo(3_000);
+    assertThat(rsp.getFreeBytes()).isEqualTo(2_400);
+    m.storage.space = new io.j3fs.meta.ChunkStorage.Space(3_000, 900, 2_100);
+    assertThat(m.statFs.run(io.j3fs.proto.meta.StatFsReq.getDefaultInstance()).getUsedBytes())
+        .isEqualTo(900);
   }
 }

@@ -221,6 +221,45 @@ public final class LocalCluster implements AutoCloseable {
     return endpoint;
   }
 
+  /**
+   * A FUSE daemon ({@code j3fs fuse}, process name {@code name}) mounting the cluster at {@code
+   * mountpoint}, with extra fuse.toml lines; returns once the mount is up (root only).
+   */
+  public void startFuse(String name, Path mountpoint, List<String> settings)
+      throws IOException, InterruptedException {
+    Path config = options.dir().resolve(name + ".toml");
+    List<String> lines = new ArrayList<>();
+    lines.add("mgmtd = [\"" + mgmtd + "\"]");
+    lines.addAll(settings);
+    lines.add("");
+    Files.writeString(config, String.join("\n", lines));
+    if (!io.j3fs.fuse.kernel.Mounts.mounted(mountpoint)) {
+      Files.createDirectories(mountpoint); // a stale mount's directory exists but cannot be seen
+    }
+    launch(name, "fuse", "--config", config.toString(), "--mountpoint", mountpoint.toString());
+    Process process = processes.get(name);
+    await(
+        "the FUSE mount at " + mountpoint,
+        () -> {
+          if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited; see " + name + ".log");
+          }
+          // mounted and answering (a stale mount is listed too, but fails every stat)
+          return io.j3fs.fuse.kernel.Mounts.mounted(mountpoint) && Files.isDirectory(mountpoint);
+        });
+  }
+
+  /** Stops a process by name with SIGTERM (its clean shutdown) and waits for it to exit. */
+  public void stop(String name) throws InterruptedException {
+    Process process = processes.remove(name);
+    if (process != null) {
+      process.destroy();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** A mgmtd client for this cluster over {@code rpc}. */
   public MgmtdClient mgmtdClient(RpcClient rpc) {
     return new MgmtdClient(rpc, new MgmtdClient.Config(List.of(mgmtd), 2_000, 50, 100, 500));

@@ -32,6 +32,11 @@ final class ShutdownSignal implements AutoCloseable {
     stopped.await();
   }
 
+  /** Waits up to {@code ms} for a stop request; returns whether one came. */
+  boolean awaitFor(long ms) throws InterruptedException {
+    return stopped.await(ms, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
   /** The server is closed: let the process exit. */
   void closed() {
     closed.countDown();

@@ -179,11 +179,19 @@ public final class FileIo {
    * caller owns the buffer.
    */
   public ByteBuf read(Inode file, long offset, int length) {
-    long end = Math.min(file.getLength(), offset + (long) length);
+    return read(file.getId(), file.getLayout(), file.getLength(), offset, length);
+  }
+
+  /**
+   * Bytes [offset, offset + length) of inode {@code inodeId} with this layout, clamped to {@code
+   * fileLength} (the length the caller knows, which may be ahead of the inode record's while its
+   * own writes are unreported); holes read as zeros. The caller owns the buffer.
+   */
+  public ByteBuf read(long inodeId, Layout layout, long fileLength, long offset, int length) {
+    long end = Math.min(fileLength, offset + (long) length);
     if (end <= offset) {
       return Unpooled.EMPTY_BUFFER;
     }
-    Layout layout = file.getLayout();
     long chunk = layout.getChunkSize();
     List<StorageClient.ReadRequest> reads = new ArrayList<>();
     List<Integer> sizes = new ArrayList<>();
@@ -193,7 +201,7 @@ public final class FileIo {
       int n = (int) Math.min(end - at, chunk - within);
       reads.add(
           new StorageClient.ReadRequest(
-              chainOf(layout, index), ChunkId.of(file.getId(), index), within, n));
+              chainOf(layout, index), ChunkId.of(inodeId, index), within, n));
       sizes.add(n);
       at += n;
     }

@@ -146,6 +146,11 @@ public final class J3fsClient implements AutoCloseable {
     return PathAt.newBuilder().setPath(path).build();
   }
 
+  /** File bytes by layout, for callers that keep their own open files (the FUSE daemon). */
+  public FileIo io() {
+    return io;
+  }
+
   public MetaClient meta() {
     return meta;
   }

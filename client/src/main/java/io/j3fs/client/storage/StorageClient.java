@@ -185,6 +185,32 @@ public final class StorageClient {
     return new BatchReads(this, reads).run();
   }
 
+  /**
+   * The space of every target of every live storage node, one SpaceInfo call per node; a node that
+   * does not answer is left out (its space is unknown, not zero).
+   */
+  public List<io.j3fs.proto.storage.TargetSpace> spaceOfAllNodes() {
+    List<io.j3fs.proto.storage.TargetSpace> out = new ArrayList<>();
+    for (RoutingInfo.Node node : routing().nodesOfType(io.j3fs.common.cluster.NodeType.STORAGE)) {
+      if (node.failed() || node.disabled()) {
+        continue;
+      }
+      try {
+        out.addAll(
+            rpc.invoke(
+                    node.endpoint(),
+                    "Storage.SpaceInfo",
+                    io.j3fs.proto.storage.SpaceInfoReq.getDefaultInstance(),
+                    io.j3fs.proto.storage.SpaceInfoRsp.class,
+                    config.rpcTimeoutMs())
+                .getTargetsList());
+      } catch (StatusException e) {
+        // unknown for now; the next call asks again
+      }
+    }
+    return out;
+  }
+
   /** The last chunk of an inode on one chain (for file lengths). */
   public QueryLastChunkRsp queryLastChunk(ChainId chain, long inodeId) {
     return readableCall(

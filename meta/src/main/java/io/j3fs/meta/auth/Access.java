@@ -1,20 +1,19 @@
 package io.j3fs.meta.auth;
 
+import io.j3fs.client.meta.Permissions;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.UserInfo;
 
 /**
- * Permission checks with Linux's rules on mode bits: the owner's bits if the caller owns the inode,
- * else the group's if the inode's group is the caller's or one of its supplementary groups, else
- * the others'. Root passes every read and write check, and an execute check when any execute bit is
- * set or the inode is a directory.
+ * Permission checks as the metadata service enforces them: mode bits by {@link Permissions} (shared
+ * with clients), plus the sticky-directory and owner-only rules.
  */
 public final class Access {
-  public static final int READ = 4;
-  public static final int WRITE = 2;
-  public static final int EXECUTE = 1;
+  public static final int READ = Permissions.READ;
+  public static final int WRITE = Permissions.WRITE;
+  public static final int EXECUTE = Permissions.EXECUTE;
 
   public static final int S_ISUID = 04000;
   public static final int S_ISGID = 02000;
@@ -23,38 +22,15 @@ public final class Access {
   private Access() {}
 
   public static boolean isRoot(UserInfo user) {
-    return user.getUid() == 0;
+    return Permissions.isRoot(user);
   }
 
   public static boolean inGroup(UserInfo user, int gid) {
-    if (user.getGid() == gid) {
-      return true;
-    }
-    for (int g : user.getGroupsList()) {
-      if (g == gid) {
-        return true;
-      }
-    }
-    return false;
+    return Permissions.inGroup(user, gid);
   }
 
   public static boolean allowed(Inode inode, UserInfo user, int want) {
-    int mode = inode.getMode();
-    if (isRoot(user)) {
-      if ((want & EXECUTE) == 0) {
-        return true;
-      }
-      return inode.getType() == io.j3fs.proto.meta.InodeType.DIRECTORY || (mode & 0111) != 0;
-    }
-    int bits;
-    if (user.getUid() == inode.getUid()) {
-      bits = (mode >> 6) & 7;
-    } else if (inGroup(user, inode.getGid())) {
-      bits = (mode >> 3) & 7;
-    } else {
-      bits = mode & 7;
-    }
-    return (bits & want) == want;
+    return Permissions.allowed(inode, user, want);
   }
 
   /** Throws PERMISSION_DENIED unless the user has {@code want} on the inode. */

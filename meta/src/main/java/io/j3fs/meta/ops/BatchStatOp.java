@@ -35,7 +35,8 @@ public final class BatchStatOp implements MetaOp<BatchStatReq, BatchStatRsp> {
               BatchStatRsp.Builder out = BatchStatRsp.newBuilder();
               for (long id : request.getInodeIdsList()) {
                 InodeRecord record = MetaStore.inode(tx, id);
-                if (record == null || record.getInode().getNlink() == 0) {
+                if (record == null
+                    || (record.getInode().getNlink() == 0 && !request.getIncludeUnlinked())) {
                   out.addResults(
                       StatResult.newBuilder()
                           .setStatus(StatusCode.NOT_FOUND.number())

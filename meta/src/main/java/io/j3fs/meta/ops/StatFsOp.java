@@ -1,14 +1,16 @@
 package io.j3fs.meta.ops;
 
 import io.j3fs.client.routing.RoutingInfo;
+import io.j3fs.meta.ChunkStorage;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.proto.meta.StatFsReq;
 import io.j3fs.proto.meta.StatFsRsp;
 
 /**
- * Space of the file system: the storage targets' used and free bytes as mgmtd last heard them,
- * divided by the replication factor (the longest chain), since every byte is stored that many
- * times.
+ * Space of the file system: the storage disks' capacity, used and free bytes as the storage nodes
+ * report them now (routing info is only resent when its version changes, so its space figures go
+ * stale), divided by the replication factor (the longest chain), since every byte is stored that
+ * many times.
  */
 public final class StatFsOp implements MetaOp<StatFsReq, StatFsRsp> {
   private final MetaContext ctx;
@@ -20,20 +22,15 @@ public final class StatFsOp implements MetaOp<StatFsReq, StatFsRsp> {
   @Override
   public StatFsRsp run(StatFsReq request) {
     RoutingInfo routing = ctx.routing().get();
-    long used = 0;
-    long free = 0;
-    for (RoutingInfo.Target target : routing.targets().values()) {
-      used += target.usedBytes();
-      free += target.freeBytes();
-    }
     int replicas = 1;
     for (RoutingInfo.Chain chain : routing.chains().values()) {
       replicas = Math.max(replicas, chain.members().size());
     }
+    ChunkStorage.Space space = ctx.storage().space();
     return StatFsRsp.newBuilder()
-        .setCapacityBytes((used + free) / replicas)
-        .setUsedBytes(used / replicas)
-        .setFreeBytes(free / replicas)
+        .setCapacityBytes(space.capacityBytes() / replicas)
+        .setUsedBytes(space.usedBytes() / replicas)
+        .setFreeBytes(space.freeBytes() / replicas)
         .build();
   }
 }

@@ -211,7 +211,9 @@ public final class StorageServer implements AutoCloseable {
               .setUsedBytes(space.usedBytes())
               .setFreeBytes(space.freeBytes())
               .setChunkCount(space.chunkCount())
-              .setLocalState(target.localState().name()));
+              .setLocalState(target.localState().name())
+              .setNodeId(config.nodeId().value())
+              .setDiskIndex(target.diskIndex()));
     }
     return out.build();
   }

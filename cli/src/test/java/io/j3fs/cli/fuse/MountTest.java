@@ -1,0 +1,142 @@
+package io.j3fs.cli.fuse;
+
+import static io.j3fs.cli.local.LocalCluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.cli.local.LocalCluster;
+import io.j3fs.client.mgmtd.MgmtdClient;
+import io.j3fs.common.cluster.NodeType;
+import io.j3fs.fuse.kernel.Mounts;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.RpcClient;
+import io.j3fs.net.netty.NettyTransport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real FUSE mount of a real cluster (mgmtd, three storage processes with four 3-replica chains,
+ * meta on RocksDB, and {@code j3fs fuse}), as root: the POSIX behaviour suite kept in the repo
+ * (fuse/src/test/posix/posix_suite.py, run as its own process, its permission half as nobody), real
+ * tools on the mount (cp -a and diff -r, tar, git, fio with verify, rsync), and a daemon killed
+ * with SIGKILL whose stale mount the next start cleans up.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MountTest {
+  static final Path POSIX = Path.of("..", "fuse", "src", "test", "posix").toAbsolutePath();
+
+  @TempDir static Path dir;
+  static LocalCluster cluster;
+  static Path mnt;
+
+  @BeforeAll
+  static void mount() throws Exception {
+    assertThat(System.getProperty("user.name"))
+        .as("FUSE mount tests need root (CI runs them as root)")
+        .isEqualTo("root");
+    assertThat(Path.of("/dev/fuse")).as("/dev/fuse").exists();
+    // The suite's unprivileged half walks to the mount as nobody: the temp dir must let it.
+    Files.setPosixFilePermissions(
+        dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    cluster = LocalCluster.start(new LocalCluster.Options(dir, 3, 200, 1_500, List.of()));
+    try (NettyTransport transport = new NettyTransport();
+        RpcClient rpc = transport.client(ClientOptions.DEFAULT)) {
+      cluster.createChains(rpc, 4);
+      cluster.createChainTable(rpc, 1, 4);
+      cluster.startMeta(201);
+      MgmtdClient mgmtd = cluster.mgmtdClient(rpc);
+      await(
+          "meta registered and the chain table published",
+          () ->
+              !mgmtd.refreshRouting().nodesOfType(NodeType.META).isEmpty()
+                  && mgmtd.routing().chainTables().containsKey(1));
+    }
+    mnt = dir.resolve("mnt");
+    cluster.startFuse("fuse", mnt, List.of("attr_timeout_ms = 1000"));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.stop("fuse");
+      if (mnt != null && Mounts.mounted(mnt)) {
+        Mounts.unmount(mnt);
+      }
+      cluster.close();
+    }
+  }
+
+  /** Runs a command; returns its exit code, with its output printed (and kept in the report). */
+  static int run(List<String> command, long timeoutS) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    StringBuilder out = new StringBuilder();
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    out.append(
+                        new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                  } catch (IOException e) {
+                    out.append(e);
+                  }
+                });
+    if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    reader.join(10_000);
+    System.out.println(String.join(" ", command) + ":\n" + out);
+    return p.isAlive() ? -1 : p.exitValue();
+  }
+
+  @Test
+  @Order(1)
+  void thePosixSuitePassesOnTheMount() throws Exception {
+    assertThat(
+            run(
+                List.of("python3", POSIX.resolve("posix_suite.py").toString(), mnt.toString()),
+                600))
+        .as("failed cases of posix_suite.py (see the test output)")
+        .isZero();
+  }
+
+  @Test
+  @Order(2)
+  void realToolsWorkOnTheMount() throws Exception {
+    Path tree = Path.of("..", "client", "src").toAbsolutePath().normalize();
+    assertThat(
+            run(
+                List.of(
+                    "bash", POSIX.resolve("tools.sh").toString(), mnt.toString(), tree.toString()),
+                600))
+        .as("tools.sh (see the test output)")
+        .isZero();
+  }
+
+  @Test
+  @Order(3)
+  void aCrashedDaemonsStaleMountIsCleanedUpByTheNextStart() throws Exception {
+    Path file = mnt.resolve("survivor");
+    Files.writeString(file, "written before the crash");
+    cluster.kill("fuse");
+    assertThat(Mounts.mounted(mnt)).as("a killed daemon leaves its mount behind").isTrue();
+    assertThat(run(List.of("stat", mnt.toString()), 10))
+        .as("the stale mount answers ENOTCONN")
+        .isNotZero();
+    cluster.startFuse("fuse", mnt, List.of());
+    assertThat(Files.readString(file)).isEqualTo("written before the crash");
+    cluster.stop("fuse");
+    assertThat(Mounts.mounted(mnt)).as("SIGTERM unmounts").isFalse();
+    cluster.startFuse("fuse", mnt, List.of());
+  }
+}

@@ -1,0 +1,85 @@
+package io.j3fs.fuse;
+
+import io.j3fs.net.Endpoint;
+import java.util.List;
+
+/**
+ * The FUSE daemon's TOML file ({@code j3fs fuse --config fuse.toml --mountpoint DIR}).
+ *
+ * @param mgmtd every mgmtd address (required)
+ * @param mountpoint where to mount (the command line's --mountpoint wins; one of them is required)
+ * @param threads platform threads reading requests, each on its own cloned /dev/fuse descriptor
+ *     (default 4)
+ * @param maxInFlight requests being handled at once, at most; readers wait beyond it (default 256)
+ * @param maxBackground asynchronous requests (reads ahead, async direct I/O) the kernel keeps
+ *     outstanding (default 64)
+ * @param attrTimeoutMs how long the kernel may cache attributes (default 30000)
+ * @param entryTimeoutMs how long the kernel may cache a name's lookup (default 30000)
+ * @param negativeTimeoutMs how long the kernel may remember a name is absent (default 5000)
+ * @param writeBufferBytes bytes buffered per open file before they are sent (default 4194304)
+ * @param readAheadBytes the kernel's read-ahead window for the mount (default 16777216)
+ * @param writebackCache let the kernel cache writes and send them in the background (default false)
+ * @param token shared secret of the cluster (default none)
+ */
+public record FuseConfig(
+    List<String> mgmtd,
+    String mountpoint,
+    Integer threads,
+    Integer maxInFlight,
+    Integer maxBackground,
+    Long attrTimeoutMs,
+    Long entryTimeoutMs,
+    Long negativeTimeoutMs,
+    Integer writeBufferBytes,
+    Integer readAheadBytes,
+    Boolean writebackCache,
+    Boolean defaultPermissions,
+    String token) {
+  /** The largest read and write the kernel sends in one request (and the read buffer's payload). */
+  public static final int MAX_IO_BYTES = 1 << 20;
+
+  public FuseConfig {
+    if (mgmtd == null || mgmtd.isEmpty()) {
+      throw new IllegalArgumentException("mgmtd is required: a list of host:port addresses");
+    }
+    mgmtd.forEach(Endpoint::parse);
+    threads = range("threads", threads, 4, 1, 64);
+    maxInFlight = range("max_in_flight", maxInFlight, 256, 1, 65_536);
+    maxBackground = range("max_background", maxBackground, 64, 1, 65_535);
+    attrTimeoutMs = nonNegative("attr_timeout_ms", attrTimeoutMs, 30_000);
+    entryTimeoutMs = nonNegative("entry_timeout_ms", entryTimeoutMs, 30_000);
+    negativeTimeoutMs = nonNegative("negative_timeout_ms", negativeTimeoutMs, 5_000);
+    writeBufferBytes = range("write_buffer_bytes", writeBufferBytes, 4 << 20, 4096, 64 << 20);
+    readAheadBytes = range("read_ahead_bytes", readAheadBytes, 16 << 20, 0, 1 << 30);
+    writebackCache = writebackCache != null && writebackCache;
+    defaultPermissions = defaultPermissions == null || defaultPermissions;
+    token = token == null ? "" : token;
+  }
+
+  /** A config with every default, for these mgmtd addresses. */
+  public static FuseConfig of(List<String> mgmtd) {
+    return new FuseConfig(
+        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  public List<Endpoint> mgmtdEndpoints() {
+    return mgmtd.stream().map(Endpoint::parse).toList();
+  }
+
+  private static int range(String key, Integer value, int fallback, int min, int max) {
+    int v = value == null ? fallback : value;
+    if (v < min || v > max) {
+      throw new IllegalArgumentException(
+          key + " must be between " + min + " and " + max + ", not " + v);
+    }
+    return v;
+  }
+
+  private static long nonNegative(String key, Long value, long fallback) {
+    long v = value == null ? fallback : value;
+    if (v < 0) {
+      throw new IllegalArgumentException(key + " must not be negative, not " + v);
+    }
+    return v;
+  }
+}

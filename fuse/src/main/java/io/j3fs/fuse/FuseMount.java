@@ -1,0 +1,117 @@
+package io.j3fs.fuse;
+
+import io.j3fs.client.file.J3fsClient;
+import io.j3fs.fuse.kernel.FuseDevice;
+import io.j3fs.fuse.kernel.Mounts;
+import io.j3fs.fuse.ops.FsContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A mounted j3fs: cleans up a stale mount a crashed daemon left at the directory, mounts, answers
+ * INIT, sets the mount's read-ahead window, and runs the session until {@link #close()} unmounts.
+ */
+public final class FuseMount implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
+
+  private final Path dir;
+  private final FuseSession session;
+  private final FsContext ctx;
+  private volatile boolean closed;
+
+  private FuseMount(Path dir, FuseSession session, FsContext ctx) {
+    this.dir = dir;
+    this.session = session;
+    this.ctx = ctx;
+  }
+
+  /** Mounts j3fs at {@code dir} (root only), served through {@code client}. */
+  public static FuseMount mount(Path dir, FuseConfig config, J3fsClient client) {
+    Path target = dir.toAbsolutePath().normalize();
+    if (Mounts.mounted(target)) {
+      // A daemon that died leaves its mount answering ENOTCONN: take it away first.
+      log.warn("{} has a j3fs mount already (a stale one?): unmounting it", target);
+      Mounts.unmount(target);
+    }
+    if (!Files.isDirectory(target)) {
+      throw new IllegalArgumentException("mount point " + target + " is not a directory");
+    }
+    FsContext ctx = new FsContext(client.meta(), client.io(), config);
+    FuseDevice device = FuseDevice.open();
+    FuseSession session = new FuseSession(ctx, device, config);
+    try {
+      Mounts.mount(target, device, "j3fs", FuseConfig.MAX_IO_BYTES, config.defaultPermissions());
+      session.init();
+      session.start();
+    } catch (RuntimeException e) {
+      Mounts.unmount(target);
+      session.close();
+      throw e;
+    }
+    FuseMount mount = new FuseMount(target, session, ctx);
+    mount.setReadAhead(config.readAheadBytes());
+    return mount;
+  }
+
+  /**
+   * The kernel reads ahead at most the bdi's window (128 KiB unless set): the mount's own bdi
+   * (named by its device number) gets the configured window, so sequential reads keep many 1 MiB
+   * requests in flight.
+   */
+  private void setReadAhead(int bytes) {
+    try {
+      long dev = ((Number) Files.getAttribute(dir, "unix:dev")).longValue();
+      long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+      long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+      Path knob = Path.of("/sys/class/bdi", major + ":" + minor, "read_ahead_kb");
+      if (Files.exists(knob)) {
+        Files.writeString(knob, Integer.toString(bytes / 1024));
+      }
+    } catch (IOException | UnsupportedOperationException e) {
+      log.warn("could not set the read-ahead window of {}: {}", dir, e.toString());
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public FsContext context() {
+    return ctx;
+  }
+
+  public FuseSession session() {
+    return session;
+  }
+
+  /** Blocks until the file system is unmounted (by {@link #close()} or by someone else). */
+  public void awaitUnmounted() throws InterruptedException {
+    while (!session.awaitStopped(1_000)) {
+      // keep waiting
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      Mounts.unmount(dir);
+    } catch (RuntimeException e) {
+      log.warn("unmounting {} failed: {}", dir, e.getMessage());
+    }
+    try {
+      if (!session.awaitStopped(10_000)) {
+        log.warn("FUSE readers of {} did not stop within 10 s", dir);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    session.close();
+  }
+}

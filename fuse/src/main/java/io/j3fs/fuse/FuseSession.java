@@ -1,0 +1,374 @@
+package io.j3fs.fuse;
+
+import io.j3fs.common.status.StatusException;
+import io.j3fs.fuse.kernel.FuseChannel;
+import io.j3fs.fuse.ops.Errno;
+import io.j3fs.fuse.ops.FsContext;
+import io.j3fs.fuse.protocol.Opcode;
+import io.j3fs.fuse.protocol.Reply;
+import io.j3fs.fuse.protocol.Request;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One FUSE connection: INIT negotiation, then {@code threads} platform threads each reading
+ * requests from its own cloned descriptor, handing each request to a virtual thread that runs the
+ * operation and writes the reply (one writev) to the descriptor the request came from.
+ *
+ * <p>Buffers: each reader holds one read buffer (1 MiB of payload plus headers, as the kernel
+ * requires). A small request is copied out so the buffer is read into again at once; a large write
+ * keeps its buffer until the write is buffered, and the reader takes a spare from a bounded pool.
+ * At most {@code max_in_flight} requests are handled at once; readers wait beyond that, which is
+ * the daemon's back-pressure on the kernel.
+ *
+ * <p>Interrupts: a read-only operation (lookup, getattr, read, readdir, ...) runs on a thread an
+ * INTERRUPT can interrupt, and then answers EINTR; mutations always finish, since their outcome
+ * must be reported. An INTERRUPT for a request not yet seen is answered EAGAIN, so the kernel sends
+ * it again later (the protocol's rule).
+ */
+public final class FuseSession implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
+
+  /** Read buffer: the largest write's payload, its headers, and the kernel's minimum slack. */
+  static final int BUFFER_BYTES = FuseConfig.MAX_IO_BYTES + 8192;
+
+  /** Requests up to this size are copied out of the read buffer. */
+  static final int SMALL_REQUEST_BYTES = 64 << 10;
+
+  /** Large-request buffers beyond the readers' own, at most. */
+  static final int SPARE_BUFFERS = 16;
+
+  static final int PROTOCOL_MAJOR = 7;
+
+  /** The newest protocol minor this daemon speaks (struct sizes as of 7.31). */
+  static final int PROTOCOL_MINOR = 31;
+
+  static final int FUSE_ASYNC_READ = 1;
+  static final int FUSE_ATOMIC_O_TRUNC = 1 << 3;
+  static final int FUSE_BIG_WRITES = 1 << 5;
+  static final int FUSE_AUTO_INVAL_DATA = 1 << 12;
+  static final int FUSE_DO_READDIRPLUS = 1 << 13;
+  static final int FUSE_READDIRPLUS_AUTO = 1 << 14;
+  static final int FUSE_ASYNC_DIO = 1 << 15;
+  static final int FUSE_WRITEBACK_CACHE = 1 << 16;
+  static final int FUSE_PARALLEL_DIROPS = 1 << 18;
+  static final int FUSE_MAX_PAGES = 1 << 22;
+
+  private final FsContext ctx;
+  private final FuseChannel main;
+  private final FuseConfig config;
+  private final Operations ops;
+  private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+  private final Semaphore inFlight;
+  private final ArrayBlockingQueue<MemorySegment> spares;
+  private final Arena arena = Arena.ofShared();
+  private final ConcurrentHashMap<Long, Thread> interruptible = new ConcurrentHashMap<>();
+  private final List<FuseChannel> channels = new ArrayList<>();
+  private final List<Thread> readers = new ArrayList<>();
+  private final CountDownLatch stopped;
+  private final AtomicLong requests = new AtomicLong();
+  private volatile int negotiatedFlags;
+  private volatile int negotiatedMinor;
+  private volatile int kernelMaxReadahead;
+
+  public FuseSession(FsContext ctx, FuseChannel main, FuseConfig config) {
+    this.ctx = ctx;
+    this.main = main;
+    this.config = config;
+    this.ops = new Operations(ctx);
+    this.inFlight = new Semaphore(config.maxInFlight());
+    this.spares = new ArrayBlockingQueue<>(SPARE_BUFFERS);
+    this.stopped = new CountDownLatch(config.threads());
+  }
+
+  /** Reads and answers the kernel's INIT (the first request of every connection). */
+  public void init() {
+    MemorySegment buffer = arena.allocate(BUFFER_BYTES, 4096);
+    while (true) {
+      int n = main.read(buffer);
+      if (n < 0) {
+        throw new IllegalStateException("the kernel closed the connection before INIT");
+      }
+      Request r = Request.parse(buffer.asSlice(0, n));
+      if (r.opcode() != Opcode.INIT) {
+        reply(main, r.unique(), Errno.EIO, null);
+        continue;
+      }
+      int major = r.u32("major");
+      int minor = r.u32("minor");
+      int maxReadahead = r.u32("max readahead");
+      int flags = r.u32("flags");
+      if (major < PROTOCOL_MAJOR) {
+        reply(main, r.unique(), 71 /* EPROTO */, null);
+        throw new IllegalStateException("the kernel speaks FUSE " + major + "." + minor);
+      }
+      Reply out = new Reply(64);
+      if (major > PROTOCOL_MAJOR) {
+        // The kernel asks again with our major.
+        out.u32(PROTOCOL_MAJOR).u32(PROTOCOL_MINOR).zeros(56);
+        reply(main, r.unique(), 0, out);
+        continue;
+      }
+      int want =
+          FUSE_ASYNC_READ
+              | FUSE_ATOMIC_O_TRUNC
+              | FUSE_BIG_WRITES
+              | FUSE_AUTO_INVAL_DATA
+              | FUSE_DO_READDIRPLUS
+              | FUSE_READDIRPLUS_AUTO
+              | FUSE_ASYNC_DIO
+              | FUSE_PARALLEL_DIROPS
+              | FUSE_MAX_PAGES
+              | (config.writebackCache() ? FUSE_WRITEBACK_CACHE : 0);
+      negotiatedFlags = want & flags;
+      negotiatedMinor = Math.min(minor, PROTOCOL_MINOR);
+      kernelMaxReadahead = maxReadahead;
+      out.u32(PROTOCOL_MAJOR)
+          .u32(negotiatedMinor)
+          .u32(Math.min(Integer.toUnsignedLong(maxReadahead), config.readAheadBytes()))
+          .u32(negotiatedFlags)
+          .u16(config.maxBackground())
+          .u16(Math.max(1, config.maxBackground() * 3 / 4))
+          .u32(FuseConfig.MAX_IO_BYTES)
+          .u32(1) // time granularity: nanoseconds
+          .u16(FuseConfig.MAX_IO_BYTES / 4096) // max pages per request
+          .u16(0)
+          .u32(0)
+          .u32(0)
+          .u16(0)
+          .zeros(22);
+      reply(main, r.unique(), 0, out);
+      log.info(
+          "FUSE {}.{} (kernel {}.{}), flags {}",
+          PROTOCOL_MAJOR,
+          negotiatedMinor,
+          major,
+          minor,
+          Integer.toHexString(negotiatedFlags));
+      return;
+    }
+  }
+
+  public int negotiatedFlags() {
+    return negotiatedFlags;
+  }
+
+  public int kernelMaxReadahead() {
+    return kernelMaxReadahead;
+  }
+
+  /** Starts the readers: the main channel's and one per clone. */
+  public void start() {
+    for (int i = 0; i < config.threads(); i++) {
+      FuseChannel channel = i == 0 ? main : main.cloneChannel();
+      channels.add(channel);
+      Thread t =
+          Thread.ofPlatform().name("fuse-reader-" + i).daemon().unstarted(() -> readLoop(channel));
+      readers.add(t);
+    }
+    readers.forEach(Thread::start);
+  }
+
+  /** Waits until every reader stopped (the file system was unmounted). */
+  public boolean awaitStopped(long timeoutMs) throws InterruptedException {
+    return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  public long requests() {
+    return requests.get();
+  }
+
+  private MemorySegment newBuffer() {
+    MemorySegment spare = spares.poll();
+    return spare != null ? spare : arena.allocate(BUFFER_BYTES, 4096);
+  }
+
+  private void readLoop(FuseChannel channel) {
+    try {
+      MemorySegment buffer = newBuffer();
+      while (true) {
+        int n = channel.read(buffer);
+        if (n < 0) {
+          return;
+        }
+        requests.incrementAndGet();
+        MemorySegment bytes = buffer.asSlice(0, n);
+        MemorySegment lent = null;
+        if (n > SMALL_REQUEST_BYTES) {
+          lent = buffer; // a large write: the handler gives the buffer back
+          buffer = newBuffer();
+        } else {
+          bytes = MemorySegment.ofArray(bytes.toArray(ValueLayout.JAVA_BYTE));
+        }
+        Request r;
+        try {
+          r = Request.parse(bytes);
+        } catch (Request.MalformedRequest e) {
+          log.warn("malformed FUSE request: {}", e.getMessage());
+          giveBack(lent);
+          long unique = Request.uniqueOf(bytes);
+          if (unique != 0) {
+            reply(channel, unique, Errno.EINVAL, null);
+          }
+          continue;
+        }
+        if (handleInline(channel, r)) {
+          giveBack(lent);
+          continue;
+        }
+        inFlight.acquireUninterruptibly();
+        MemorySegment held = lent;
+        handlers.execute(
+            () -> {
+              try {
+                handle(channel, r);
+              } finally {
+                giveBack(held);
+                inFlight.release();
+              }
+            });
+      }
+    } catch (RuntimeException e) {
+      log.error("FUSE reader stopped", e);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void giveBack(MemorySegment buffer) {
+    if (buffer != null) {
+      spares.offer(buffer); // a full pool drops it: the arena frees it at close
+    }
+  }
+
+  /** Forgets and interrupts, answered on the reader thread (they are quick and order matters). */
+  private boolean handleInline(FuseChannel channel, Request r) {
+    try {
+      switch (r.opcode()) {
+        case Opcode.FORGET -> ops.namespace().forget(r);
+        case Opcode.BATCH_FORGET -> ops.namespace().batchForget(r);
+        case Opcode.INTERRUPT -> {
+          long target = r.u64("unique");
+          Thread t = interruptible.get(target);
+          if (t != null) {
+            t.interrupt();
+          } else {
+            reply(channel, r.unique(), Errno.EAGAIN, null);
+          }
+        }
+        default -> {
+          return false;
+        }
+      }
+    } catch (Request.MalformedRequest e) {
+      log.warn("malformed FUSE request: {}", e.getMessage());
+      if (!Opcode.noReply(r.opcode())) {
+        reply(channel, r.unique(), Errno.EINVAL, null);
+      }
+    }
+    return true;
+  }
+
+  private void handle(FuseChannel channel, Request r) {
+    boolean canInterrupt = Operations.readOnly(r.opcode());
+    if (canInterrupt) {
+      interruptible.put(r.unique(), Thread.currentThread());
+    }
+    Reply out = null;
+    int errno = 0;
+    try {
+      out = ops.dispatch(r);
+      if (out == null) {
+        errno = Errno.ENOSYS;
+      }
+    } catch (StatusException e) {
+      errno = Errno.of(e.code());
+      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
+    } catch (Errno.Failure e) {
+      errno = e.errno();
+      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
+    } catch (Request.MalformedRequest e) {
+      errno = Errno.EINVAL;
+      log.warn("malformed FUSE request: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      errno = Errno.EIO;
+      log.error("FUSE op {} failed", r.opcode(), e);
+    } finally {
+      if (canInterrupt) {
+        interruptible.remove(r.unique());
+        if (Thread.interrupted() && errno == 0 && out != null) {
+          // interrupted after the work was done: the answer is still good
+          log.debug("FUSE op {} finished despite an interrupt", r.opcode());
+        }
+      }
+    }
+    if (r.opcode() == Opcode.DESTROY) {
+      log.info("FUSE connection destroyed");
+    }
+    try {
+      reply(channel, r.unique(), errno, errno == 0 ? out : null);
+    } finally {
+      if (out != null) {
+        out.release();
+      }
+    }
+  }
+
+  /** Writes one reply: the out header, the body, and any bulk parts, in one writev. */
+  static void reply(FuseChannel channel, long unique, int errno, Reply out) {
+    byte[] body = out == null ? new byte[0] : out.body();
+    MemorySegment[] data = out == null ? new MemorySegment[0] : out.dataParts();
+    long length = Reply.HEADER_BYTES + body.length + (out == null ? 0 : out.dataBytes());
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment head = a.allocate(Reply.HEADER_BYTES + body.length, 8);
+      head.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) length);
+      head.set(ValueLayout.JAVA_INT_UNALIGNED, 4, -errno);
+      head.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, unique);
+      MemorySegment.copy(body, 0, head, ValueLayout.JAVA_BYTE, Reply.HEADER_BYTES, body.length);
+      MemorySegment[] parts = new MemorySegment[1 + data.length];
+      parts[0] = head;
+      System.arraycopy(data, 0, parts, 1, data.length);
+      channel.reply(parts);
+    }
+  }
+
+  @Override
+  public void close() {
+    handlers.shutdown();
+    try {
+      handlers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (FuseChannel c : channels) {
+      c.close();
+    }
+    if (channels.isEmpty()) {
+      main.close();
+    }
+    for (Thread t : readers) {
+      try {
+        t.join(5_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    ctx.files().close();
+    if (readers.stream().noneMatch(Thread::isAlive)) {
+      arena.close(); // a reader still in read(2) would write into freed memory
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package io.j3fs.fuse.ops;
+
+import io.j3fs.fuse.protocol.Attrs;
+import io.j3fs.fuse.protocol.Reply;
+import io.j3fs.fuse.protocol.Request;
+import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.ListReq;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.PathAt;
+import io.j3fs.proto.meta.UserInfo;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * opendir, readdir, readdirplus, releasedir, fsyncdir. Opendir lists the first page at once (the
+ * listing checks read permission, so a denied opendir fails there, as on a local file system).
+ */
+public final class DirOps {
+  /** Bytes of a fuse_dirent before its name. */
+  static final int DIRENT_BYTES = 24;
+
+  private final FsContext ctx;
+
+  public DirOps(FsContext ctx) {
+    this.ctx = ctx;
+  }
+
+  private ListRsp list(UserInfo user, long inodeId, String after, int limit) {
+    return ctx.call(
+        "List",
+        ListReq.newBuilder()
+            .setUser(user)
+            .setPath(PathAt.newBuilder().setParent(inodeId))
+            .setAfter(after)
+            .setLimit(limit)
+            .setWithAttrs(true)
+            .build(),
+        ListRsp.class);
+  }
+
+  public Reply opendir(Request r) {
+    r.u32("flags");
+    r.u32("open flags");
+    long inodeId = Attrs.inodeId(r.nodeId());
+    UserInfo user = ctx.user(r);
+    ListRsp first = list(user, inodeId, "", DirHandle.PAGE);
+    Inode dir = ctx.stat(inodeId);
+    DirHandle handle = ctx.files().openDir(inodeId, dir.getParent());
+    handle.prime(first);
+    return new Reply(16).u64(handle.fh()).u32(0).u32(0);
+  }
+
+  public Reply readdir(Request r) {
+    return read(r, false);
+  }
+
+  public Reply readdirplus(Request r) {
+    return read(r, true);
+  }
+
+  private Reply read(Request r, boolean plus) {
+    long fh = r.u64("fh");
+    long offset = r.u64("offset");
+    int size = r.u32("size");
+    DirHandle dir = ctx.files().dir(fh);
+    UserInfo user = ctx.user(r);
+    Reply out = new Reply(Math.min(size, 64 << 10));
+    for (long position = offset; ; position++) {
+      String name;
+      long ino;
+      int type;
+      Inode inode = null;
+      if (position == 0 || position == 1) {
+        name = position == 0 ? "." : "..";
+        ino = position == 0 ? dir.inodeId() : dir.parentId();
+        type = Attrs.direntType(InodeType.DIRECTORY);
+      } else {
+        DirEntry e = dir.at(position, (after, limit) -> list(user, dir.inodeId(), after, limit));
+        if (e == null) {
+          break;
+        }
+        name = e.getName();
+        ino = e.getInodeId();
+        type = Attrs.direntType(e.getType());
+        inode = e.hasInode() ? e.getInode() : null;
+      }
+      byte[] raw = name.getBytes(StandardCharsets.UTF_8);
+      int record = ((plus ? Attrs.ENTRY_BYTES : 0) + DIRENT_BYTES + raw.length + 7) & ~7;
+      if (out.bodyBytes() + record > size) {
+        break;
+      }
+      if (plus) {
+        if (inode != null) {
+          ctx.entryInto(out, inode);
+        } else {
+          // "." and "..": no entry, so the kernel takes no reference (node id 0)
+          out.zeros(Attrs.ENTRY_BYTES);
+        }
+      }
+      out.u64(Attrs.nodeId(ino)).u64(position + 1).u32(raw.length).u32(type).bytes(raw).align8();
+    }
+    return out;
+  }
+
+  public Reply releasedir(Request r) {
+    ctx.files().releaseDir(r.u64("fh"));
+    return Reply.empty();
+  }
+
+  /** Directory changes are durable when their transaction commits: nothing to sync. */
+  public Reply fsyncdir(Request r) {
+    ctx.files().dir(r.u64("fh"));
+    return Reply.empty();
+  }
+}

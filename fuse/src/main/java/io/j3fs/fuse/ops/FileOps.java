@@ -1,0 +1,230 @@
+package io.j3fs.fuse.ops;
+
+import io.j3fs.fuse.protocol.Attrs;
+import io.j3fs.fuse.protocol.Reply;
+import io.j3fs.fuse.protocol.Request;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CloseRsp;
+import io.j3fs.proto.meta.CreateReq;
+import io.j3fs.proto.meta.CreateRsp;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.LengthHint;
+import io.j3fs.proto.meta.OpenReq;
+import io.j3fs.proto.meta.OpenRsp;
+import io.j3fs.proto.meta.SetAttrReq;
+import io.j3fs.proto.meta.SetAttrRsp;
+import io.j3fs.proto.meta.UserInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The file operations: open, create, read, write, flush, release, fsync, fallocate. Bytes go
+ * straight between the kernel and storage through the client's file I/O: a read is one batch read
+ * of its chunk pieces (parallel across chains), sent back without a copy; writes are buffered per
+ * handle ({@link OpenFile}).
+ */
+public final class FileOps {
+  static final int FOPEN_DIRECT_IO = 1;
+  static final int FALLOC_FL_KEEP_SIZE = 1;
+
+  /** Open flags the metadata service acts on: access mode, O_TRUNC, O_APPEND. */
+  static final int SERVICE_FLAGS = 03 | 01000 | 02000;
+
+  private final FsContext ctx;
+
+  public FileOps(FsContext ctx) {
+    this.ctx = ctx;
+  }
+
+  private static Reply openOut(OpenFile file) {
+    return new Reply(16).u64(file.fh()).u32(file.direct() ? FOPEN_DIRECT_IO : 0).u32(0);
+  }
+
+  public Reply open(Request r) {
+    int flags = r.u32("flags");
+    r.u32("open flags");
+    OpenRsp rsp =
+        ctx.call(
+            "Open",
+            OpenReq.newBuilder()
+                .setUser(ctx.user(r))
+                .setRequest(ctx.newRequest())
+                .setPath(FsContext.self(r))
+                .setFlags(flags & SERVICE_FLAGS)
+                .build(),
+            OpenRsp.class);
+    return openOut(ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags));
+  }
+
+  /** create: the entry and the open handle in one reply (fuse_entry_out, then fuse_open_out). */
+  public Reply create(Request r) {
+    int flags = r.u32("flags");
+    int mode = r.u32("mode");
+    r.u32("umask");
+    r.u32("open flags");
+    String name = r.string("name");
+    CreateRsp rsp =
+        ctx.call(
+            "Create",
+            CreateReq.newBuilder()
+                .setUser(ctx.user(r))
+                .setRequest(ctx.newRequest())
+                .setPath(FsContext.child(r, name))
+                .setMode(mode & 07777)
+                .setFlags(flags & (SERVICE_FLAGS | 0100 | 0200))
+                .build(),
+            CreateRsp.class);
+    OpenFile file = ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags);
+    Reply out = ctx.entry(rsp.getInode());
+    out.u64(file.fh()).u32(file.direct() ? FOPEN_DIRECT_IO : 0).u32(0);
+    return out;
+  }
+
+  public Reply read(Request r) {
+    long fh = r.u64("fh");
+    long offset = r.u64("offset");
+    int size = r.u32("size");
+    OpenFile file = ctx.files().file(fh);
+    OpenInode shared = file.shared();
+    if (shared.anyDirty()) {
+      shared.drainAll(); // this mount's buffered bytes are part of what a read must see
+    }
+    Inode inode = file.inode();
+    ByteBuf data =
+        ctx.io().read(inode.getId(), inode.getLayout(), shared.length(), offset, Math.max(0, size));
+    return withData(new Reply(0), data);
+  }
+
+  /**
+   * Attaches {@code data} to a reply as native parts without copying; parts on the Java heap (zeros
+   * of a hole) are copied to native memory first, as writev needs addresses.
+   */
+  static Reply withData(Reply out, ByteBuf data) {
+    if (data.readableBytes() == 0) {
+      data.release();
+      return out;
+    }
+    List<ByteBuf> owned = new ArrayList<>(2);
+    owned.add(data);
+    ByteBuffer[] buffers = data.nioBuffers();
+    MemorySegment[] parts = new MemorySegment[buffers.length];
+    for (int i = 0; i < buffers.length; i++) {
+      ByteBuffer b = buffers[i];
+      if (!b.isDirect()) {
+        ByteBuf copy = PooledByteBufAllocator.DEFAULT.directBuffer(b.remaining());
+        copy.writeBytes(b.duplicate());
+        owned.add(copy);
+        b = copy.nioBuffer();
+      }
+      parts[i] = MemorySegment.ofBuffer(b);
+    }
+    return out.data(parts, () -> owned.forEach(ByteBuf::release));
+  }
+
+  public Reply write(Request r) {
+    long fh = r.u64("fh");
+    long offset = r.u64("offset");
+    int size = r.u32("size");
+    r.u32("write flags");
+    r.u64("lock owner");
+    r.u32("flags");
+    r.u32("padding");
+    MemorySegment data = r.slice(Integer.toUnsignedLong(size), "data");
+    ctx.files().file(fh).write(offset, data);
+    return new Reply(8).u32(size).u32(0);
+  }
+
+  /** flush (every close(2) of a descriptor): buffered bytes out, the length reported. */
+  public Reply flush(Request r) {
+    OpenFile file = ctx.files().file(r.u64("fh"));
+    file.flush();
+    report(file, ctx.user(r));
+    return Reply.empty();
+  }
+
+  public Reply fsync(Request r) {
+    OpenFile file = ctx.files().file(r.u64("fh"));
+    file.flush();
+    report(file, ctx.user(r));
+    return Reply.empty();
+  }
+
+  private void report(OpenFile file, UserInfo user) {
+    OpenFile.Report report = file.takeReport();
+    if (report.unreported()) {
+      ctx.reportLength(file.inodeId(), report.length(), user);
+    }
+  }
+
+  /** release (the last reference to the handle is gone): end the write session. */
+  public Reply release(Request r) {
+    OpenFile file = ctx.files().file(r.u64("fh"));
+    try {
+      file.flush();
+      OpenFile.Report report = file.takeReport();
+      if (!file.session().isEmpty()) {
+        ctx.call(
+            "Close",
+            CloseReq.newBuilder()
+                .setUser(ctx.user(r))
+                .setRequest(ctx.newRequest())
+                .setInodeId(file.inodeId())
+                .setSessionId(file.session())
+                .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
+                .setWrote(report.wrote())
+                .build(),
+            CloseRsp.class);
+      }
+    } finally {
+      ctx.files().release(file);
+    }
+    return Reply.empty();
+  }
+
+  /**
+   * fallocate mode 0 (or KEEP_SIZE): j3fs allocates chunks as they are written, so only the length
+   * can change.
+   */
+  public Reply fallocate(Request r) {
+    OpenFile file = ctx.files().file(r.u64("fh"));
+    long offset = r.u64("offset");
+    long length = r.u64("length");
+    int mode = r.u32("mode");
+    if (mode == FALLOC_FL_KEEP_SIZE) {
+      return Reply.empty();
+    }
+    if (mode != 0) {
+      throw new Errno.Failure(
+          Errno.EOPNOTSUPP, "fallocate mode " + mode + " is not supported (only 0 and KEEP_SIZE)");
+    }
+    long end = offset + length;
+    if (offset < 0 || length <= 0 || end < 0) {
+      throw new Errno.Failure(Errno.EINVAL, "fallocate needs offset >= 0 and length > 0");
+    }
+    OpenInode shared = file.shared();
+    ctx.settle(shared, ctx.user(r));
+    long known = ctx.lengthOf(ctx.stat(file.inodeId()));
+    if (end > known) {
+      ctx.call(
+          "SetAttr",
+          SetAttrReq.newBuilder()
+              .setUser(ctx.user(r))
+              .setRequest(ctx.newRequest())
+              .setPath(io.j3fs.proto.meta.PathAt.newBuilder().setParent(file.inodeId()))
+              .setLength(end)
+              .build(),
+          SetAttrRsp.class);
+      shared.grow(end);
+    }
+    return Reply.empty();
+  }
+
+  /** The node id a handle's inode has. */
+  static long nodeOf(OpenFile file) {
+    return Attrs.nodeId(file.inodeId());
+  }
+}

@@ -1,0 +1,172 @@
+package io.j3fs.fuse.ops;
+
+import com.google.protobuf.Message;
+import io.j3fs.client.file.FileIo;
+import io.j3fs.client.meta.MetaClient;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.fuse.FuseConfig;
+import io.j3fs.fuse.protocol.Attrs;
+import io.j3fs.fuse.protocol.Reply;
+import io.j3fs.fuse.protocol.Request;
+import io.j3fs.proto.meta.BatchStatReq;
+import io.j3fs.proto.meta.BatchStatRsp;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.LengthHint;
+import io.j3fs.proto.meta.PathAt;
+import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.StatResult;
+import io.j3fs.proto.meta.SyncReq;
+import io.j3fs.proto.meta.SyncRsp;
+import io.j3fs.proto.meta.UserInfo;
+
+/**
+ * What every FUSE operation works with: the metadata client, file I/O, the mount's settings, the
+ * kernel's lookup counts, the open handles, and who is asking.
+ *
+ * <p>Thread-safe; operations run on virtual threads, many at once.
+ */
+public final class FsContext {
+  private final MetaClient meta;
+  private final FileIo io;
+  private final FuseConfig config;
+  private final InodeTable inodes = new InodeTable();
+  private final OpenFiles files;
+  private final Users users = new Users();
+
+  public FsContext(MetaClient meta, FileIo io, FuseConfig config) {
+    this.meta = meta;
+    this.io = io;
+    this.config = config;
+    this.files = new OpenFiles(io, config.writeBufferBytes());
+  }
+
+  public FuseConfig config() {
+    return config;
+  }
+
+  public FileIo io() {
+    return io;
+  }
+
+  public InodeTable inodes() {
+    return inodes;
+  }
+
+  public OpenFiles files() {
+    return files;
+  }
+
+  /** The caller of a request, with its supplementary groups. */
+  public UserInfo user(Request r) {
+    return users.of(r.uid(), r.gid(), r.pid());
+  }
+
+  public RequestId newRequest() {
+    return meta.newRequest();
+  }
+
+  public <T extends Message> T call(String method, Message request, Class<T> type) {
+    return meta.call(method, request, type);
+  }
+
+  /** The inode a request names (its node id), as a path for the metadata service. */
+  public static PathAt self(Request r) {
+    return PathAt.newBuilder().setParent(Attrs.inodeId(r.nodeId())).build();
+  }
+
+  /** A name in the directory a request names. */
+  public static PathAt child(Request r, String name) {
+    return PathAt.newBuilder().setParent(Attrs.inodeId(r.nodeId())).setPath(name).build();
+  }
+
+  /** An inode's attributes, without a permission check (getattr needs none). */
+  public Inode stat(long inodeId) {
+    BatchStatRsp rsp =
+        call(
+            "BatchStat",
+            BatchStatReq.newBuilder()
+                .setUser(UserInfo.getDefaultInstance())
+                .addInodeIds(inodeId)
+                .setIncludeUnlinked(true)
+                .build(),
+            BatchStatRsp.class);
+    StatResult result = rsp.getResults(0);
+    if (result.getStatus() != 0) {
+      throw new StatusException(StatusCode.fromNumber(result.getStatus()), result.getMessage());
+    }
+    return result.getInode();
+  }
+
+  /** The length to show for an inode: this mount's, while it has the file open and wrote ahead. */
+  public long lengthOf(Inode inode) {
+    if (inode.getType() != InodeType.FILE) {
+      return inode.getLength();
+    }
+    OpenInode open = files.inode(inode.getId());
+    if (open == null) {
+      return inode.getLength();
+    }
+    open.grow(inode.getLength());
+    return open.length();
+  }
+
+  /**
+   * Reports a length this mount wrote up to (exact: the service takes the larger of it and what it
+   * has), so metadata calls that work from the recorded length see this mount's writes.
+   */
+  public void reportLength(long inodeId, long length, UserInfo user) {
+    Inode inode =
+        call(
+                "Sync",
+                SyncReq.newBuilder()
+                    .setUser(user)
+                    .setInodeId(inodeId)
+                    .setLengthHint(LengthHint.newBuilder().setLength(length).setExact(true))
+                    .setWrote(true)
+                    .build(),
+                SyncRsp.class)
+            .getInode();
+    OpenInode open = files.inode(inodeId);
+    if (open != null) {
+      open.grow(inode.getLength());
+    }
+  }
+
+  /**
+   * Before a call that cuts or extends a file from its recorded length (truncate, fallocate): every
+   * handle's buffered bytes go out and the furthest unreported write is reported.
+   */
+  public void settle(OpenInode open, UserInfo user) {
+    open.drainAll();
+    long furthest = -1;
+    for (OpenFile handle : open.handles()) {
+      OpenFile.Report report = handle.takeReport();
+      if (report.unreported()) {
+        furthest = Math.max(furthest, report.length());
+      }
+    }
+    if (furthest >= 0) {
+      reportLength(open.inodeId(), furthest, user);
+    }
+  }
+
+  /** A fuse_entry_out for an inode the kernel now holds one more reference to. */
+  public Reply entry(Inode inode) {
+    Reply out = new Reply(Attrs.ENTRY_BYTES);
+    entryInto(out, inode);
+    return out;
+  }
+
+  public void entryInto(Reply out, Inode inode) {
+    Attrs.entryOut(out, inode, lengthOf(inode), config.entryTimeoutMs(), config.attrTimeoutMs());
+    inodes.looked(Attrs.nodeId(inode.getId()));
+  }
+
+  public Reply attr(Inode inode) {
+    Reply out = new Reply(16 + Attrs.ATTR_BYTES);
+    Attrs.attrOut(out, inode, lengthOf(inode), config.attrTimeoutMs());
+    return out;
+  }
+}
