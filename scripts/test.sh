@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every j3fs test on a fresh machine of the java-maven kind. Installs what the tests need when missing
-# (the PostgreSQL server, fuse3), builds with JDK 25 through ./mvnw (format check, -Xlint:all -Werror, tests),
+# (the PostgreSQL server, fuse3, and fio, rsync and python3 for the FUSE mount test), builds with JDK 25 through ./mvnw (format check, -Xlint:all -Werror, tests),
 # and ends with one line counting the tests: "Tests: N passed, N failed, N skipped".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
@@ -9,6 +9,10 @@ cd "$ROOT"
 missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v fusermount3 >/dev/null 2>&1 || missing+=(fuse3)
+# The FUSE mount test runs real tools on the mount.
+command -v fio >/dev/null 2>&1 || missing+=(fio)
+command -v rsync >/dev/null 2>&1 || missing+=(rsync)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   sudo_cmd=()

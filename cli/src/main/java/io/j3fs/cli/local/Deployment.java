@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * run/<name>.pid}. Ports are fixed from a base port, so a restart keeps every address.
  *
  * <p>Layout under {@code dir}: {@code mgmtd/} (config, RocksDB), {@code meta/}, {@code
- * storage-<n>/disk0}, {@code logs/<name>.log}, {@code run/<name>.pid}.
+ * storage-<n>/disk0}, {@code fuse/fuse.toml}, {@code logs/<name>.log}, {@code run/<name>.pid},
+ * {@code run/mountpoint} (where the FUSE daemon mounts, for {@code down} to clean up after it).
  */
 public final class Deployment {
   public static final int STORAGE_NODES = 3;
@@ -63,7 +64,30 @@ public final class Deployment {
       out.add("storage-" + n);
     }
     out.add("meta");
+    out.add("fuse");
     return out;
+  }
+
+  /** Where the mount point was recorded by {@link #writeFuseConfig}, if anywhere. */
+  public Optional<Path> mountpoint() {
+    Path file = dir.resolve("run").resolve("mountpoint");
+    try {
+      return Files.exists(file)
+          ? Optional.of(Path.of(Files.readString(file).trim()))
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Writes fuse.toml for a mount at {@code mountpoint} and records the mount point. */
+  public void writeFuseConfig(Path mountpoint) throws IOException {
+    Path mnt = mountpoint.toAbsolutePath().normalize();
+    Files.createDirectories(dir.resolve("fuse"));
+    Files.writeString(
+        dir.resolve("fuse/fuse.toml"),
+        lines("mgmtd = [\"" + mgmtd() + "\"]", "mountpoint = \"" + mnt + "\""));
+    Files.writeString(dir.resolve("run").resolve("mountpoint"), mnt + "\n");
   }
 
   public Path log(String name) {
@@ -146,6 +170,7 @@ public final class Deployment {
     return switch (name) {
       case "mgmtd" -> dir.resolve("mgmtd/mgmtd.toml");
       case "meta" -> dir.resolve("meta/meta.toml");
+      case "fuse" -> dir.resolve("fuse/fuse.toml");
       default -> dir.resolve(name).resolve("storage.toml");
     };
   }

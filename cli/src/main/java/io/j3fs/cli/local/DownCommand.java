@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code j3fs down}: stops what {@code j3fs up} started, in reverse order (meta, storage, mgmtd),
- * each with SIGTERM so it shuts down cleanly, SIGKILL after 15 s. Data stays for the next up.
+ * {@code j3fs down}: stops what {@code j3fs up} started, in reverse order (the FUSE daemon, which
+ * unmounts, then meta, storage, mgmtd), each with SIGTERM so it shuts down cleanly, SIGKILL after
+ * 15 s; a mount left behind by a daemon that died is unmounted. Data stays for the next up.
  */
 @Command(
     name = "down",
@@ -31,6 +32,11 @@ public final class DownCommand implements Callable<Integer> {
         System.out.println("stopped " + name);
         stopped++;
       }
+    }
+    java.util.Optional<Path> mnt = d.mountpoint();
+    if (mnt.isPresent() && io.j3fs.fuse.kernel.Mounts.mounted(mnt.get())) {
+      io.j3fs.fuse.kernel.Mounts.unmount(mnt.get());
+      System.out.println("unmounted " + mnt.get() + " (its daemon had died)");
     }
     System.out.println(
         stopped == 0 ? "nothing was running" : "j3fs is down; data kept in " + d.dir());

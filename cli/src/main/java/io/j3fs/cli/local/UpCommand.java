@@ -4,6 +4,7 @@ import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.client.routing.RoutingInfo;
 import io.j3fs.common.cluster.LocalState;
 import io.j3fs.common.cluster.NodeType;
+import io.j3fs.fuse.kernel.Mounts;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.RpcClient;
 import io.j3fs.net.netty.NettyTransport;
@@ -15,6 +16,7 @@ import io.j3fs.proto.mgmtd.SetChainTableRsp;
 import io.j3fs.proto.mgmtd.SetChainsReq;
 import io.j3fs.proto.mgmtd.SetChainsRsp;
 import io.j3fs.proto.mgmtd.TargetSpec;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,14 +26,16 @@ import picocli.CommandLine.Option;
 /**
  * {@code j3fs up}: a whole cluster on this machine, left running: mgmtd and meta on RocksDB, three
  * storage processes, {@code --chains} 3-replica chains (one target of each on every node, the
- * balanced layout for three nodes) in chain table 1. Safe to run again: what runs is left alone,
- * what is missing is started, chains are made only once.
+ * balanced layout for three nodes) in chain table 1, and a FUSE mount at {@code --mount} (as root,
+ * where /dev/fuse exists). Safe to run again: what runs is left alone, what is missing is started,
+ * chains are made only once, and a mount a crashed daemon left is replaced.
  */
 @Command(
     name = "up",
     mixinStandardHelpOptions = true,
     description =
-        "Start a local cluster (mgmtd, meta, 3 storage nodes) that keeps running; stop it with j3fs down.")
+        "Start a local cluster (mgmtd, meta, 3 storage nodes) mounted at ./mnt that keeps running;"
+            + " stop it with j3fs down.")
 public final class UpCommand implements Callable<Integer> {
   @Option(
       names = "--data",
@@ -50,6 +54,15 @@ public final class UpCommand implements Callable<Integer> {
       defaultValue = "4",
       description = "3-replica chains to create on first start.")
   int chains;
+
+  @Option(
+      names = "--mount",
+      defaultValue = "mnt",
+      description = "Where to mount it with FUSE (needs root and /dev/fuse).")
+  Path mount;
+
+  @Option(names = "--no-mount", description = "Start the cluster without a FUSE mount.")
+  boolean noMount;
 
   @Override
   public Integer call() throws Exception {
@@ -94,6 +107,7 @@ public final class UpCommand implements Callable<Integer> {
           "meta to register (log: " + d.log("meta") + ")",
           () -> !mgmtd.refreshRouting().nodesOfType(NodeType.META).isEmpty());
     }
+    boolean mounted = !noMount && mount(d);
     System.out.printf(
         "j3fs is up in %.1f s: mgmtd %s, meta %s, storage %s..%s%n",
         (System.nanoTime() - started) / 1e9,
@@ -101,6 +115,9 @@ public final class UpCommand implements Callable<Integer> {
         d.meta(),
         d.storage(1),
         d.storage(Deployment.STORAGE_NODES));
+    if (mounted) {
+      System.out.println("  mounted at:       " + mount.toAbsolutePath().normalize());
+    }
     System.out.println("  data and configs: " + d.dir());
     System.out.println("  logs:             " + d.dir().resolve("logs"));
     System.out.println(
@@ -109,6 +126,24 @@ public final class UpCommand implements Callable<Integer> {
         "  stop:             ./j3fs down"
             + (data.toString().equals("data") ? "" : " --data " + data));
     return 0;
+  }
+
+  /** Starts the FUSE daemon and waits for its mount; false when this machine cannot mount. */
+  private boolean mount(Deployment d) throws Exception {
+    if (!"root".equals(System.getProperty("user.name")) || !Files.exists(Path.of("/dev/fuse"))) {
+      System.out.println("  not mounted: a FUSE mount needs root and /dev/fuse");
+      return false;
+    }
+    Path mnt = mount.toAbsolutePath().normalize();
+    if (!Mounts.mounted(mnt)) {
+      Files.createDirectories(mnt);
+    }
+    d.writeFuseConfig(mnt);
+    report(d, "fuse", d.start("fuse"));
+    LocalCluster.await(
+        "the mount at " + mnt + " (log: " + d.log("fuse") + ")",
+        () -> Mounts.mounted(mnt) && Files.isDirectory(mnt) && d.running("fuse").isPresent());
+    return true;
   }
 
   private static void report(Deployment d, String name, long pid) {

@@ -3,6 +3,7 @@ package io.j3fs.cli.local;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.cli.CliRun;
+import io.j3fs.fuse.kernel.Mounts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -11,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code j3fs up} starts a cluster that keeps running, a second {@code up} leaves it alone, the
- * file commands work on it, and {@code j3fs down} leaves no process behind; the data survives a
- * down and up.
+ * {@code j3fs up} starts a cluster that keeps running and mounts it, a second {@code up} leaves it
+ * alone, the file commands and the mount work on it, and {@code j3fs down} unmounts and leaves no
+ * process behind; the data survives a down and up.
  */
 class UpDownTest {
   @TempDir Path dir;
@@ -25,14 +26,29 @@ class UpDownTest {
     String port = String.valueOf(base);
     String mgmtd = "127.0.0.1:" + base;
     Deployment deployment = new Deployment(data, base);
+    Path mnt = dir.resolve("mnt");
     try {
-      CliRun up = CliRun.run("up", "--data", data.toString(), "--base-port", port, "--chains", "2");
+      CliRun up =
+          CliRun.run(
+              "up",
+              "--data",
+              data.toString(),
+              "--base-port",
+              port,
+              "--chains",
+              "2",
+              "--mount",
+              mnt.toString());
       assertThat(up.exitCode()).as(up.out() + up.err()).isZero();
       assertThat(up.out()).contains("j3fs is up", "created 2 chains");
       for (String name : Deployment.names()) {
         assertThat(deployment.running(name)).as(name).isPresent();
       }
-      CliRun again = CliRun.run("up", "--data", data.toString(), "--base-port", port);
+      assertThat(up.out()).contains("mounted at:       " + mnt);
+      assertThat(Mounts.mounted(mnt)).isTrue();
+      CliRun again =
+          CliRun.run(
+              "up", "--data", data.toString(), "--base-port", port, "--mount", mnt.toString());
       assertThat(again.exitCode()).isZero();
       assertThat(again.out()).doesNotContain("created");
 
@@ -49,6 +65,12 @@ class UpDownTest {
       Path back = dir.resolve("out.bin");
       assertThat(admin(mgmtd, "get", "--quiet", "/x/y/f.bin", back.toString()).exitCode()).isZero();
       assertThat(Files.readAllBytes(back)).isEqualTo(content);
+      assertThat(Files.readAllBytes(mnt.resolve("x/y/f.bin")))
+          .as("what the client put reads the same through the mount")
+          .isEqualTo(content);
+      Files.writeString(mnt.resolve("x/from-mount.txt"), "through FUSE\n");
+      assertThat(admin(mgmtd, "cat", "/x/from-mount.txt").out()).isEqualTo("through FUSE\n");
+      Files.delete(mnt.resolve("x/from-mount.txt"));
       assertThat(admin(mgmtd, "mv", "/x/y/f.bin", "/x/g.bin").exitCode()).isZero();
       String metaMetrics = scrape(deployment.metrics("meta"));
       assertThat(metaMetrics)
@@ -79,8 +101,19 @@ class UpDownTest {
       for (String name : Deployment.names()) {
         assertThat(deployment.running(name)).as(name + " after down").isEmpty();
       }
-      assertThat(CliRun.run("up", "--data", data.toString(), "--base-port", port).exitCode())
+      assertThat(Mounts.mounted(mnt)).as("down unmounts").isFalse();
+      assertThat(
+              CliRun.run(
+                      "up",
+                      "--data",
+                      data.toString(),
+                      "--base-port",
+                      port,
+                      "--mount",
+                      mnt.toString())
+                  .exitCode())
           .isZero();
+      assertThat(Files.readAllBytes(mnt.resolve("x/g.bin"))).isEqualTo(content);
       Path copy = dir.resolve("again.bin");
       assertThat(admin(mgmtd, "get", "--quiet", "/x/g.bin", copy.toString()).exitCode()).isZero();
       assertThat(Files.readAllBytes(copy)).as("data kept across down and up").isEqualTo(content);
@@ -90,6 +123,7 @@ class UpDownTest {
       for (String name : Deployment.names()) {
         assertThat(deployment.running(name)).as(name + " left running").isEmpty();
       }
+      assertThat(Mounts.mounted(mnt)).as("left mounted").isFalse();
     }
   }
 

@@ -1,0 +1,207 @@
+package io.j3fs.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.client.file.FileIo;
+import io.j3fs.client.meta.MetaClient;
+import io.j3fs.client.routing.RoutingInfo;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.fuse.ops.Errno;
+import io.j3fs.fuse.ops.FsContext;
+import io.j3fs.fuse.protocol.Opcode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The session against an in-memory kernel: INIT negotiation, malformed requests answered EINVAL
+ * (and nothing else disturbed), unknown opcodes ENOSYS, forgets counted, and an interrupt cutting
+ * short a read-only call that would otherwise retry for a minute. The metadata client here has no
+ * server to reach, so every metadata call keeps retrying until interrupted.
+ */
+class FuseSessionTest {
+  static final int HEADER = 40;
+
+  FakeChannel kernel;
+  FuseSession session;
+  FsContext ctx;
+
+  @BeforeEach
+  void start() throws Exception {
+    kernel = new FakeChannel();
+    MetaClient meta =
+        new MetaClient(null, () -> RoutingInfo.EMPTY, () -> {}, "test", MetaClient.Config.DEFAULT);
+    FuseConfig config =
+        new FuseConfig(
+            List.of("127.0.0.1:1"),
+            null,
+            2,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            1 << 20,
+            null,
+            null,
+            null);
+    ctx = new FsContext(meta, new FileIo(null), config);
+    session = new FuseSession(ctx, kernel, config);
+    kernel.send(init(7, 45, 0xffffffff));
+    session.init();
+    session.start();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    kernel.unmount(2);
+    assertThat(session.awaitStopped(10_000)).isTrue();
+    session.close();
+  }
+
+  /** A request: fuse_in_header (uid 0, pid 0), then {@code body}. */
+  static byte[] request(int opcode, long unique, long nodeId, byte[] body) {
+    ByteBuffer b = ByteBuffer.allocate(HEADER + body.length).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(HEADER + body.length).putInt(opcode).putLong(unique).putLong(nodeId);
+    b.putInt(0).putInt(0).putInt(0).putShort((short) 0).putShort((short) 0);
+    b.put(body);
+    return b.array();
+  }
+
+  static byte[] init(int major, int minor, int flags) {
+    ByteBuffer body = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+    body.putInt(major).putInt(minor).putInt(1 << 20).putInt(flags);
+    return request(Opcode.INIT, 1, 0, body.array());
+  }
+
+  static byte[] le64(long... values) {
+    ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+    for (long v : values) {
+      b.putLong(v);
+    }
+    return b.array();
+  }
+
+  @Test
+  void initNegotiatesWhatBothSidesSupport() {
+    int flags = session.negotiatedFlags();
+    assertThat(flags & FuseSession.FUSE_ASYNC_READ).isNotZero();
+    assertThat(flags & FuseSession.FUSE_DO_READDIRPLUS).isNotZero();
+    assertThat(flags & FuseSession.FUSE_PARALLEL_DIROPS).isNotZero();
+    assertThat(flags & FuseSession.FUSE_ATOMIC_O_TRUNC).isNotZero();
+    assertThat(flags & FuseSession.FUSE_MAX_PAGES).isNotZero();
+    assertThat(flags & FuseSession.FUSE_WRITEBACK_CACHE).as("off unless configured").isZero();
+  }
+
+  @Test
+  void theInitReplyCarriesOneMebibyteWritesAndTheOfferedMinor() throws Exception {
+    FakeChannel k = new FakeChannel();
+    FuseConfig config = FuseConfig.of(List.of("127.0.0.1:1"));
+    try (FuseSession s = new FuseSession(ctx, k, config)) {
+      k.send(init(7, 28, FuseSession.FUSE_ASYNC_READ | FuseSession.FUSE_MAX_PAGES));
+      s.init();
+      ByteBuffer reply = k.reply();
+      assertThat(reply.getInt(0)).isEqualTo(16 + 64);
+      assertThat(reply.getInt(4)).as("error").isZero();
+      assertThat(reply.getInt(16)).as("major").isEqualTo(7);
+      assertThat(reply.getInt(20)).as("minor: the kernel's, being older").isEqualTo(28);
+      assertThat(reply.getInt(28))
+          .as("flags: only what the kernel offered")
+          .isEqualTo(FuseSession.FUSE_ASYNC_READ | FuseSession.FUSE_MAX_PAGES);
+      assertThat(reply.getInt(36)).as("max_write").isEqualTo(1 << 20);
+      assertThat(Short.toUnsignedInt(reply.getShort(44))).as("max_pages").isEqualTo(256);
+    }
+  }
+
+  @Test
+  void malformedRequestsAreAnsweredEinvalAndTheSessionGoesOn() throws Exception {
+    kernel.reply(); // INIT's
+    // length field larger than what arrived
+    byte[] lying = request(Opcode.GETATTR, 7, 1, new byte[16]);
+    ByteBuffer.wrap(lying).order(ByteOrder.LITTLE_ENDIAN).putInt(0, 4096);
+    kernel.send(lying);
+    assertThat(errorOf(kernel.reply(), 7)).isEqualTo(Errno.EINVAL);
+    // a lookup whose name has no NUL
+    kernel.send(request(Opcode.LOOKUP, 8, 1, "abc".getBytes(StandardCharsets.UTF_8)));
+    assertThat(errorOf(kernel.reply(), 8)).isEqualTo(Errno.EINVAL);
+    // a write whose data is shorter than its size says
+    ByteBuffer write = ByteBuffer.allocate(40 + 10).order(ByteOrder.LITTLE_ENDIAN);
+    write.putLong(1).putLong(0).putInt(1000).putInt(0).putLong(0).putInt(0).putInt(0);
+    kernel.send(request(Opcode.WRITE, 9, 5000, write.array()));
+    assertThat(errorOf(kernel.reply(), 9)).isIn(Errno.EINVAL, Errno.EBADF);
+    // too short for a header at all: nothing to answer, and nothing breaks
+    kernel.send(new byte[12]);
+    kernel.send(request(4242, 10, 1, new byte[0]));
+    assertThat(errorOf(kernel.reply(), 10)).as("unknown opcode").isEqualTo(Errno.ENOSYS);
+  }
+
+  @Test
+  void forgetsTakeBackLookupCounts() throws Exception {
+    kernel.reply();
+    ctx.inodes().looked(0x5000);
+    ctx.inodes().looked(0x5000);
+    ctx.inodes().looked(0x5000);
+    ctx.inodes().looked(0x6000);
+    kernel.send(request(Opcode.FORGET, 20, 0x5000, le64(2)));
+    ByteBuffer count = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(2);
+    kernel.send(
+        request(Opcode.BATCH_FORGET, 21, 0, concat(count.array(), le64(0x5000, 1, 0x6000, 1))));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (ctx.inodes().size() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(ctx.inodes().count(0x5000)).isZero();
+    assertThat(ctx.inodes().size()).as("every reference forgotten").isZero();
+    assertThat(kernel.replyWithin(200)).as("forgets get no reply").isNull();
+  }
+
+  @Test
+  void anInterruptCutsShortACallThatWouldRetryForAMinute() throws Exception {
+    kernel.reply();
+    long started = System.nanoTime();
+    kernel.send(request(Opcode.GETATTR, 30, 1, new byte[16]));
+    assertThat(kernel.replyWithin(300)).as("still retrying: no metadata server").isNull();
+    kernel.send(request(Opcode.INTERRUPT, 31, 0, le64(30)));
+    ByteBuffer reply = kernel.reply();
+    assertThat(errorOf(reply, 30)).isEqualTo(Errno.EINTR);
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(10_000);
+    // an interrupt for a request the daemon has not seen: EAGAIN, so the kernel sends it again
+    kernel.send(request(Opcode.INTERRUPT, 32, 0, le64(999)));
+    assertThat(errorOf(kernel.reply(), 32)).isEqualTo(Errno.EAGAIN);
+  }
+
+  @Test
+  void everyStatusHasAnErrno() {
+    for (StatusCode code : StatusCode.values()) {
+      assertThat(Errno.of(code))
+          .as(code.name())
+          .isGreaterThanOrEqualTo(code == StatusCode.OK ? 0 : 1);
+    }
+    assertThat(Errno.of(StatusCode.NOT_FOUND)).isEqualTo(Errno.ENOENT);
+    assertThat(Errno.of(StatusCode.PERMISSION_DENIED)).isEqualTo(Errno.EACCES);
+    assertThat(Errno.of(StatusCode.NOT_PERMITTED)).isEqualTo(Errno.EPERM);
+    assertThat(Errno.of(StatusCode.NOT_EMPTY)).isEqualTo(Errno.ENOTEMPTY);
+    assertThat(Errno.of(StatusCode.NO_SPACE)).isEqualTo(Errno.ENOSPC);
+    assertThat(Errno.of(StatusCode.TOO_MANY_LINKS)).isEqualTo(Errno.EMLINK);
+    assertThat(Errno.of(StatusCode.NO_SUCH_ATTRIBUTE)).isEqualTo(Errno.ENODATA);
+  }
+
+  /** The errno of a reply to {@code unique} (checks the header). */
+  static int errorOf(ByteBuffer reply, long unique) {
+    assertThat(reply.getLong(8)).as("reply's unique").isEqualTo(unique);
+    assertThat(reply.getInt(0)).as("reply length").isEqualTo(reply.limit());
+    return -reply.getInt(4);
+  }
+
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+}
