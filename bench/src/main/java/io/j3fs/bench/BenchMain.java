@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       RpcBenchmark.class,
       StorageBenchmark.class,
       io.j3fs.bench.meta.MetaBenchmark.class,
-      io.j3fs.bench.cluster.ClusterBenchmark.class
+      io.j3fs.bench.cluster.ClusterBenchmark.class,
+      io.j3fs.bench.fuse.FuseBenchmark.class
     },
     description = "Benchmarks. Each prints a table with a same-run baseline.")
 public final class BenchMain implements Runnable {

@@ -218,6 +218,11 @@ public final class MetaBenchmark implements Callable<Integer> {
 
     @Override
     public void removeAll(InodeId inode, Layout layout) {}
+
+    @Override
+    public Space space() {
+      return new Space(0, 0, 0);
+    }
   }
 
   private RequestId request() {

@@ -3,6 +3,7 @@ package io.j3fs.cli.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.common.config.TomlConfig;
+import io.j3fs.fuse.FuseConfig;
 import io.j3fs.meta.MetaConfig;
 import io.j3fs.mgmtd.MgmtdConfig;
 import io.j3fs.storage.StorageConfig;
@@ -117,5 +118,6 @@ class ConfigDocTest {
             "[kv]",
             "engine = \"memory\"",
             ""));
+    check(doc, "## fuse", FuseConfig.class, "mgmtd = [\"127.0.0.1:2\"]\n");
   }
 }

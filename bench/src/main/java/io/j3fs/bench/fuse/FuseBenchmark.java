@@ -1,0 +1,297 @@
+package io.j3fs.bench.fuse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.j3fs.bench.RawDisk;
+import io.j3fs.bench.Table;
+import io.j3fs.client.file.J3fsClient;
+import io.j3fs.net.Endpoint;
+import io.j3fs.proto.meta.UserInfo;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code j3fs bench fuse}: the FUSE mount of a running cluster (by default {@code j3fs up}'s at
+ * ./mnt) under fio (1 MiB sequential write and read, 4 KiB random reads at queue depth 32 with 4
+ * jobs) and a create/stat/unlink rate test, each beside the same job in the same run on a local
+ * directory and on a libfuse passthrough mount of it (bindfs), plus the Java client's own
+ * sequential read rate of the same file, which the mount's is held against. Sequential reads run
+ * from cold caches (the page cache dropped, so storage reads its disk too) and again with the
+ * storage nodes' cache warm (a fresh open drops the mount's own cache; the local directory's second
+ * read is a page-cache read). Random reads use O_DIRECT, after the sequential ones.
+ */
+@Command(
+    name = "fuse",
+    mixinStandardHelpOptions = true,
+    description = "fio and metadata rates on the FUSE mount, beside a local directory and bindfs.")
+public final class FuseBenchmark implements Callable<Integer> {
+  @Option(names = "--mgmtd", defaultValue = "127.0.0.1:9000", description = "Mgmtd address.")
+  String mgmtd;
+
+  @Option(names = "--mount", defaultValue = "mnt", description = "The j3fs FUSE mount.")
+  Path mount;
+
+  @Option(
+      names = "--dir",
+      defaultValue = "data/bench-fuse",
+      description = "Local directory for the local and bindfs rows.")
+  Path dir;
+
+  @Option(names = "--mib", defaultValue = "512", description = "MiB of the sequential file.")
+  int mib;
+
+  @Option(names = "--seconds", defaultValue = "5", description = "Time of the random-read rows.")
+  int seconds;
+
+  @Option(names = "--threads", defaultValue = "4", description = "Metadata test threads.")
+  int threads;
+
+  @Option(names = "--files", defaultValue = "1000", description = "Files per metadata thread.")
+  int files;
+
+  @Option(names = "--json", description = "Print JSON instead of a table.")
+  boolean json;
+
+  private final Table table =
+      new Table("workload", "j3fs mount", "local dir", "bindfs", "Java client", "target");
+
+  @Override
+  public Integer call() throws Exception {
+    Path mnt = mount.toAbsolutePath().normalize();
+    if (!Files.isDirectory(mnt)) {
+      System.err.println("j3fs bench fuse: " + mnt + " is not a mounted directory (j3fs up?)");
+      return 1;
+    }
+    String name = "bench-fuse-" + UUID.randomUUID().toString().substring(0, 8);
+    Map<String, Path> targets = new LinkedHashMap<>();
+    targets.put("j3fs", Files.createDirectories(mnt.resolve(name)));
+    Path local = Files.createDirectories(dir.toAbsolutePath().resolve("local"));
+    targets.put("local", local);
+    Path bindSrc = Files.createDirectories(dir.toAbsolutePath().resolve("bind-src"));
+    Path bindMnt = Files.createDirectories(dir.toAbsolutePath().resolve("bind-mnt"));
+    boolean bindfs = run(List.of("bindfs", bindSrc.toString(), bindMnt.toString())) == 0;
+    if (bindfs) {
+      targets.put("bindfs", bindMnt);
+    } else {
+      System.err.println(
+          "bindfs is not installed (apt-get install bindfs): its column stays empty");
+    }
+    try {
+      Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+      for (Map.Entry<String, Path> t : targets.entrySet()) {
+        results.put(t.getKey(), measure(t.getKey(), t.getValue()));
+      }
+      double client = javaClientRead(name + "/seq.0.0", true);
+      double clientWarm = javaClientRead(name + "/seq.0.0", false);
+      Map<String, Double> j = results.get("j3fs");
+      row(results, "seq write 1 MiB (MB/s)", "write", "");
+      row(results, "seq read 1 MiB, cold (MB/s)", "read", String.format("%.0f", client));
+      row(
+          results,
+          "seq read 1 MiB, storage cache warm (MB/s)",
+          "read-warm",
+          String.format("%.0f", clientWarm));
+      row(results, "rand read 4 KiB qd32 x4, warm (IOPS)", "randread", "");
+      row(results, "create (files/s)", "create", "");
+      row(results, "stat, cold dentries (files/s)", "stat", "");
+      row(results, "unlink (files/s)", "unlink", "");
+      System.out.println(json ? table.json() : table.render());
+      System.out.printf(
+          "seq read through the mount: %.2f of the Java client's cold, %.2f warm (target 0.70)%n",
+          j.get("read") / client, j.get("read-warm") / clientWarm);
+      if (bindfs) {
+        Map<String, Double> b = results.get("bindfs");
+        for (String op : List.of("create", "stat", "unlink")) {
+          System.out.printf("%s: %.2f of bindfs's (target 0.50)%n", op, j.get(op) / b.get(op));
+        }
+      }
+    } finally {
+      if (bindfs) {
+        run(List.of("umount", bindMnt.toString()));
+      }
+      RawDisk.deleteTree(targets.get("j3fs"));
+      RawDisk.deleteTree(dir.toAbsolutePath());
+    }
+    return 0;
+  }
+
+  private void row(
+      Map<String, Map<String, Double>> results, String workload, String key, String client) {
+    List<String> cells = new ArrayList<>(List.of(workload));
+    for (String t : List.of("j3fs", "local", "bindfs")) {
+      Map<String, Double> r = results.get(t);
+      cells.add(r == null ? "" : Table.count(r.get(key)));
+    }
+    cells.add(client);
+    cells.add(
+        switch (key) {
+          case "read", "read-warm" -> "0.70 of the Java client";
+          case "create", "stat", "unlink" -> "0.50 of bindfs";
+          default -> "";
+        });
+    table.add(cells.toArray(String[]::new));
+  }
+
+  /** Every row on one directory. */
+  private Map<String, Double> measure(String label, Path at) throws Exception {
+    Map<String, Double> out = new LinkedHashMap<>();
+    String size = mib + "M";
+    out.put(
+        "write",
+        fio(label, at, "write", List.of("--rw=write", "--bs=1M", "--size=" + size, "--end_fsync=1"))
+                .get("write")
+                .get("bw_bytes")
+                .asDouble()
+            / 1e6);
+    RawDisk.dropCaches();
+    out.put(
+        "read",
+        fio(label, at, "read", List.of("--rw=read", "--bs=1M", "--size=" + size))
+                .get("read")
+                .get("bw_bytes")
+                .asDouble()
+            / 1e6);
+    // Again with the storage nodes' page cache warm (a fresh open drops the mount's own cache).
+    out.put(
+        "read-warm",
+        fio(label, at, "read", List.of("--rw=read", "--bs=1M", "--size=" + size))
+                .get("read")
+                .get("bw_bytes")
+                .asDouble()
+            / 1e6);
+    out.put(
+        "randread",
+        fio(
+                label,
+                at,
+                "randread",
+                List.of(
+                    "--rw=randread",
+                    "--bs=4k",
+                    "--size=" + size,
+                    "--filename=" + at.resolve("seq.0.0"),
+                    "--ioengine=libaio",
+                    "--direct=1",
+                    "--iodepth=32",
+                    "--numjobs=4",
+                    "--time_based",
+                    "--runtime=" + seconds,
+                    "--group_reporting"))
+            .get("read")
+            .get("iops")
+            .asDouble());
+    metadata(label, at, out);
+    System.err.println(label + ": " + out);
+    return out;
+  }
+
+  /** fio's JSON result of one job ("jobs"[0]). */
+  private JsonNode fio(String label, Path at, String job, List<String> args) throws Exception {
+    System.err.println(label + ": fio " + job + "...");
+    List<String> command = new ArrayList<>(List.of("fio", "--name=seq", "--directory=" + at));
+    command.addAll(args);
+    command.add("--output-format=json");
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      throw new IOException("fio " + job + " on " + at + " failed: " + output);
+    }
+    return new ObjectMapper().readTree(output.substring(output.indexOf('{'))).get("jobs").get(0);
+  }
+
+  /** Creates, cold stats and unlinks of {@code files} files in each of {@code threads} dirs. */
+  private void metadata(String label, Path at, Map<String, Double> out) throws Exception {
+    System.err.println(label + ": create, stat, unlink...");
+    List<Path> dirs = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      dirs.add(Files.createDirectories(at.resolve("meta-" + t)));
+    }
+    out.put("create", phase(dirs, Files::createFile));
+    Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2\n"); // dentries and inodes
+    out.put("stat", phase(dirs, p -> Files.readAttributes(p, "unix:ino")));
+    out.put("unlink", phase(dirs, Files::delete));
+    for (Path d : dirs) {
+      Files.delete(d);
+    }
+  }
+
+  interface FileOp {
+    void apply(Path p) throws IOException;
+  }
+
+  private double phase(List<Path> dirs, FileOp op) throws Exception {
+    long start = System.nanoTime();
+    try (ExecutorService pool = Executors.newFixedThreadPool(dirs.size())) {
+      List<Future<?>> done = new ArrayList<>();
+      for (Path d : dirs) {
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < files; i++) {
+                    op.apply(d.resolve("f" + i));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
+    return (double) dirs.size() * files / ((System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * The Java client reading the same file (from cold caches, or with the storage nodes' cache
+   * warm), the best of 1 MiB and 4 MiB requests (a 4 MiB read spans the 4 chains of a stripe at
+   * once), in MB/s.
+   */
+  private double javaClientRead(String path, boolean cold) throws Exception {
+    double best = 0;
+    try (J3fsClient client =
+        J3fsClient.connect(List.of(Endpoint.parse(mgmtd)), UserInfo.getDefaultInstance())) {
+      for (int request : new int[] {1 << 20, 4 << 20}) {
+        if (cold) {
+          RawDisk.dropCaches();
+        }
+        long start = System.nanoTime();
+        long bytes = 0;
+        try (J3fsClient.J3fsFile file = client.open("/" + path, false)) {
+          long length = file.length();
+          for (long at = 0; at < length; at += request) {
+            ByteBuf data = file.read(at, request);
+            bytes += data.readableBytes();
+            data.release();
+          }
+        }
+        double rate = bytes / ((System.nanoTime() - start) / 1e9) / 1e6;
+        System.err.printf(
+            "Java client, %d MiB reads, %s: %.0f MB/s%n",
+            request >> 20, cold ? "cold" : "warm", rate);
+        best = Math.max(best, rate);
+      }
+    }
+    return best;
+  }
+
+  private static int run(List<String> command) {
+    try {
+      return new ProcessBuilder(command).inheritIO().start().waitFor();
+    } catch (IOException | InterruptedException e) {
+      return -1;
+    }
+  }
+}
