@@ -12,7 +12,7 @@ import java.util.List;
  *     (default 4)
  * @param maxInFlight requests being handled at once, at most; readers wait beyond it (default 256)
  * @param maxBackground asynchronous requests (reads ahead, async direct I/O) the kernel keeps
- *     outstanding (default 64)
+ *     outstanding (default 128)
  * @param attrTimeoutMs how long the kernel may cache attributes (default 30000)
  * @param entryTimeoutMs how long the kernel may cache a name's lookup (default 30000)
  * @param negativeTimeoutMs how long the kernel may remember a name is absent (default 5000)
@@ -45,7 +45,7 @@ public record FuseConfig(
     mgmtd.forEach(Endpoint::parse);
     threads = range("threads", threads, 4, 1, 64);
     maxInFlight = range("max_in_flight", maxInFlight, 256, 1, 65_536);
-    maxBackground = range("max_background", maxBackground, 64, 1, 65_535);
+    maxBackground = range("max_background", maxBackground, 128, 1, 65_535);
     attrTimeoutMs = nonNegative("attr_timeout_ms", attrTimeoutMs, 30_000);
     entryTimeoutMs = nonNegative("entry_timeout_ms", entryTimeoutMs, 30_000);
     negativeTimeoutMs = nonNegative("negative_timeout_ms", negativeTimeoutMs, 5_000);

@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real FUSE mount of a real cluster (mgmtd, three storage processes with four 3-replica chains,
@@ -110,8 +112,37 @@ class MountTest {
         .isZero();
   }
 
-  @Test
+  /**
+   * The suite on mounts set up differently: without default_permissions and with no kernel caching
+   * (every permission decision is then the metadata service's, and access(2) is the daemon's), and
+   * with the writeback cache.
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "default_permissions = false|entry_timeout_ms = 0|attr_timeout_ms = 0|negative_timeout_ms = 0",
+        "writeback_cache = true"
+      })
   @Order(2)
+  void thePosixSuitePassesOnOtherMountSettings(String settings) throws Exception {
+    String name = settings.startsWith("writeback") ? "fuse-writeback" : "fuse-service-checks";
+    Path other = dir.resolve("mnt-" + name);
+    cluster.startFuse(name, other, List.of(settings.split("\\|")));
+    try {
+      assertThat(
+              run(
+                  List.of("python3", POSIX.resolve("posix_suite.py").toString(), other.toString()),
+                  600))
+          .as("failed cases of posix_suite.py on " + settings)
+          .isZero();
+    } finally {
+      cluster.stop(name);
+    }
+    assertThat(Mounts.mounted(other)).isFalse();
+  }
+
+  @Test
+  @Order(3)
   void realToolsWorkOnTheMount() throws Exception {
     Path tree = Path.of("..", "client", "src").toAbsolutePath().normalize();
     assertThat(
@@ -124,7 +155,7 @@ class MountTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void aCrashedDaemonsStaleMountIsCleanedUpByTheNextStart() throws Exception {
     Path file = mnt.resolve("survivor");
     Files.writeString(file, "written before the crash");

@@ -146,7 +146,31 @@ public final class NamespaceOps {
       }
       req.setLength(size);
     }
-    Inode inode = ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
+    Inode inode;
+    try {
+      inode = ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
+    } catch (StatusException e) {
+      boolean explicitTimes =
+          (valid & (FATTR_ATIME | FATTR_MTIME)) != 0
+              && (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0;
+      if (e.code() != StatusCode.NOT_PERMITTED
+          || !ctx.config().writebackCache()
+          || !explicitTimes) {
+        throw e;
+      }
+      // With the writeback cache the kernel flushes the times it kept for a writer, as that
+      // writer: explicit times only an owner may set. The kernel already refused explicit times
+      // to non-owners who asked for them, so this is such a flush: the times become now.
+      if (req.hasAtimeNs()) {
+        req.setAtimeNs(-1);
+      }
+      if (req.hasMtimeNs()) {
+        req.setMtimeNs(-1);
+      }
+      inode =
+          ctx.call("SetAttr", req.setRequest(ctx.newRequest()).build(), SetAttrRsp.class)
+              .getInode();
+    }
     if ((valid & FATTR_SIZE) != 0 && open != null) {
       open.truncated(size);
     }
