@@ -32,8 +32,12 @@ public final class FuseMount implements AutoCloseable {
   public static FuseMount mount(Path dir, FuseConfig config, J3fsClient client) {
     Path target = dir.toAbsolutePath().normalize();
     if (Mounts.mounted(target)) {
+      if (answers(target)) {
+        throw new IllegalStateException(
+            target + " has a live j3fs mount already (another daemon serves it): unmount it first");
+      }
       // A daemon that died leaves its mount answering ENOTCONN: take it away first.
-      log.warn("{} has a j3fs mount already (a stale one?): unmounting it", target);
+      log.warn("{} has a stale j3fs mount (its daemon is gone): unmounting it", target);
       Mounts.unmount(target);
     }
     if (!Files.isDirectory(target)) {
@@ -54,6 +58,16 @@ public final class FuseMount implements AutoCloseable {
     FuseMount mount = new FuseMount(target, session, ctx);
     mount.setReadAhead(config.readAheadBytes());
     return mount;
+  }
+
+  /** Whether the file system at {@code dir} answers (a stale mount fails with ENOTCONN). */
+  private static boolean answers(Path dir) {
+    try {
+      Files.readAttributes(dir, java.nio.file.attribute.BasicFileAttributes.class);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /**
@@ -101,9 +115,15 @@ public final class FuseMount implements AutoCloseable {
     }
     closed = true;
     try {
-      Mounts.unmount(dir);
+      // Only while this session still serves the mount: once someone else unmounted it, the
+      // directory may already hold another daemon's mount, which must be left alone.
+      if (!session.awaitStopped(0)) {
+        Mounts.unmount(dir);
+      }
     } catch (RuntimeException e) {
       log.warn("unmounting {} failed: {}", dir, e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     try {
       if (!session.awaitStopped(10_000)) {

@@ -1,6 +1,5 @@
 package io.j3fs.fuse.ops;
 
-import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.CloseReq;
@@ -160,11 +159,20 @@ public final class FileOps {
     }
   }
 
-  /** release (the last reference to the handle is gone): end the write session. */
+  /**
+   * release (the last reference to the handle is gone): what is buffered goes out, then the write
+   * session ends, even when that send failed (nobody can see a release fail, and a session left
+   * open would keep the file from the GC for as long as this client lives).
+   */
   public Reply release(Request r) {
     OpenFile file = ctx.files().file(r.u64("fh"));
+    RuntimeException failure = null;
     try {
       file.flush();
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
       OpenFile.Report report = file.takeReport();
       if (!file.session().isEmpty()) {
         ctx.call(
@@ -181,6 +189,9 @@ public final class FileOps {
       }
     } finally {
       ctx.files().release(file);
+    }
+    if (failure != null) {
+      throw failure;
     }
     return Reply.empty();
   }
@@ -221,10 +232,5 @@ public final class FileOps {
       shared.grow(end);
     }
     return Reply.empty();
-  }
-
-  /** The node id a handle's inode has. */
-  static long nodeOf(OpenFile file) {
-    return Attrs.nodeId(file.inodeId());
   }
 }
