@@ -92,6 +92,7 @@ public final class FuseBenchmark implements Callable<Integer> {
     }
     try {
       Map<String, Map<String, Double>> results = new LinkedHashMap<>();
+      warmUp(targets.get("j3fs"));
       for (Map.Entry<String, Path> t : targets.entrySet()) {
         results.put(t.getKey(), measure(t.getKey(), t.getValue()));
       }
@@ -150,53 +151,57 @@ public final class FuseBenchmark implements Callable<Integer> {
   private Map<String, Double> measure(String label, Path at) throws Exception {
     Map<String, Double> out = new LinkedHashMap<>();
     String size = mib + "M";
-    out.put(
-        "write",
-        fio(label, at, "write", List.of("--rw=write", "--bs=1M", "--size=" + size, "--end_fsync=1"))
-                .get("write")
-                .get("bw_bytes")
-                .asDouble()
-            / 1e6);
+    out.put("write", bandwidth(label, at, "write", "--size=" + size, "--end_fsync=1"));
     RawDisk.dropCaches();
-    out.put(
-        "read",
-        fio(label, at, "read", List.of("--rw=read", "--bs=1M", "--size=" + size))
-                .get("read")
-                .get("bw_bytes")
-                .asDouble()
-            / 1e6);
+    out.put("read", bandwidth(label, at, "read", "--size=" + size));
     // Again with the storage nodes' page cache warm (a fresh open drops the mount's own cache).
-    out.put(
-        "read-warm",
-        fio(label, at, "read", List.of("--rw=read", "--bs=1M", "--size=" + size))
-                .get("read")
-                .get("bw_bytes")
-                .asDouble()
-            / 1e6);
-    out.put(
-        "randread",
-        fio(
-                label,
-                at,
-                "randread",
-                List.of(
-                    "--rw=randread",
-                    "--bs=4k",
-                    "--size=" + size,
-                    "--filename=" + at.resolve("seq.0.0"),
-                    "--ioengine=libaio",
-                    "--direct=1",
-                    "--iodepth=32",
-                    "--numjobs=4",
-                    "--time_based",
-                    "--runtime=" + seconds,
-                    "--group_reporting"))
-            .get("read")
-            .get("iops")
-            .asDouble());
-    metadata(label, at, out);
+    out.put("read-warm", bandwidth(label, at, "read", "--size=" + size));
+    out.put("randread", randomReads(label, at, size, seconds));
+    metadata(label, at, out, files);
     System.err.println(label + ": " + out);
     return out;
+  }
+
+  /**
+   * Runs each kind of job on the mount once, unmeasured: the daemon and the servers start with cold
+   * JITs, and the first minute would otherwise be measured against warm local baselines.
+   */
+  private void warmUp(Path at) throws Exception {
+    String size = Math.min(mib, 256) + "M";
+    bandwidth("warm-up", at, "write", "--size=" + size);
+    bandwidth("warm-up", at, "read", "--size=" + size);
+    randomReads("warm-up", at, size, 3);
+    metadata("warm-up", at, new LinkedHashMap<>(), Math.max(1, files / 2));
+  }
+
+  /** MB/s of a 1 MiB sequential fio job ("read" or "write"). */
+  private double bandwidth(String label, Path at, String rw, String... more) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--rw=" + rw, "--bs=1M"));
+    args.addAll(List.of(more));
+    return fio(label, at, rw, args).get(rw).get("bw_bytes").asDouble() / 1e6;
+  }
+
+  /** IOPS of 4 KiB O_DIRECT random reads, 4 jobs at queue depth 32, on the sequential file. */
+  private double randomReads(String label, Path at, String size, int runSeconds) throws Exception {
+    return fio(
+            label,
+            at,
+            "randread",
+            List.of(
+                "--rw=randread",
+                "--bs=4k",
+                "--size=" + size,
+                "--filename=" + at.resolve("seq.0.0"),
+                "--ioengine=libaio",
+                "--direct=1",
+                "--iodepth=32",
+                "--numjobs=4",
+                "--time_based",
+                "--runtime=" + runSeconds,
+                "--group_reporting"))
+        .get("read")
+        .get("iops")
+        .asDouble();
   }
 
   /** fio's JSON result of one job ("jobs"[0]). */
@@ -214,16 +219,17 @@ public final class FuseBenchmark implements Callable<Integer> {
   }
 
   /** Creates, cold stats and unlinks of {@code files} files in each of {@code threads} dirs. */
-  private void metadata(String label, Path at, Map<String, Double> out) throws Exception {
+  private void metadata(String label, Path at, Map<String, Double> out, int files)
+      throws Exception {
     System.err.println(label + ": create, stat, unlink...");
     List<Path> dirs = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       dirs.add(Files.createDirectories(at.resolve("meta-" + t)));
     }
-    out.put("create", phase(dirs, Files::createFile));
+    out.put("create", phase(dirs, files, Files::createFile));
     Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "2\n"); // dentries and inodes
-    out.put("stat", phase(dirs, p -> Files.readAttributes(p, "unix:ino")));
-    out.put("unlink", phase(dirs, Files::delete));
+    out.put("stat", phase(dirs, files, p -> Files.readAttributes(p, "unix:ino")));
+    out.put("unlink", phase(dirs, files, Files::delete));
     for (Path d : dirs) {
       Files.delete(d);
     }
@@ -233,7 +239,7 @@ public final class FuseBenchmark implements Callable<Integer> {
     void apply(Path p) throws IOException;
   }
 
-  private double phase(List<Path> dirs, FileOp op) throws Exception {
+  private static double phase(List<Path> dirs, int files, FileOp op) throws Exception {
     long start = System.nanoTime();
     try (ExecutorService pool = Executors.newFixedThreadPool(dirs.size())) {
       List<Future<?>> done = new ArrayList<>();
@@ -263,6 +269,14 @@ public final class FuseBenchmark implements Callable<Integer> {
     double best = 0;
     try (J3fsClient client =
         J3fsClient.connect(List.of(Endpoint.parse(mgmtd)), UserInfo.getDefaultInstance())) {
+      if (cold) {
+        // Unmeasured: the client's JIT warms up on one pass of the file.
+        try (J3fsClient.J3fsFile file = client.open("/" + path, false)) {
+          for (long at = 0; at < file.length(); at += 4 << 20) {
+            file.read(at, 4 << 20).release();
+          }
+        }
+      }
       for (int request : new int[] {1 << 20, 4 << 20}) {
         if (cold) {
           RawDisk.dropCaches();

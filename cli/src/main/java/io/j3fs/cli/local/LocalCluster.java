@@ -260,6 +260,24 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The usual file-system set-up: {@code chains} chains in chain table 1, metadata server 201, and
+   * a wait until it is registered and the table published; returns a mgmtd client over {@code rpc}.
+   */
+  public MgmtdClient startFileSystem(RpcClient rpc, int chains)
+      throws IOException, InterruptedException {
+    createChains(rpc, chains);
+    createChainTable(rpc, 1, chains);
+    startMeta(201);
+    MgmtdClient mgmtd = mgmtdClient(rpc);
+    await(
+        "meta registered and the chain table published",
+        () ->
+            !mgmtd.refreshRouting().nodesOfType(NodeType.META).isEmpty()
+                && mgmtd.routing().chainTables().containsKey(1));
+    return mgmtd;
+  }
+
   /** A mgmtd client for this cluster over {@code rpc}. */
   public MgmtdClient mgmtdClient(RpcClient rpc) {
     return new MgmtdClient(rpc, new MgmtdClient.Config(List.of(mgmtd), 2_000, 50, 100, 500));

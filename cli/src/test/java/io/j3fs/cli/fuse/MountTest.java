@@ -1,11 +1,8 @@
 package io.j3fs.cli.fuse;
 
-import static io.j3fs.cli.local.LocalCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.cli.local.LocalCluster;
-import io.j3fs.client.mgmtd.MgmtdClient;
-import io.j3fs.common.cluster.NodeType;
 import io.j3fs.fuse.kernel.Mounts;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.RpcClient;
@@ -53,15 +50,7 @@ class MountTest {
     cluster = LocalCluster.start(new LocalCluster.Options(dir, 3, 200, 1_500, List.of()));
     try (NettyTransport transport = new NettyTransport();
         RpcClient rpc = transport.client(ClientOptions.DEFAULT)) {
-      cluster.createChains(rpc, 4);
-      cluster.createChainTable(rpc, 1, 4);
-      cluster.startMeta(201);
-      MgmtdClient mgmtd = cluster.mgmtdClient(rpc);
-      await(
-          "meta registered and the chain table published",
-          () ->
-              !mgmtd.refreshRouting().nodesOfType(NodeType.META).isEmpty()
-                  && mgmtd.routing().chainTables().containsKey(1));
+      cluster.startFileSystem(rpc, 4);
     }
     mnt = dir.resolve("mnt");
     cluster.startFuse("fuse", mnt, List.of("attr_timeout_ms = 1000"));

@@ -1,13 +1,11 @@
 package io.j3fs.cli.server;
 
-import static io.j3fs.cli.local.LocalCluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.j3fs.cli.local.LocalCluster;
 import io.j3fs.client.file.J3fsClient;
 import io.j3fs.client.mgmtd.MgmtdClient;
-import io.j3fs.common.cluster.NodeType;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.net.ClientOptions;
@@ -39,15 +37,7 @@ class FileClientProcessesTest {
             LocalCluster.start(new LocalCluster.Options(dir, 3, 200, 1_500, List.of()));
         NettyTransport transport = new NettyTransport();
         RpcClient rpc = transport.client(ClientOptions.DEFAULT)) {
-      cluster.createChains(rpc, 2);
-      cluster.createChainTable(rpc, 1, 2);
-      cluster.startMeta(201);
-      MgmtdClient mgmtd = cluster.mgmtdClient(rpc);
-      await(
-          "meta registered and the chain table published",
-          () ->
-              !mgmtd.refreshRouting().nodesOfType(NodeType.META).isEmpty()
-                  && mgmtd.routing().chainTables().containsKey(1));
+      MgmtdClient mgmtd = cluster.startFileSystem(rpc, 2);
       try (J3fsClient client =
           new J3fsClient(rpc, mgmtd, "client-1", UserInfo.getDefaultInstance())) {
         client.mkdirs("/data/train", 0755);

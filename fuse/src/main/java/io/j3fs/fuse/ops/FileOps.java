@@ -4,7 +4,6 @@ import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.CloseReq;
 import io.j3fs.proto.meta.CloseRsp;
-import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.LengthHint;
@@ -66,17 +65,7 @@ public final class FileOps {
     r.u32("umask");
     r.u32("open flags");
     String name = r.string("name");
-    CreateRsp rsp =
-        ctx.call(
-            "Create",
-            CreateReq.newBuilder()
-                .setUser(ctx.user(r))
-                .setRequest(ctx.newRequest())
-                .setPath(FsContext.child(r, name))
-                .setMode(mode & 07777)
-                .setFlags(flags & (SERVICE_FLAGS | 0100 | 0200))
-                .build(),
-            CreateRsp.class);
+    CreateRsp rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
     OpenFile file = ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags);
     Reply out = ctx.entry(rsp.getInode());
     out.u64(file.fh()).u32(file.direct() ? FOPEN_DIRECT_IO : 0).u32(0);

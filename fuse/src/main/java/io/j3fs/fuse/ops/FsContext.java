@@ -11,6 +11,8 @@ import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.BatchStatRsp;
+import io.j3fs.proto.meta.CreateReq;
+import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.LengthHint;
@@ -79,6 +81,23 @@ public final class FsContext {
   /** A name in the directory a request names. */
   public static PathAt child(Request r, String name) {
     return PathAt.newBuilder().setParent(Attrs.inodeId(r.nodeId())).setPath(name).build();
+  }
+
+  /**
+   * Creates (or, without O_EXCL, opens) file {@code name} in the directory a request names; a write
+   * session comes with it when {@code flags} open it for writing.
+   */
+  public CreateRsp createFile(Request r, String name, int mode, int flags) {
+    return call(
+        "Create",
+        CreateReq.newBuilder()
+            .setUser(user(r))
+            .setRequest(newRequest())
+            .setPath(child(r, name))
+            .setMode(mode & 07777)
+            .setFlags(flags)
+            .build(),
+        CreateRsp.class);
   }
 
   /** An inode's attributes, without a permission check (getattr needs none). */

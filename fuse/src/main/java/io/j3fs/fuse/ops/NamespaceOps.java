@@ -6,8 +6,6 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
-import io.j3fs.proto.meta.CreateReq;
-import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.HardLinkReq;
 import io.j3fs.proto.meta.HardLinkRsp;
 import io.j3fs.proto.meta.Inode;
@@ -214,18 +212,8 @@ public final class NamespaceOps {
     if ((mode & S_IFMT) != Attrs.S_IFREG && (mode & S_IFMT) != 0) {
       throw new Errno.Failure(Errno.EPERM, "j3fs holds regular files, directories and symlinks");
     }
-    Inode inode =
-        ctx.call(
-                "Create",
-                CreateReq.newBuilder()
-                    .setUser(ctx.user(r))
-                    .setRequest(ctx.newRequest())
-                    .setPath(FsContext.child(r, name))
-                    .setMode(mode & 07777)
-                    .setFlags(0100 | 0200) // O_CREAT | O_EXCL, read-only: no write session
-                    .build(),
-                CreateRsp.class)
-            .getInode();
+    // O_CREAT | O_EXCL, read-only: no write session to end
+    Inode inode = ctx.createFile(r, name, mode, 0100 | 0200).getInode();
     return ctx.entry(inode);
   }
 
