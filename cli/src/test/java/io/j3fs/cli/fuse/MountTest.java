@@ -145,6 +145,23 @@ class MountTest {
 
   @Test
   @Order(4)
+  void readsAndWritesThroughTheMountSurviveALostStorageNode() throws Exception {
+    byte[] data = new byte[9 << 20];
+    new java.util.Random(4).nextBytes(data);
+    Path file = mnt.resolve("replicated.bin");
+    Files.write(file, data);
+    cluster.killStorage(2); // SIGKILL: its replicas of every chain are gone until it returns
+    assertThat(Files.readAllBytes(file)).as("read with a replica lost").isEqualTo(data);
+    byte[] more = new byte[3 << 20];
+    new java.util.Random(5).nextBytes(more);
+    Files.write(mnt.resolve("written-while-down.bin"), more);
+    assertThat(Files.readAllBytes(mnt.resolve("written-while-down.bin"))).isEqualTo(more);
+    cluster.startStorage(2);
+    assertThat(Files.readAllBytes(file)).as("read after it came back").isEqualTo(data);
+  }
+
+  @Test
+  @Order(5)
   void aCrashedDaemonsStaleMountIsCleanedUpByTheNextStart() throws Exception {
     Path file = mnt.resolve("survivor");
     Files.writeString(file, "written before the crash");
