@@ -141,6 +141,15 @@ class FuseSessionTest {
   }
 
   @Test
+  void destroyIsAnsweredEmpty() throws Exception {
+    kernel.reply();
+    kernel.send(request(Opcode.DESTROY, 40, 0, new byte[0]));
+    ByteBuffer reply = kernel.reply();
+    assertThat(errorOf(reply, 40)).isZero();
+    assertThat(reply.limit()).as("header only").isEqualTo(16);
+  }
+
+  @Test
   void forgetsTakeBackLookupCounts() throws Exception {
     kernel.reply();
     ctx.inodes().looked(0x5000);

@@ -249,6 +249,17 @@ public final class LocalCluster implements AutoCloseable {
         });
   }
 
+  /** Sends SIGINT (Ctrl-C) to a process by name and waits for it to exit. */
+  public void interrupt(String name) throws IOException, InterruptedException {
+    Process process = processes.remove(name);
+    if (process != null) {
+      new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).start().waitFor();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   /** Stops a process by name with SIGTERM (its clean shutdown) and waits for it to exit. */
   public void stop(String name) throws InterruptedException {
     Process process = processes.remove(name);

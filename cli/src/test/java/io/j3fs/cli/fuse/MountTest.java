@@ -175,5 +175,9 @@ class MountTest {
     cluster.stop("fuse");
     assertThat(Mounts.mounted(mnt)).as("SIGTERM unmounts").isFalse();
     cluster.startFuse("fuse", mnt, List.of());
+    cluster.interrupt("fuse");
+    assertThat(Mounts.mounted(mnt)).as("SIGINT unmounts").isFalse();
+    cluster.startFuse("fuse", mnt, List.of());
+    assertThat(Files.readString(file)).isEqualTo("written before the crash");
   }
 }
