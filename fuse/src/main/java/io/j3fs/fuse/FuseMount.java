@@ -46,13 +46,23 @@ public final class FuseMount implements AutoCloseable {
     FsContext ctx = new FsContext(client.meta(), client.io(), config);
     FuseDevice device = FuseDevice.open();
     FuseSession session = new FuseSession(ctx, device, config);
+    boolean mounted = false;
     try {
-      Mounts.mount(target, device, "j3fs", FuseConfig.MAX_IO_BYTES, config.defaultPermissions());
+      Mounts.mount(
+          target,
+          device,
+          "j3fs:" + String.join(",", config.mgmtd()),
+          FuseConfig.MAX_IO_BYTES,
+          config.defaultPermissions());
+      mounted = true;
       session.init();
       session.start();
     } catch (RuntimeException e) {
-      Mounts.unmount(target);
-      session.close();
+      // Only a mount of ours comes off; a failed mount(2) leaves whatever was there alone.
+      if (mounted) {
+        Mounts.unmount(target);
+      }
+      session.close(); // closes the device too
       throw e;
     }
     FuseMount mount = new FuseMount(target, session, ctx);

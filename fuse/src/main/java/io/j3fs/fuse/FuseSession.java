@@ -13,10 +13,10 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,10 +34,9 @@ import org.slf4j.LoggerFactory;
  * At most {@code max_in_flight} requests are handled at once; readers wait beyond that, which is
  * the daemon's back-pressure on the kernel.
  *
- * <p>Interrupts: a read-only operation (lookup, getattr, read, readdir, ...) runs on a thread an
- * INTERRUPT can interrupt, and then answers EINTR; mutations always finish, since their outcome
- * must be reported. An INTERRUPT for a request not yet seen is answered EAGAIN, so the kernel sends
- * it again later (the protocol's rule).
+ * <p>Interrupts ({@link InFlightRequests}): a read-only operation (lookup, getattr, read, readdir,
+ * ...) runs on a thread an INTERRUPT can interrupt, and then answers EINTR; mutations always
+ * finish, since their outcome must be reported.
  */
 public final class FuseSession implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FuseSession.class);
@@ -73,9 +72,13 @@ public final class FuseSession implements AutoCloseable {
   private final Operations ops;
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore inFlight;
+
+  /** Read buffers not in use; with those in use, never more than {@link #bufferPermits}. */
   private final ArrayBlockingQueue<MemorySegment> spares;
+
+  private final Semaphore bufferPermits;
   private final Arena arena = Arena.ofShared();
-  private final ConcurrentHashMap<Long, Thread> interruptible = new ConcurrentHashMap<>();
+  private final InFlightRequests inflight = new InFlightRequests();
   private final List<FuseChannel> channels = new ArrayList<>();
   private final List<Thread> readers = new ArrayList<>();
   private final CountDownLatch stopped;
@@ -90,7 +93,8 @@ public final class FuseSession implements AutoCloseable {
     this.config = config;
     this.ops = new Operations(ctx);
     this.inFlight = new Semaphore(config.maxInFlight());
-    this.spares = new ArrayBlockingQueue<>(SPARE_BUFFERS);
+    this.spares = new ArrayBlockingQueue<>(config.threads() + SPARE_BUFFERS);
+    this.bufferPermits = new Semaphore(config.threads() + SPARE_BUFFERS);
     this.stopped = new CountDownLatch(config.threads());
   }
 
@@ -191,14 +195,19 @@ public final class FuseSession implements AutoCloseable {
     return requests.get();
   }
 
+  /**
+   * A read buffer: a spare, or a new one while fewer than readers + {@link #SPARE_BUFFERS} exist;
+   * beyond that the reader waits for a large write to give one back.
+   */
   private MemorySegment newBuffer() {
+    bufferPermits.acquireUninterruptibly();
     MemorySegment spare = spares.poll();
     return spare != null ? spare : arena.allocate(BUFFER_BYTES, 4096);
   }
 
   private void readLoop(FuseChannel channel) {
+    MemorySegment buffer = newBuffer();
     try {
-      MemorySegment buffer = newBuffer();
       while (true) {
         int n = channel.read(buffer);
         if (n < 0) {
@@ -230,27 +239,37 @@ public final class FuseSession implements AutoCloseable {
           continue;
         }
         inFlight.acquireUninterruptibly();
+        inflight.add(r.unique(), Operations.readOnly(r.opcode()));
         MemorySegment held = lent;
-        handlers.execute(
-            () -> {
-              try {
-                handle(channel, r);
-              } finally {
-                giveBack(held);
-                inFlight.release();
-              }
-            });
+        try {
+          handlers.execute(
+              () -> {
+                try {
+                  handle(channel, r);
+                } finally {
+                  giveBack(held);
+                  inFlight.release();
+                }
+              });
+        } catch (RejectedExecutionException shuttingDown) {
+          inflight.finish(r.unique());
+          giveBack(held);
+          inFlight.release();
+          reply(channel, r.unique(), Errno.EIO, null); // never leave the caller waiting
+        }
       }
     } catch (RuntimeException e) {
       log.error("FUSE reader stopped", e);
     } finally {
+      giveBack(buffer);
       stopped.countDown();
     }
   }
 
   private void giveBack(MemorySegment buffer) {
     if (buffer != null) {
-      spares.offer(buffer); // a full pool drops it: the arena frees it at close
+      spares.offer(buffer); // always fits: the pool holds as many as there may be
+      bufferPermits.release();
     }
   }
 
@@ -260,15 +279,7 @@ public final class FuseSession implements AutoCloseable {
       switch (r.opcode()) {
         case Opcode.FORGET -> ops.namespace().forget(r);
         case Opcode.BATCH_FORGET -> ops.namespace().batchForget(r);
-        case Opcode.INTERRUPT -> {
-          long target = r.u64("unique");
-          Thread t = interruptible.get(target);
-          if (t != null) {
-            t.interrupt();
-          } else {
-            reply(channel, r.unique(), Errno.EAGAIN, null);
-          }
-        }
+        case Opcode.INTERRUPT -> inflight.interrupt(r.u64("unique"));
         default -> {
           return false;
         }
@@ -283,16 +294,16 @@ public final class FuseSession implements AutoCloseable {
   }
 
   private void handle(FuseChannel channel, Request r) {
-    boolean canInterrupt = Operations.readOnly(r.opcode());
-    if (canInterrupt) {
-      interruptible.put(r.unique(), Thread.currentThread());
-    }
     Reply out = null;
     int errno = 0;
     try {
-      out = ops.dispatch(r);
-      if (out == null) {
-        errno = Errno.ENOSYS;
+      if (!inflight.start(r.unique())) {
+        errno = Errno.EINTR; // interrupted before it started
+      } else {
+        out = ops.dispatch(r);
+        if (out == null) {
+          errno = Errno.ENOSYS;
+        }
       }
     } catch (StatusException e) {
       errno = Errno.of(e.code());
@@ -303,23 +314,20 @@ public final class FuseSession implements AutoCloseable {
     } catch (Request.MalformedRequest e) {
       errno = Errno.EINVAL;
       log.warn("malformed FUSE request: {}", e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // an Error too: the caller waits for an answer without a timeout
       errno = Errno.EIO;
       log.error("FUSE op {} failed", r.opcode(), e);
     } finally {
-      if (canInterrupt) {
-        interruptible.remove(r.unique());
-        if (Thread.interrupted() && errno == 0 && out != null) {
-          // interrupted after the work was done: the answer is still good
-          log.debug("FUSE op {} finished despite an interrupt", r.opcode());
-        }
-      }
+      inflight.finish(r.unique());
     }
     if (r.opcode() == Opcode.DESTROY) {
       log.info("FUSE connection destroyed");
     }
     try {
       reply(channel, r.unique(), errno, errno == 0 ? out : null);
+    } catch (RuntimeException e) {
+      log.error("FUSE reply to op {} failed; answering EIO", r.opcode(), e);
+      reply(channel, r.unique(), Errno.EIO, null);
     } finally {
       if (out != null) {
         out.release();
@@ -366,6 +374,7 @@ public final class FuseSession implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    ctx.closeAll();
     ctx.files().close();
     if (readers.stream().noneMatch(Thread::isAlive)) {
       arena.close(); // a reader still in read(2) would write into freed memory

@@ -30,10 +30,6 @@ public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
-
-  /** Methods run on the transport's thread (see {@link #registerInline}). */
-  private final java.util.Set<Integer> inline = ConcurrentHashMap.newKeySet();
-
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public Dispatcher() {
@@ -46,18 +42,6 @@ public final class Dispatcher implements AutoCloseable {
     if (handlers.putIfAbsent(wire.key(), handler) != null) {
       throw new IllegalStateException("a handler for " + method + " is already registered");
     }
-    return this;
-  }
-
-  /**
-   * Registers a handler that runs on the thread that read the request (a transport's event loop)
-   * instead of a virtual thread: for calls that never block longer than a few microseconds (point
-   * reads of an embedded store), where the two thread hand-offs would cost more than the call. A
-   * handler that blocks here stalls every connection of that event loop.
-   */
-  public Dispatcher registerInline(String method, RpcHandler handler) {
-    register(method, handler);
-    inline.add(WireCatalog.get().method(method).key());
     return this;
   }
 
@@ -94,10 +78,6 @@ public final class Dispatcher implements AutoCloseable {
     }
     ByteBuf payload = frame.takePayload();
     frame.close();
-    if (inline.contains(method.key())) {
-      run(handler, new RpcRequest(method, message, payload, peer), reply);
-      return;
-    }
     try {
       executor.execute(() -> run(handler, new RpcRequest(method, message, payload, peer), reply));
     } catch (RuntimeException rejected) {

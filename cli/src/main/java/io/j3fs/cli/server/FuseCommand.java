@@ -50,7 +50,9 @@ public final class FuseCommand implements Callable<Integer> {
     try (ShutdownSignal signal = new ShutdownSignal("fuse");
         J3fsClient client =
             J3fsClient.connect(
-                settings.mgmtdEndpoints(), UserInfo.newBuilder().setUid(0).setGid(0).build());
+                settings.mgmtdEndpoints(),
+                UserInfo.newBuilder().setUid(0).setGid(0).build(),
+                settings.token());
         FuseMount mount = FuseMount.mount(dir, settings, client)) {
       System.out.println("j3fs mounted at " + mount.dir());
       System.out.flush();

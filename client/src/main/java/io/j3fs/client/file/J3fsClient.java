@@ -86,8 +86,14 @@ public final class J3fsClient implements AutoCloseable {
    * them), as {@code user}, with a connection of its own that {@link #close()} closes.
    */
   public static J3fsClient connect(List<Endpoint> mgmtd, UserInfo user) {
+    return connect(mgmtd, user, "");
+  }
+
+  /** As {@link #connect(List, UserInfo)}, presenting the cluster's shared secret {@code token}. */
+  public static J3fsClient connect(List<Endpoint> mgmtd, UserInfo user, String token) {
     NettyTransport transport = new NettyTransport();
-    RpcClient rpc = transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2));
+    RpcClient rpc =
+        transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2).withToken(token));
     try {
       MgmtdClient mgmtdClient = new MgmtdClient(rpc, MgmtdClient.Config.of(mgmtd));
       mgmtdClient.refreshRouting();

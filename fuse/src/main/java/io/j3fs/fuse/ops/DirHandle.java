@@ -71,12 +71,14 @@ public final class DirHandle {
       if (!more) {
         return null;
       }
-      windowStart += window.size();
+      // The listing may fail (interrupted, timed out): the window moves only once a page came.
       ListRsp page = lister.list(after, PAGE);
-      window = new ArrayList<>(page.getEntriesList());
-      more = page.getMore() && !window.isEmpty();
-      if (!window.isEmpty()) {
-        after = window.getLast().getName();
+      List<DirEntry> next = new ArrayList<>(page.getEntriesList());
+      windowStart += window.size();
+      window = next;
+      more = page.getMore() && !next.isEmpty();
+      if (!next.isEmpty()) {
+        after = next.getLast().getName();
       }
     }
     return window.get((int) (position - windowStart));

@@ -11,6 +11,8 @@ import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.UserInfo;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * opendir, readdir, readdirplus, releasedir, fsyncdir. Opendir lists the first page at once (the
@@ -66,6 +68,7 @@ public final class DirOps {
     DirHandle dir = ctx.files().dir(fh);
     UserInfo user = ctx.user(r);
     Reply out = new Reply(Math.min(size, 64 << 10));
+    List<Long> handedOut = new ArrayList<>();
     for (long position = offset; ; position++) {
       String name;
       long ino;
@@ -92,7 +95,8 @@ public final class DirOps {
       }
       if (plus) {
         if (inode != null) {
-          ctx.entryInto(out, inode);
+          ctx.entryUncounted(out, inode);
+          handedOut.add(Attrs.nodeId(inode.getId()));
         } else {
           // "." and "..": no entry, so the kernel takes no reference (node id 0)
           out.zeros(Attrs.ENTRY_BYTES);
@@ -100,6 +104,8 @@ public final class DirOps {
       }
       out.u64(Attrs.nodeId(ino)).u64(position + 1).u32(raw.length).u32(type).bytes(raw).align8();
     }
+    // Counted only now: a listing that failed halfway sends no entries, so none may count.
+    handedOut.forEach(ctx.inodes()::looked);
     return out;
   }
 

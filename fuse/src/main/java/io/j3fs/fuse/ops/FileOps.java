@@ -1,16 +1,12 @@
 package io.j3fs.fuse.ops;
 
+import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
-import io.j3fs.proto.meta.CloseReq;
-import io.j3fs.proto.meta.CloseRsp;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
-import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.OpenRsp;
-import io.j3fs.proto.meta.SetAttrReq;
-import io.j3fs.proto.meta.SetAttrRsp;
 import io.j3fs.proto.meta.UserInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -32,6 +28,11 @@ public final class FileOps {
   /** Open flags the metadata service acts on: access mode, O_TRUNC, O_APPEND. */
   static final int SERVICE_FLAGS = 03 | 01000 | 02000;
 
+  static final int O_TRUNC = 01000;
+
+  /** Bulk parts of one reply, at most (writev's limit is 1024 with the header). */
+  static final int MAX_PARTS = 512;
+
   private final FsContext ctx;
 
   public FileOps(FsContext ctx) {
@@ -45,6 +46,7 @@ public final class FileOps {
   public Reply open(Request r) {
     int flags = r.u32("flags");
     r.u32("open flags");
+    truncating(r, Attrs.inodeId(r.nodeId()), flags);
     OpenRsp rsp =
         ctx.call(
             "Open",
@@ -56,6 +58,17 @@ public final class FileOps {
                 .build(),
             OpenRsp.class);
     return openOut(ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags));
+  }
+
+  /**
+   * An open with O_TRUNC cuts the file from the length the service has: what this mount buffered
+   * for it must be out and reported first, or it would land after the cut.
+   */
+  private void truncating(Request r, long inodeId, int flags) {
+    OpenInode open = ctx.files().inode(inodeId);
+    if ((flags & O_TRUNC) != 0 && open != null) {
+      ctx.settle(open, ctx.user(r));
+    }
   }
 
   /** create: the entry and the open handle in one reply (fuse_entry_out, then fuse_open_out). */
@@ -96,6 +109,13 @@ public final class FileOps {
       data.release();
       return out;
     }
+    if (data.nioBufferCount() > MAX_PARTS) {
+      // writev takes at most IOV_MAX (1024) parts: one copy beats an EINVAL
+      ByteBuf flat = PooledByteBufAllocator.DEFAULT.directBuffer(data.readableBytes());
+      flat.writeBytes(data);
+      data.release();
+      data = flat;
+    }
     List<ByteBuf> owned = new ArrayList<>(2);
     owned.add(data);
     ByteBuffer[] buffers = data.nioBuffers();
@@ -122,7 +142,11 @@ public final class FileOps {
     r.u32("flags");
     r.u32("padding");
     MemorySegment data = r.slice(Integer.toUnsignedLong(size), "data");
-    ctx.files().file(fh).write(offset, data);
+    OpenFile file = ctx.files().file(fh);
+    // Bytes another handle of this inode buffered were written earlier: they go first, so a later
+    // write of the same range through this handle is not overwritten by them.
+    file.shared().drainOthers(file);
+    file.write(offset, data);
     return new Reply(8).u32(size).u32(0);
   }
 
@@ -134,10 +158,12 @@ public final class FileOps {
     return Reply.empty();
   }
 
+  /** fsync persists the whole file: every handle's buffered bytes, not only this one's. */
   public Reply fsync(Request r) {
     OpenFile file = ctx.files().file(r.u64("fh"));
     file.flush();
     report(file, ctx.user(r));
+    ctx.settle(file.shared(), ctx.user(r));
     return Reply.empty();
   }
 
@@ -162,20 +188,7 @@ public final class FileOps {
       failure = e;
     }
     try {
-      OpenFile.Report report = file.takeReport();
-      if (!file.session().isEmpty()) {
-        ctx.call(
-            "Close",
-            CloseReq.newBuilder()
-                .setUser(ctx.user(r))
-                .setRequest(ctx.newRequest())
-                .setInodeId(file.inodeId())
-                .setSessionId(file.session())
-                .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
-                .setWrote(report.wrote())
-                .build(),
-            CloseRsp.class);
-      }
+      ctx.closeSession(file, ctx.user(r));
     } finally {
       ctx.files().release(file);
     }
@@ -207,19 +220,9 @@ public final class FileOps {
     }
     OpenInode shared = file.shared();
     ctx.settle(shared, ctx.user(r));
-    long known = ctx.lengthOf(ctx.stat(file.inodeId()));
-    if (end > known) {
-      ctx.call(
-          "SetAttr",
-          SetAttrReq.newBuilder()
-              .setUser(ctx.user(r))
-              .setRequest(ctx.newRequest())
-              .setPath(io.j3fs.proto.meta.PathAt.newBuilder().setParent(file.inodeId()))
-              .setLength(end)
-              .build(),
-          SetAttrRsp.class);
-      shared.grow(end);
-    }
+    // Sync only ever grows the length (a concurrent extension elsewhere is not cut back).
+    ctx.reportLength(file.inodeId(), end, ctx.user(r));
+    shared.grow(end);
     return Reply.empty();
   }
 }

@@ -11,6 +11,8 @@ import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.BatchStatRsp;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CloseRsp;
 import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
@@ -171,6 +173,43 @@ public final class FsContext {
     }
   }
 
+  /** Ends a write session: the handle's length reported exact, mtime set when it wrote. */
+  public void closeSession(OpenFile file, UserInfo user) {
+    OpenFile.Report report = file.takeReport();
+    if (file.session().isEmpty()) {
+      return;
+    }
+    call(
+        "Close",
+        CloseReq.newBuilder()
+            .setUser(user)
+            .setRequest(newRequest())
+            .setInodeId(file.inodeId())
+            .setSessionId(file.session())
+            .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
+            .setWrote(report.wrote())
+            .build(),
+        CloseRsp.class);
+  }
+
+  /**
+   * At shutdown: every handle still open sends what it buffered (acknowledged writes must not be
+   * lost with the daemon) and ends its write session; failures are logged, the rest go on.
+   */
+  public void closeAll() {
+    for (OpenFile file : files.openFiles()) {
+      try {
+        file.drain();
+        closeSession(file, UserInfo.getDefaultInstance());
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(FsContext.class)
+            .warn("closing inode {} at shutdown failed: {}", file.inodeId(), e.getMessage());
+      } finally {
+        files.release(file);
+      }
+    }
+  }
+
   /** A fuse_entry_out for an inode the kernel now holds one more reference to. */
   public Reply entry(Inode inode) {
     Reply out = new Reply(Attrs.ENTRY_BYTES);
@@ -178,9 +217,17 @@ public final class FsContext {
     return out;
   }
 
-  public void entryInto(Reply out, Inode inode) {
-    Attrs.entryOut(out, inode, lengthOf(inode), config.entryTimeoutMs(), config.attrTimeoutMs());
+  private void entryInto(Reply out, Inode inode) {
+    entryUncounted(out, inode);
     inodes.looked(Attrs.nodeId(inode.getId()));
+  }
+
+  /**
+   * A fuse_entry_out whose reference the caller counts itself, once the reply is sure to be sent
+   * (readdirplus builds many and may still fail).
+   */
+  public void entryUncounted(Reply out, Inode inode) {
+    Attrs.entryOut(out, inode, lengthOf(inode), config.entryTimeoutMs(), config.attrTimeoutMs());
   }
 
   public Reply attr(Inode inode) {

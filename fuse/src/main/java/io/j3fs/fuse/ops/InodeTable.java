@@ -17,7 +17,14 @@ public final class InodeTable {
 
   /** The kernel got one more reference to {@code nodeId}. */
   public void looked(long nodeId) {
-    counts.computeIfAbsent(nodeId, k -> new AtomicLong()).incrementAndGet();
+    // inside compute: a concurrent forget must not drop the counter between lookup and increment
+    counts.compute(
+        nodeId,
+        (k, count) -> {
+          AtomicLong c = count == null ? new AtomicLong() : count;
+          c.incrementAndGet();
+          return c;
+        });
   }
 
   /** The kernel dropped {@code n} references to {@code nodeId}. */

@@ -124,13 +124,17 @@ public final class OpenFile {
         send(); // not contiguous: the buffered range goes first
       }
       if (buffer == null) {
-        buffer = PooledByteBufAllocator.DEFAULT.directBuffer(bufferBytes, bufferBytes);
+        // Starts at what this write needs and grows to bufferBytes: scattered small writes must
+        // not each hold a whole buffer.
+        buffer =
+            PooledByteBufAllocator.DEFAULT.directBuffer(
+                Math.min(bufferBytes, Math.max(n - done, 64 << 10)), bufferBytes);
         bufferOffset = at;
       }
-      int take = Math.min(n - done, buffer.writableBytes());
+      int take = Math.min(n - done, buffer.maxWritableBytes());
       buffer.writeBytes(data.asSlice(done, take).asByteBuffer());
       done += take;
-      if (!buffer.isWritable()) {
+      if (buffer.maxWritableBytes() == 0) {
         send();
       }
     }
@@ -171,7 +175,7 @@ public final class OpenFile {
       reap();
     }
     Inode target = inode;
-    int permits = sendPermits(out.readableBytes());
+    int permits = sendPermits(out.capacity()); // the memory it holds, not only the bytes in it
     mountSends.acquireUninterruptibly(permits);
     inflight.add(
         new Send(

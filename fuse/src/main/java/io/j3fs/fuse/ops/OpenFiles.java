@@ -108,6 +108,11 @@ public final class OpenFiles implements AutoCloseable {
     dirs.remove(fh);
   }
 
+  /** The open file handles now. */
+  public java.util.List<OpenFile> openFiles() {
+    return java.util.List.copyOf(files.values());
+  }
+
   public int openCount() {
     return files.size() + dirs.size();
   }

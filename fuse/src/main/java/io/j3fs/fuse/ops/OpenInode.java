@@ -65,6 +65,15 @@ public final class OpenInode {
     }
   }
 
+  /** Sends the buffered writes of every handle but {@code self}, and waits for them. */
+  public void drainOthers(OpenFile self) {
+    for (OpenFile h : handles) {
+      if (h != self && h.dirty()) {
+        h.drain();
+      }
+    }
+  }
+
   public boolean anyDirty() {
     for (OpenFile h : handles) {
       if (h.dirty()) {

@@ -156,18 +156,9 @@ public final class MetaServer implements AutoCloseable {
 
   public void register(Dispatcher d) {
     MetaService.bind(d, "StatFs", StatFsReq.class, new StatFsOp(ctx));
-    // Point reads of an embedded store take microseconds: they run on the event loop. On a shared
-    // store (PostgreSQL) every read is a network round trip and must not hold the loop.
-    boolean embedded = !ctx.kv().name().startsWith("postgres");
-    if (embedded) {
-      MetaService.bindInline(d, "Stat", StatReq.class, new StatOp(ctx));
-      MetaService.bindInline(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
-      MetaService.bindInline(d, "Lookup", LookupReq.class, new LookupOp(ctx));
-    } else {
-      MetaService.bind(d, "Stat", StatReq.class, new StatOp(ctx));
-      MetaService.bind(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
-      MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
-    }
+    MetaService.bind(d, "Stat", StatReq.class, new StatOp(ctx));
+    MetaService.bind(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
+    MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
     MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
     MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
     MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));

@@ -13,11 +13,4 @@ final class MetaService {
       Dispatcher dispatcher, String method, Class<Q> type, MetaOp<Q, R> op) {
     dispatcher.register("Meta." + method, request -> RpcResponse.of(op.run(request.message(type))));
   }
-
-  /** A read-only operation on an embedded store: run on the event loop (no thread hand-off). */
-  static <Q extends Message, R extends Message> void bindInline(
-      Dispatcher dispatcher, String method, Class<Q> type, MetaOp<Q, R> op) {
-    dispatcher.registerInline(
-        "Meta." + method, request -> RpcResponse.of(op.run(request.message(type))));
-  }
 }
