@@ -45,12 +45,12 @@ git_repo() {
 }
 
 fio_sequential() {
-  fio --name=seq --directory="$work" --rw=write --bs=1M --size=64M --verify=crc32c \
+  fio --name=seq --directory="$work" --rw=write --bs=1M --size=64M --verify=crc32c --verify_state_save=0 \
     --do_verify=1 --end_fsync=1 --output-format=terse | awk -F';' '{ if ($5 != 0) exit 1 }'
 }
 
 fio_random() {
-  fio --name=rnd --directory="$work" --rw=randwrite --bs=4k --size=4M --numjobs=2 --iodepth=16 \
+  fio --name=rnd --directory="$work" --rw=randwrite --bs=4k --size=4M --numjobs=2 --iodepth=16 --verify_state_save=0 \
     --ioengine=libaio --direct=1 --verify=crc32c --do_verify=1 --output-format=terse |
     awk -F';' '{ if ($5 != 0) exit 1 }'
 }
