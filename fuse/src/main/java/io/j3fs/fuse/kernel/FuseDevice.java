@@ -41,6 +41,9 @@ public final class FuseDevice implements FuseChannel {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = Libc.newCaptureState(arena);
       while (true) {
+        if (closed) {
+          return -1; // the descriptor number may already belong to another file
+        }
         Libc.Result r = Libc.read(fd, buffer, state);
         if (!r.failed()) {
           return (int) r.value();
