@@ -19,13 +19,11 @@ public final class FuseMount implements AutoCloseable {
 
   private final Path dir;
   private final FuseSession session;
-  private final FsContext ctx;
   private volatile boolean closed;
 
-  private FuseMount(Path dir, FuseSession session, FsContext ctx) {
+  private FuseMount(Path dir, FuseSession session) {
     this.dir = dir;
     this.session = session;
-    this.ctx = ctx;
   }
 
   /** Mounts j3fs at {@code dir} (root only), served through {@code client}. */
@@ -65,7 +63,7 @@ public final class FuseMount implements AutoCloseable {
       session.close(); // closes the device too
       throw e;
     }
-    FuseMount mount = new FuseMount(target, session, ctx);
+    FuseMount mount = new FuseMount(target, session);
     mount.setReadAhead(config.readAheadBytes());
     return mount;
   }
@@ -101,10 +99,6 @@ public final class FuseMount implements AutoCloseable {
 
   public Path dir() {
     return dir;
-  }
-
-  public FsContext context() {
-    return ctx;
   }
 
   public FuseSession session() {

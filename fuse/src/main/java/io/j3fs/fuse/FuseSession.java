@@ -19,7 +19,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,10 +81,8 @@ public final class FuseSession implements AutoCloseable {
   private final List<FuseChannel> channels = new ArrayList<>();
   private final List<Thread> readers = new ArrayList<>();
   private final CountDownLatch stopped;
-  private final AtomicLong requests = new AtomicLong();
   private volatile int negotiatedFlags;
   private volatile int negotiatedMinor;
-  private volatile int kernelMaxReadahead;
 
   public FuseSession(FsContext ctx, FuseChannel main, FuseConfig config) {
     this.ctx = ctx;
@@ -139,7 +136,6 @@ public final class FuseSession implements AutoCloseable {
               | (config.writebackCache() ? FUSE_WRITEBACK_CACHE : 0);
       negotiatedFlags = want & flags;
       negotiatedMinor = Math.min(minor, PROTOCOL_MINOR);
-      kernelMaxReadahead = maxReadahead;
       out.u32(PROTOCOL_MAJOR)
           .u32(negotiatedMinor)
           .u32(Math.min(Integer.toUnsignedLong(maxReadahead), config.readAheadBytes()))
@@ -170,10 +166,6 @@ public final class FuseSession implements AutoCloseable {
     return negotiatedFlags;
   }
 
-  public int kernelMaxReadahead() {
-    return kernelMaxReadahead;
-  }
-
   /** Starts the readers: the main channel's and one per clone. */
   public void start() {
     for (int i = 0; i < config.threads(); i++) {
@@ -189,10 +181,6 @@ public final class FuseSession implements AutoCloseable {
   /** Waits until every reader stopped (the file system was unmounted). */
   public boolean awaitStopped(long timeoutMs) throws InterruptedException {
     return stopped.await(timeoutMs, TimeUnit.MILLISECONDS);
-  }
-
-  public long requests() {
-    return requests.get();
   }
 
   /**
@@ -213,7 +201,6 @@ public final class FuseSession implements AutoCloseable {
         if (n < 0) {
           return;
         }
-        requests.incrementAndGet();
         MemorySegment bytes = buffer.asSlice(0, n);
         MemorySegment lent = null;
         if (n > SMALL_REQUEST_BYTES) {

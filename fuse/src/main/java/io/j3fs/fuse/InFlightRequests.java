@@ -89,8 +89,4 @@ final class InFlightRequests {
       }
     }
   }
-
-  int size() {
-    return entries.size();
-  }
 }

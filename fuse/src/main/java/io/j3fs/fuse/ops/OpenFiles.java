@@ -113,10 +113,6 @@ public final class OpenFiles implements AutoCloseable {
     return java.util.List.copyOf(files.values());
   }
 
-  public int openCount() {
-    return files.size() + dirs.size();
-  }
-
   @Override
   public void close() {
     files.values().forEach(OpenFile::discard);
