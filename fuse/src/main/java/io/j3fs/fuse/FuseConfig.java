@@ -20,6 +20,7 @@ import java.util.List;
  * @param readAheadBytes the kernel's read-ahead window for the mount (default 16777216)
  * @param writebackCache let the kernel cache writes and send them in the background (default false)
  * @param token shared secret of the cluster (default none)
+ * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
 public record FuseConfig(
     List<String> mgmtd,
@@ -34,7 +35,8 @@ public record FuseConfig(
     Integer readAheadBytes,
     Boolean writebackCache,
     Boolean defaultPermissions,
-    String token) {
+    String token,
+    String metricsListen) {
   /** The largest read and write the kernel sends in one request (and the read buffer's payload). */
   public static final int MAX_IO_BYTES = 1 << 20;
 
@@ -54,12 +56,19 @@ public record FuseConfig(
     writebackCache = writebackCache != null && writebackCache;
     defaultPermissions = defaultPermissions == null || defaultPermissions;
     token = token == null ? "" : token;
+    if (metricsListen != null && !metricsListen.isBlank()) {
+      try {
+        Endpoint.parse(metricsListen);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("metrics_listen: " + e.getMessage());
+      }
+    }
   }
 
   /** A config with every default, for these mgmtd addresses. */
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
-        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null);
+        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

@@ -281,6 +281,7 @@ public final class FuseSession implements AutoCloseable {
   }
 
   private void handle(FuseChannel channel, Request r) {
+    long started = System.nanoTime();
     Reply out = null;
     int errno = 0;
     try {
@@ -310,6 +311,7 @@ public final class FuseSession implements AutoCloseable {
     if (r.opcode() == Opcode.DESTROY) {
       log.info("FUSE connection destroyed");
     }
+    RequestMetrics.record(r.opcode(), errno, System.nanoTime() - started);
     try {
       reply(channel, r.unique(), errno, errno == 0 ? out : null);
     } catch (RuntimeException e) {

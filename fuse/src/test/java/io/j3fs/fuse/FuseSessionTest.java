@@ -58,6 +58,7 @@ class FuseSessionTest {
             1 << 20,
             null,
             null,
+            null,
             null);
     ctx = new FsContext(meta, new FileIo(null), config);
     session = new FuseSession(ctx, kernel, config);

@@ -52,6 +52,7 @@ public final class Deployment {
         switch (name) {
           case "mgmtd" -> 0;
           case "meta" -> 1;
+          case "fuse" -> 2;
           default -> 10 + Integer.parseInt(name.substring("storage-".length()));
         };
     return Endpoint.loopback(basePort + 100 + offset);
@@ -86,7 +87,10 @@ public final class Deployment {
     Files.createDirectories(dir.resolve("fuse"));
     Files.writeString(
         dir.resolve("fuse/fuse.toml"),
-        lines("mgmtd = [\"" + mgmtd() + "\"]", "mountpoint = \"" + mnt + "\""));
+        lines(
+            "mgmtd = [\"" + mgmtd() + "\"]",
+            "mountpoint = \"" + mnt + "\"",
+            "metrics_listen = \"" + metrics("fuse") + "\""));
     Files.writeString(dir.resolve("run").resolve("mountpoint"), mnt + "\n");
   }
 

@@ -29,6 +29,7 @@ public final class FuseCommand implements Callable<Integer> {
   Path mountpoint;
 
   @Override
+  @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
     FuseConfig settings;
     try {
@@ -48,6 +49,7 @@ public final class FuseCommand implements Callable<Integer> {
     // The daemon acts as root towards the metadata service only for its own calls; every FUSE
     // request carries the caller's uid, gid and groups.
     try (ShutdownSignal signal = new ShutdownSignal("fuse");
+        MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         J3fsClient client =
             J3fsClient.connect(
                 settings.mgmtdEndpoints(),

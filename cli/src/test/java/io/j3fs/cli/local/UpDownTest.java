@@ -71,6 +71,10 @@ class UpDownTest {
       Files.writeString(mnt.resolve("x/from-mount.txt"), "through FUSE\n");
       assertThat(admin(mgmtd, "cat", "/x/from-mount.txt").out()).isEqualTo("through FUSE\n");
       Files.delete(mnt.resolve("x/from-mount.txt"));
+      assertThat(scrape(deployment.metrics("fuse")))
+          .contains("j3fs_fuse_requests_seconds_count{op=\"CREATE\",outcome=\"OK\"}")
+          .contains("j3fs_fuse_requests_seconds_count{op=\"UNLINK\",outcome=\"OK\"}")
+          .contains("jvm_memory_used_bytes");
       assertThat(admin(mgmtd, "mv", "/x/y/f.bin", "/x/g.bin").exitCode()).isZero();
       String metaMetrics = scrape(deployment.metrics("meta"));
       assertThat(metaMetrics)

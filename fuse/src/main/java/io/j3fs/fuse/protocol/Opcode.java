@@ -41,6 +41,57 @@ public final class Opcode {
 
   private Opcode() {}
 
+  private static final String[] NAMES = new String[BATCH_FORGET + 4];
+
+  static {
+    String[][] named = {
+      {"LOOKUP", "1"},
+      {"FORGET", "2"},
+      {"GETATTR", "3"},
+      {"SETATTR", "4"},
+      {"READLINK", "5"},
+      {"SYMLINK", "6"},
+      {"MKNOD", "8"},
+      {"MKDIR", "9"},
+      {"UNLINK", "10"},
+      {"RMDIR", "11"},
+      {"RENAME", "12"},
+      {"LINK", "13"},
+      {"OPEN", "14"},
+      {"READ", "15"},
+      {"WRITE", "16"},
+      {"STATFS", "17"},
+      {"RELEASE", "18"},
+      {"FSYNC", "20"},
+      {"SETXATTR", "21"},
+      {"GETXATTR", "22"},
+      {"LISTXATTR", "23"},
+      {"REMOVEXATTR", "24"},
+      {"FLUSH", "25"},
+      {"INIT", "26"},
+      {"OPENDIR", "27"},
+      {"READDIR", "28"},
+      {"RELEASEDIR", "29"},
+      {"FSYNCDIR", "30"},
+      {"ACCESS", "34"},
+      {"CREATE", "35"},
+      {"INTERRUPT", "36"},
+      {"DESTROY", "38"},
+      {"BATCH_FORGET", "42"},
+      {"FALLOCATE", "43"},
+      {"READDIRPLUS", "44"},
+      {"RENAME2", "45"}
+    };
+    for (String[] n : named) {
+      NAMES[Integer.parseInt(n[1])] = n[0];
+    }
+  }
+
+  /** The opcode's name as fuse.h spells it, or "OTHER" for one j3fs does not know. */
+  public static String name(int opcode) {
+    return opcode >= 0 && opcode < NAMES.length && NAMES[opcode] != null ? NAMES[opcode] : "OTHER";
+  }
+
   /** Whether the kernel waits for no reply to this request. */
   public static boolean noReply(int opcode) {
     return opcode == FORGET || opcode == BATCH_FORGET;
