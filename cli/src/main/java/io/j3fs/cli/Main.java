@@ -46,9 +46,15 @@ public final class Main implements Runnable {
               // One line naming the status, not a stack trace: failures are statuses, not exception
               // text.
               String reason =
-                  failure instanceof io.j3fs.common.status.StatusException status
-                      ? status.code() + ": " + status.getMessage()
-                      : failure.toString();
+                  switch (failure) {
+                    case io.j3fs.common.status.StatusException status ->
+                        status.code() + ": " + status.getMessage();
+                    // Messages meant for the user as they are: a bad config key, a refused start.
+                    case io.j3fs.common.config.TomlConfig.ConfigException bad -> bad.getMessage();
+                    case IllegalStateException refused -> refused.getMessage();
+                    case java.io.UncheckedIOException io -> io.getCause().getMessage();
+                    default -> failure.toString();
+                  };
               command.getErr().println("j3fs " + command.getCommandName() + ": " + reason);
               return 1;
             })

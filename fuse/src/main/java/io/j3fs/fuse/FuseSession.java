@@ -326,19 +326,19 @@ public final class FuseSession implements AutoCloseable {
 
   /** Writes one reply: the out header, the body, and any bulk parts, in one writev. */
   static void reply(FuseChannel channel, long unique, int errno, Reply out) {
-    byte[] body = out == null ? new byte[0] : out.body();
+    MemorySegment body = out == null ? MemorySegment.NULL : out.bodyView();
     MemorySegment[] data = out == null ? new MemorySegment[0] : out.dataParts();
-    long length = Reply.HEADER_BYTES + body.length + (out == null ? 0 : out.dataBytes());
+    long length = Reply.HEADER_BYTES + body.byteSize() + (out == null ? 0 : out.dataBytes());
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment head = a.allocate(Reply.HEADER_BYTES + body.length, 8);
+      MemorySegment head = a.allocate(Reply.HEADER_BYTES + body.byteSize(), 8);
       head.set(ValueLayout.JAVA_INT_UNALIGNED, 0, (int) length);
       head.set(ValueLayout.JAVA_INT_UNALIGNED, 4, -errno);
       head.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, unique);
-      MemorySegment.copy(body, 0, head, ValueLayout.JAVA_BYTE, Reply.HEADER_BYTES, body.length);
+      MemorySegment.copy(body, 0, head, Reply.HEADER_BYTES, body.byteSize());
       MemorySegment[] parts = new MemorySegment[1 + data.length];
       parts[0] = head;
       System.arraycopy(data, 0, parts, 1, data.length);
-      channel.reply(parts);
+      channel.reply(a, parts);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.j3fs.fuse;
 
 import io.j3fs.fuse.kernel.FuseChannel;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -70,7 +71,7 @@ final class FakeChannel implements FuseChannel {
   }
 
   @Override
-  public void reply(MemorySegment... parts) {
+  public void reply(Arena scratch, MemorySegment... parts) {
     long total = 0;
     for (MemorySegment p : parts) {
       total += p.byteSize();

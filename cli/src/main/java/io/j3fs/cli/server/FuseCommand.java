@@ -31,13 +31,7 @@ public final class FuseCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
-    FuseConfig settings;
-    try {
-      settings = TomlConfig.load(config, FuseConfig.class);
-    } catch (TomlConfig.ConfigException e) {
-      System.err.println("j3fs fuse: " + e.getMessage());
-      return 1;
-    }
+    FuseConfig settings = TomlConfig.load(config, FuseConfig.class); // a bad key: one line, exit 1
     Path dir =
         mountpoint != null
             ? mountpoint

@@ -35,13 +35,7 @@ public final class MetaCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
-    MetaConfig settings;
-    try {
-      settings = TomlConfig.load(config, MetaConfig.class);
-    } catch (TomlConfig.ConfigException e) {
-      System.err.println("j3fs meta: " + e.getMessage());
-      return 1;
-    }
+    MetaConfig settings = TomlConfig.load(config, MetaConfig.class); // a bad key: one line, exit 1
     try (ShutdownSignal signal = new ShutdownSignal("meta");
         MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         KvEngine kv = KvEngines.open(settings.kv());

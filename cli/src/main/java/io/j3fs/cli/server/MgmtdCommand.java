@@ -43,13 +43,8 @@ public final class MgmtdCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
-    MgmtdConfig settings;
-    try {
-      settings = TomlConfig.load(config, MgmtdConfig.class);
-    } catch (TomlConfig.ConfigException e) {
-      System.err.println("j3fs mgmtd: " + e.getMessage());
-      return 1;
-    }
+    MgmtdConfig settings =
+        TomlConfig.load(config, MgmtdConfig.class); // a bad key: one line, exit 1
     CountDownLatch stopped = new CountDownLatch(1);
     try (MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         KvEngine kv = KvEngines.open(settings.kv());

@@ -35,13 +35,8 @@ public final class StorageCommand implements Callable<Integer> {
   @Override
   @SuppressWarnings("try") // the metrics endpoint is held open for the process's life, not used
   public Integer call() throws Exception {
-    StorageConfig settings;
-    try {
-      settings = TomlConfig.load(config, StorageConfig.class);
-    } catch (TomlConfig.ConfigException e) {
-      System.err.println("j3fs storage: " + e.getMessage());
-      return 1;
-    }
+    StorageConfig settings =
+        TomlConfig.load(config, StorageConfig.class); // a bad key: one line, exit 1
     try (ShutdownSignal signal = new ShutdownSignal("storage");
         MetricsEndpoint metrics = MetricsEndpoint.start(settings.metricsListen());
         NettyTransport transport = new NettyTransport();

@@ -1,5 +1,6 @@
 package io.j3fs.fuse.kernel;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -17,10 +18,11 @@ public interface FuseChannel extends AutoCloseable {
   int read(MemorySegment buffer);
 
   /**
-   * Writes one reply, the concatenation of {@code parts}, in one call. A reply to a request the
+   * Writes one reply, the concatenation of {@code parts}, in one call, with any scratch memory it
+   * needs taken from {@code scratch} (the caller's arena for this reply). A reply to a request the
    * kernel no longer waits for (interrupted, or the connection aborted) is dropped quietly.
    */
-  void reply(MemorySegment... parts);
+  void reply(Arena scratch, MemorySegment... parts);
 
   /** Another channel to the same connection with its own request queue (FUSE_DEV_IOC_CLONE). */
   FuseChannel cloneChannel();

@@ -68,30 +68,28 @@ public final class FuseDevice implements FuseChannel {
   }
 
   @Override
-  public void reply(MemorySegment... parts) {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment iov = arena.allocate(16L * parts.length, 8);
-      for (int i = 0; i < parts.length; i++) {
-        iov.set(ValueLayout.ADDRESS, 16L * i, parts[i]);
-        iov.set(ValueLayout.JAVA_LONG, 16L * i + 8, parts[i].byteSize());
-      }
-      MemorySegment state = Libc.newCaptureState(arena);
-      while (true) {
-        Libc.Result r = Libc.writev(fd, iov, parts.length, state);
-        if (!r.failed()) {
-          return;
-        }
-        if (r.errno() == Libc.EINTR) {
-          continue;
-        }
-        // ENOENT: the request was interrupted and is gone; ENODEV: unmounted. Either way nobody
-        // waits for this reply. Anything else is a malformed reply, a bug worth seeing.
-        if (r.errno() != Libc.ENOENT && r.errno() != Libc.ENODEV && !closed) {
-          throw new UncheckedIOException(
-              new IOException("writing a FUSE reply failed: " + Libc.strerror(r.errno())));
-        }
+  public void reply(Arena scratch, MemorySegment... parts) {
+    MemorySegment iov = scratch.allocate(16L * parts.length, 8);
+    for (int i = 0; i < parts.length; i++) {
+      iov.set(ValueLayout.ADDRESS, 16L * i, parts[i]);
+      iov.set(ValueLayout.JAVA_LONG, 16L * i + 8, parts[i].byteSize());
+    }
+    MemorySegment state = Libc.newCaptureState(scratch);
+    while (true) {
+      Libc.Result r = Libc.writev(fd, iov, parts.length, state);
+      if (!r.failed()) {
         return;
       }
+      if (r.errno() == Libc.EINTR) {
+        continue;
+      }
+      // ENOENT: the request was interrupted and is gone; ENODEV: unmounted. Either way nobody
+      // waits for this reply. Anything else is a malformed reply, a bug worth seeing.
+      if (r.errno() != Libc.ENOENT && r.errno() != Libc.ENODEV && !closed) {
+        throw new UncheckedIOException(
+            new IOException("writing a FUSE reply failed: " + Libc.strerror(r.errno())));
+      }
+      return;
     }
   }
 

@@ -24,7 +24,7 @@ public final class DirHandle {
 
   private final long fh;
   private final long inodeId;
-  private final long parentId;
+  private volatile long parentId = -1; // looked up when a listing first reaches ".."
 
   // Guarded by this.
   private List<DirEntry> window = new ArrayList<>();
@@ -32,10 +32,9 @@ public final class DirHandle {
   private boolean more = true;
   private String after = "";
 
-  DirHandle(long fh, long inodeId, long parentId) {
+  DirHandle(long fh, long inodeId) {
     this.fh = fh;
     this.inodeId = inodeId;
-    this.parentId = parentId;
   }
 
   public long fh() {
@@ -46,8 +45,14 @@ public final class DirHandle {
     return inodeId;
   }
 
-  public long parentId() {
-    return parentId;
+  /** The parent directory's inode id, asked of {@code lookup} the first time. */
+  public long parentId(java.util.function.LongUnaryOperator lookup) {
+    long p = parentId;
+    if (p < 0) {
+      p = lookup.applyAsLong(inodeId);
+      parentId = p;
+    }
+    return p;
   }
 
   /** Takes a first page the opener already fetched (its listing also checked permission). */

@@ -16,7 +16,8 @@ import java.util.List;
 
 /**
  * opendir, readdir, readdirplus, releasedir, fsyncdir. Opendir lists the first page at once (the
- * listing checks read permission, so a denied opendir fails there, as on a local file system).
+ * listing checks read permission, so a denied opendir fails there, as on a local file system); that
+ * is its only metadata call.
  */
 public final class DirOps {
   /** Bytes of a fuse_dirent before its name. */
@@ -47,8 +48,7 @@ public final class DirOps {
     long inodeId = Attrs.inodeId(r.nodeId());
     UserInfo user = ctx.user(r);
     ListRsp first = list(user, inodeId, "", DirHandle.PAGE);
-    Inode dir = ctx.stat(inodeId);
-    DirHandle handle = ctx.files().openDir(inodeId, dir.getParent());
+    DirHandle handle = ctx.files().openDir(inodeId);
     handle.prime(first);
     return new Reply(16).u64(handle.fh()).u32(0).u32(0);
   }
@@ -76,7 +76,7 @@ public final class DirOps {
       Inode inode = null;
       if (position == 0 || position == 1) {
         name = position == 0 ? "." : "..";
-        ino = position == 0 ? dir.inodeId() : dir.parentId();
+        ino = position == 0 ? dir.inodeId() : dir.parentId(id -> ctx.stat(id).getParent());
         type = Attrs.direntType(InodeType.DIRECTORY);
       } else {
         DirEntry e = dir.at(position, (after, limit) -> list(user, dir.inodeId(), after, limit));

@@ -90,8 +90,8 @@ public final class OpenFiles implements AutoCloseable {
     return inodes.get(inodeId);
   }
 
-  public DirHandle openDir(long inodeId, long parentId) {
-    DirHandle d = new DirHandle(nextFh.getAndIncrement(), inodeId, parentId);
+  public DirHandle openDir(long inodeId) {
+    DirHandle d = new DirHandle(nextFh.getAndIncrement(), inodeId);
     dirs.put(d.fh(), d);
     return d;
   }

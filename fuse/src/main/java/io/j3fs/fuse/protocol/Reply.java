@@ -89,11 +89,9 @@ public final class Reply {
     return this;
   }
 
-  /** The body written so far (a copy). */
-  public byte[] body() {
-    byte[] out = new byte[body.position()];
-    body.duplicate().flip().get(out);
-    return out;
+  /** The body written so far, as a view (valid until the reply is written to again). */
+  public MemorySegment bodyView() {
+    return MemorySegment.ofBuffer(body.duplicate().flip());
   }
 
   public MemorySegment[] dataParts() {

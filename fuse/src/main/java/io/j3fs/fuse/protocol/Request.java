@@ -97,10 +97,6 @@ public final class Request {
     return pid;
   }
 
-  public long length() {
-    return bytes.byteSize();
-  }
-
   private void need(long n, String what) {
     if (cursor + n > bytes.byteSize()) {
       throw new MalformedRequest(
@@ -120,11 +116,6 @@ public final class Request {
     long v = bytes.get(U64, cursor);
     cursor += 8;
     return v;
-  }
-
-  public void skip(long n, String what) {
-    need(n, what);
-    cursor += n;
   }
 
   /** A NUL-terminated name (UTF-8). */
