@@ -5,28 +5,58 @@ import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A payload that lives in a file: sent with sendfile (zero copy) on plain TCP, read into a buffer
- * where the bytes must pass through user space (TLS, the in-process transport). Ownership of the
- * file channel passes with the payload: the RPC layer closes it once the bytes are sent (as Netty's
- * file regions do).
+ * where the bytes must pass through user space (TLS, the in-process transport). The file channel
+ * stays the caller's (storage targets share one channel per data file); {@code onDone} runs exactly
+ * once, when the bytes have left or will never leave, so the caller can let the range be reused
+ * (the chunk engine keeps the slot pinned until then).
  */
-public record FilePayload(FileChannel file, long position, long count) {
-  /** Reads the bytes into a new buffer owned by the caller, and closes the file channel. */
-  public ByteBuf readAndClose(ByteBufAllocator allocator) {
-    try {
-      return read(allocator);
-    } finally {
-      closeQuietly();
+public final class FilePayload {
+  private final FileChannel file;
+  private final long position;
+  private final long count;
+  private final Runnable onDone;
+  private final AtomicBoolean done = new AtomicBoolean();
+
+  public FilePayload(FileChannel file, long position, long count, Runnable onDone) {
+    if (position < 0 || count < 0) {
+      throw new IllegalArgumentException(
+          "file payload position and count must not be negative: " + position + ", " + count);
+    }
+    this.file = file;
+    this.position = position;
+    this.count = count;
+    this.onDone = onDone;
+  }
+
+  public FileChannel file() {
+    return file;
+  }
+
+  public long position() {
+    return position;
+  }
+
+  public long count() {
+    return count;
+  }
+
+  /** Runs {@code onDone} if it has not run yet. Thread-safe. */
+  public void done() {
+    if (done.compareAndSet(false, true)) {
+      onDone.run();
     }
   }
 
-  public void closeQuietly() {
+  /** Reads the bytes into a new buffer owned by the caller, and is done with the file range. */
+  public ByteBuf readAndRelease(ByteBufAllocator allocator) {
     try {
-      file.close();
-    } catch (IOException ignored) {
-      // nothing more to do with it
+      return read(allocator);
+    } finally {
+      done();
     }
   }
 

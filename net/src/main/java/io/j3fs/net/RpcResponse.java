@@ -4,17 +4,16 @@ import com.google.protobuf.Message;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.channels.FileChannel;
+import java.util.List;
 
 /**
- * What a handler answers: a message, and optionally a raw payload: a {@link ByteBuf} (ownership
- * passes to the RPC layer, which releases it once written) or a {@link FilePayload} (sent from the
- * file, with sendfile on plain TCP).
+ * What a handler answers: a message, and optionally a raw payload (see {@link Payloads}): a {@link
+ * ByteBuf} (ownership passes to the RPC layer, which releases it once written), a {@link
+ * FilePayload} (sent from the file, with sendfile on plain TCP), or parts of both.
  */
 public record RpcResponse(Message message, Object payload) {
   public RpcResponse {
-    if (!(payload instanceof ByteBuf) && !(payload instanceof FilePayload)) {
-      throw new IllegalArgumentException("payload must be a ByteBuf or a FilePayload");
-    }
+    Payloads.check(payload);
   }
 
   public static RpcResponse of(Message message) {
@@ -25,15 +24,21 @@ public record RpcResponse(Message message, Object payload) {
     return new RpcResponse(message, payload);
   }
 
+  /** A payload of {@code parts} (ByteBufs and FilePayloads) sent one after another. */
+  public static RpcResponse ofParts(Message message, List<Object> parts) {
+    return new RpcResponse(message, new Payloads.Parts(parts));
+  }
+
   /**
-   * A payload of {@code count} bytes of {@code file} from {@code position}; the RPC layer closes
-   * the file after.
+   * A payload of {@code count} bytes of {@code file} from {@code position}; {@code onDone} runs
+   * once the bytes are sent or dropped (the channel is not closed).
    */
-  public static RpcResponse ofFile(Message message, FileChannel file, long position, long count) {
-    return new RpcResponse(message, new FilePayload(file, position, count));
+  public static RpcResponse ofFile(
+      Message message, FileChannel file, long position, long count, Runnable onDone) {
+    return new RpcResponse(message, new FilePayload(file, position, count, onDone));
   }
 
   long payloadLength() {
-    return payload instanceof ByteBuf buf ? buf.readableBytes() : ((FilePayload) payload).count();
+    return Payloads.length(payload);
   }
 }

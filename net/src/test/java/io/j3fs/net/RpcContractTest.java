@@ -305,7 +305,17 @@ public abstract class RpcContractTest {
           try {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
             return RpcResponse.ofFile(
-                io.j3fs.proto.storage.BatchReadRsp.getDefaultInstance(), channel, 1000, 200_000);
+                io.j3fs.proto.storage.BatchReadRsp.getDefaultInstance(),
+                channel,
+                1000,
+                200_000,
+                () -> {
+                  try {
+                    channel.close();
+                  } catch (java.io.IOException ignored) {
+                    // the test's file
+                  }
+                });
           } catch (java.io.IOException e) {
             throw new StatusException(StatusCode.INTERNAL, "cannot open " + file);
           }
@@ -320,6 +330,52 @@ public abstract class RpcContractTest {
             .get(10, TimeUnit.SECONDS)) {
       byte[] expected = java.util.Arrays.copyOfRange(data, 1000, 201_000);
       assertThat(ByteBufUtil.getBytes(reply.payload())).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  void partsOfFilesAndBuffersTravelAsOnePayloadAndTheFileStaysOpen() throws Exception {
+    byte[] data = new byte[300_000];
+    new Random(4).nextBytes(data);
+    Path file = Files.write(dir.resolve("shared"), data);
+    java.util.concurrent.atomic.AtomicInteger done =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (FileChannel shared = FileChannel.open(file, StandardOpenOption.READ)) {
+      dispatcher.register(
+          "Storage.BatchRead",
+          request ->
+              RpcResponse.ofParts(
+                  io.j3fs.proto.storage.BatchReadRsp.getDefaultInstance(),
+                  java.util.List.of(
+                      Unpooled.copiedBuffer(new byte[] {1, 2, 3}),
+                      new FilePayload(shared, 10, 100_000, done::incrementAndGet),
+                      new FilePayload(shared, 0, 0, done::incrementAndGet),
+                      Unpooled.copiedBuffer(new byte[] {4}),
+                      new FilePayload(shared, 200_000, 100_000, done::incrementAndGet))));
+      for (int call = 0; call < 3; call++) {
+        try (RpcReply reply =
+            client
+                .call(
+                    server.endpoint(),
+                    "Storage.BatchRead",
+                    io.j3fs.proto.storage.BatchReadReq.getDefaultInstance(),
+                    5_000)
+                .get(10, TimeUnit.SECONDS)) {
+          java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+          expected.write(new byte[] {1, 2, 3});
+          expected.write(data, 10, 100_000);
+          expected.write(4);
+          expected.write(data, 200_000, 100_000);
+          assertThat(ByteBufUtil.getBytes(reply.payload())).isEqualTo(expected.toByteArray());
+        }
+      }
+      // Each file range is given back once, after it was sent; the shared channel is not closed.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (done.get() < 9 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(done.get()).isEqualTo(9);
+      assertThat(shared.isOpen()).isTrue();
     }
   }
 

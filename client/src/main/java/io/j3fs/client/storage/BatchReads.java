@@ -27,8 +27,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * different nodes run at once, and the reads that failed are retried together on other replicas. A
  * batch of 32 random 4 KiB reads across three nodes costs three round trips instead of 32.
  *
- * <p>Each read's bytes are checked against the checksum the replica computed from its verified
- * blocks, so damage in flight is caught; a mismatch moves that read to another replica.
+ * <p>Each read's bytes are checked here against the stored checksums of the 4 KiB blocks they
+ * cover, which the replica sends beside them without passing over the bytes itself (it may send
+ * them straight from its data file). A block that does not match is read again from the same
+ * replica with the replica verifying: damage on its disk then answers CHECKSUM_MISMATCH there
+ * (counted in its metrics) and the read moves to another replica; damage in flight or a race with
+ * an update simply reads right the second time.
  *
  * <p>Runs on the caller's thread (blocking; meant for virtual threads). Not shared between calls.
  */
@@ -42,12 +46,21 @@ final class BatchReads {
   private final StorageClient client;
   private final List<StorageClient.ReadRequest> reads;
   private final ByteBuf[] results;
+
+  /** Reads the replica verifies (after a block here did not match); the rest the client does. */
+  private final boolean[] serverVerifies;
+
+  /** Per read, shifts the replica choice (-1 per mismatch, to ask the same replica again). */
+  private final int[] replicaShift;
+
   private final int spread = ThreadLocalRandom.current().nextInt(1 << 16);
 
   BatchReads(StorageClient client, List<StorageClient.ReadRequest> reads) {
     this.client = client;
     this.reads = reads;
     this.results = new ByteBuf[reads.size()];
+    this.serverVerifies = new boolean[reads.size()];
+    this.replicaShift = new int[reads.size()];
   }
 
   /** Runs the batch; the buffers, in request order, belong to the caller. */
@@ -64,7 +77,12 @@ final class BatchReads {
         if (failed.isEmpty()) {
           return Arrays.asList(results);
         }
-        retry.onFailure(firstFailure, failed.size() + " of " + reads.size() + " reads of a batch");
+        if (firstFailure != null) {
+          retry.onFailure(
+              firstFailure, failed.size() + " of " + reads.size() + " reads of a batch");
+        }
+        // else only reads whose blocks did not match failed: each goes once more, verified by
+        // its replica, without waiting (bounded: a read is escalated once).
         pending = failed;
       }
     } catch (RuntimeException e) {
@@ -93,7 +111,8 @@ final class BatchReads {
               "chain " + read.chain() + " has no serving replica now");
         }
         RoutingInfo.Member replica =
-            readable.get(Math.floorMod(spread + index + round, readable.size()));
+            readable.get(
+                Math.floorMod(spread + index + round + replicaShift[index], readable.size()));
         Endpoint node = StorageClient.endpointOf(routing, replica);
         List<Call> calls = byNode.computeIfAbsent(node, n -> new ArrayList<>());
         if (calls.isEmpty() || calls.getLast().full(read.length())) {
@@ -142,7 +161,8 @@ final class BatchReads {
               .setChainVersion(chainVersion)
               .setChunkId(ByteString.copyFrom(read.chunk().toBytes()))
               .setOffset(read.offset())
-              .setLength(read.length()));
+              .setLength(read.length())
+              .setClientVerifies(!serverVerifies[index]));
     }
 
     void send() {
@@ -181,22 +201,42 @@ final class BatchReads {
             failed.add(indices.get(i));
             continue;
           }
-          if (at + result.getLength() > payload.readableBytes()) {
+          int wire = result.getLeadingBytes() + result.getLength() + result.getTrailingBytes();
+          if (wire < 0 || at + (long) wire > payload.readableBytes()) {
             throw new StatusException(
                 StatusCode.INTERNAL, node + " sent fewer payload bytes than its reads name");
           }
-          ByteBuf bytes = payload.retainedSlice(payload.readerIndex() + at, result.getLength());
-          at += result.getLength();
-          if (Crc32c.of(bytes.nioBuffers()) != result.getChecksum()) {
-            bytes.release();
-            first =
-                first != null
-                    ? first
-                    : new StatusException(
-                        StatusCode.CHECKSUM_MISMATCH,
-                        "read from " + node + " was damaged in flight");
-            failed.add(indices.get(i));
-            continue;
+          int start = payload.readerIndex() + at;
+          at += wire;
+          ByteBuf bytes;
+          if (result.getBlockChecksumsCount() > 0) {
+            int bad = BlockCheck.firstBadBlock(payload.slice(start, wire), result);
+            if (bad >= 0) {
+              client.countClientChecksumMismatch();
+              int index = indices.get(i);
+              if (serverVerifies[index]) {
+                throw new StatusException(
+                    StatusCode.INTERNAL, node + " sent block checksums to a read it was to verify");
+              }
+              serverVerifies[index] = true;
+              replicaShift[index]--;
+              failed.add(index);
+              continue;
+            }
+            bytes = payload.retainedSlice(start + result.getLeadingBytes(), result.getLength());
+          } else {
+            bytes = payload.retainedSlice(start, wire);
+            if (Crc32c.of(bytes.nioBuffers()) != result.getChecksum()) {
+              bytes.release();
+              first =
+                  first != null
+                      ? first
+                      : new StatusException(
+                          StatusCode.CHECKSUM_MISMATCH,
+                          "read from " + node + " was damaged in flight");
+              failed.add(indices.get(i));
+              continue;
+            }
           }
           results[indices.get(i)] = bytes;
         }

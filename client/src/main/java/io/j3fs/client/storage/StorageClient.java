@@ -76,6 +76,18 @@ public final class StorageClient {
     return clientId;
   }
 
+  private final java.util.concurrent.atomic.LongAdder clientChecksumMismatches =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /** Reads whose bytes did not match the replica's stored block checksums here. */
+  public long clientChecksumMismatches() {
+    return clientChecksumMismatches.sum();
+  }
+
+  void countClientChecksumMismatch() {
+    clientChecksumMismatches.increment();
+  }
+
   /** Failed attempts so far, by status (each was retried or ended its operation). */
   public java.util.Map<StatusCode, Long> retriesByStatus() {
     java.util.Map<StatusCode, Long> out = new java.util.TreeMap<>();

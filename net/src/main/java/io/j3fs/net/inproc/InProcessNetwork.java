@@ -6,10 +6,10 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.net.Endpoint;
-import io.j3fs.net.FilePayload;
 import io.j3fs.net.Frame;
 import io.j3fs.net.FrameHeader;
 import io.j3fs.net.Handshake;
+import io.j3fs.net.Payloads;
 import io.j3fs.net.PendingCalls;
 import io.j3fs.net.RpcClient;
 import io.j3fs.net.RpcReply;
@@ -210,16 +210,9 @@ public final class InProcessNetwork implements RpcTransport {
           clientName,
           outcome -> {
             byte[] responseMessage = bytes(outcome.message());
-            byte[] responsePayload;
-            if (outcome.payload() instanceof FilePayload file) {
-              ByteBuf read = file.readAndClose(ByteBufAllocator.DEFAULT);
-              responsePayload = ByteBufUtil.getBytes(read);
-              read.release();
-            } else {
-              ByteBuf buf = (ByteBuf) outcome.payload();
-              responsePayload = ByteBufUtil.getBytes(buf);
-              buf.release();
-            }
+            ByteBuf read = Payloads.toBuffer(outcome.payload(), ByteBufAllocator.DEFAULT);
+            byte[] responsePayload = ByteBufUtil.getBytes(read);
+            read.release();
             FrameHeader responseHeader =
                 new FrameHeader(
                     FrameHeader.FLAG_RESPONSE | outcome.flags(),

@@ -4,11 +4,14 @@ import io.j3fs.net.Dispatcher;
 import io.j3fs.net.FilePayload;
 import io.j3fs.net.FrameEncoder;
 import io.j3fs.net.FrameHeader;
+import io.j3fs.net.Payloads;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultFileRegion;
 import io.netty.handler.ssl.SslHandler;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes one frame (header and message, then payload) as one event-loop task, so frames never
@@ -34,8 +37,27 @@ final class NettyWrites {
   }
 
   /**
-   * Sends a frame; takes ownership of {@code payload} (a ByteBuf or a FilePayload). Callable from
-   * any thread.
+   * A file range sent with sendfile by the epoll transport (which recognises DefaultFileRegion):
+   * when Netty is done with it, it ends the payload's use of the range instead of closing the file,
+   * which belongs to the payload's owner.
+   */
+  private static final class SharedFileRegion extends DefaultFileRegion {
+    private final FilePayload payload;
+
+    SharedFileRegion(FilePayload payload) {
+      super(payload.file(), payload.position(), payload.count());
+      this.payload = payload;
+    }
+
+    @Override
+    protected void deallocate() {
+      payload.done();
+    }
+  }
+
+  /**
+   * Sends a frame; takes ownership of {@code payload} (see {@link Payloads}). Callable from any
+   * thread.
    */
   static ChannelPromise send(
       Channel channel,
@@ -49,36 +71,45 @@ final class NettyWrites {
     Runnable write =
         () -> {
           Object body = payload;
-          long payloadLength;
+          List<Object> parts;
+          ByteBuf head;
           try {
-            if (body instanceof FilePayload file) {
-              if (channel.pipeline().get(SslHandler.class) != null) {
-                body =
-                    file.readAndClose(channel.alloc()); // TLS encrypts in user space: no sendfile
-              } else {
-                body = new DefaultFileRegion(file.file(), file.position(), file.count());
-              }
+            if (!(body instanceof ByteBuf) && channel.pipeline().get(SslHandler.class) != null) {
+              body = Payloads.toBuffer(body, channel.alloc()); // TLS encrypts in user space
             }
-            payloadLength =
-                body instanceof ByteBuf buf ? buf.readableBytes() : ((FilePayload) payload).count();
-            ByteBuf head =
+            head =
                 FrameEncoder.encode(
-                    channel.alloc(), flags, requestId, serviceId, methodId, message, payloadLength);
-            if (payloadLength == 0) {
-              if (body instanceof ByteBuf buf) {
-                buf.release();
+                    channel.alloc(),
+                    flags,
+                    requestId,
+                    serviceId,
+                    methodId,
+                    message,
+                    Payloads.length(body));
+            // Netty cannot write an empty file region: empty parts are released here.
+            parts = new ArrayList<>();
+            for (Object part : body instanceof Payloads.Parts p ? p.parts() : List.of(body)) {
+              if (Payloads.length(part) == 0) {
+                Payloads.release(part);
+              } else {
+                parts.add(part instanceof FilePayload file ? new SharedFileRegion(file) : part);
               }
-              channel.writeAndFlush(head, promise);
-            } else {
-              channel.write(head);
-              channel.writeAndFlush(body, promise);
             }
           } catch (RuntimeException e) {
-            if (body instanceof ByteBuf buf && buf.refCnt() > 0) {
-              buf.release();
-            }
+            Payloads.release(body);
             promise.tryFailure(e);
+            return;
           }
+          // From here Netty owns every part: it releases each once written or failed.
+          if (parts.isEmpty()) {
+            channel.writeAndFlush(head, promise);
+            return;
+          }
+          channel.write(head);
+          for (int i = 0; i < parts.size() - 1; i++) {
+            channel.write(parts.get(i));
+          }
+          channel.writeAndFlush(parts.getLast(), promise);
         };
     if (channel.eventLoop().inEventLoop()) {
       write.run();
@@ -86,11 +117,7 @@ final class NettyWrites {
       try {
         channel.eventLoop().execute(write);
       } catch (RuntimeException rejected) {
-        if (payload instanceof ByteBuf buf) {
-          buf.release();
-        } else if (payload instanceof FilePayload file) {
-          file.closeQuietly();
-        }
+        Payloads.release(payload);
         promise.tryFailure(rejected);
       }
     }

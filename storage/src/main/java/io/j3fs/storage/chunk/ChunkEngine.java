@@ -55,12 +55,12 @@ public final class ChunkEngine implements AutoCloseable {
   private final Config config;
   private final ConcurrentSkipListMap<ChunkId, ChunkMeta> metas = new ConcurrentSkipListMap<>();
   private final SlotAllocator slots = new SlotAllocator();
+  private final SlotPins pins = new SlotPins();
+  private final ChunkReads reads;
   private final ReentrantLock[] updateLocks = new ReentrantLock[UPDATE_LOCK_STRIPES];
   private final ReentrantReadWriteLock[] slotLocks = new ReentrantReadWriteLock[SLOT_LOCK_STRIPES];
   private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
   private final AtomicLong logicalBytes = new AtomicLong();
-  private final LongAdder checksumMismatches = new LongAdder();
-  private final LongAdder bytesRead = new LongAdder();
   private final LongAdder bytesWritten = new LongAdder();
   private final boolean openedClean;
 
@@ -74,6 +74,8 @@ public final class ChunkEngine implements AutoCloseable {
     for (int i = 0; i < slotLocks.length; i++) {
       slotLocks[i] = new ReentrantReadWriteLock();
     }
+    this.reads =
+        new ChunkReads(data, allocator, metas, this::slotLock, pins, slots, config.verifyReads());
     store.forEach(
         meta -> {
           metas.put(meta.id(), meta);
@@ -130,71 +132,49 @@ public final class ChunkEngine implements AutoCloseable {
    * answers CHUNK_NOT_COMMITTED unless {@code allowUncommitted}.
    */
   public Read read(ChunkId id, int offset, int length, boolean allowUncommitted) {
-    if (offset < 0 || length < 0) {
-      throw StatusException.invalidArgument("read offset and length must not be negative");
-    }
-    ReentrantReadWriteLock.ReadLock lock = slotLock(id).readLock();
-    lock.lock();
-    try {
-      ChunkMeta meta = metas.get(id);
-      if (meta == null) {
-        return new Read(null, allocator.buffer(0), 0);
-      }
-      if (meta.removed() || (!meta.committed() && !allowUncommitted)) {
-        throw new StatusException(
-            StatusCode.CHUNK_NOT_COMMITTED,
-            "chunk "
-                + id
-                + " has update "
-                + meta.updateVersion()
-                + " pending (committed "
-                + meta.commitVersion()
-                + ")");
-      }
-      int end = (int) Math.min((long) offset + length, meta.length());
-      if (end <= offset) {
-        return new Read(meta, allocator.buffer(0), 0);
-      }
-      try {
-        Read read = SlotIo.read(data, allocator, meta, offset, end, config.verifyReads());
-        bytesRead.add(end - offset);
-        return read;
-      } catch (BlockChecksums.Mismatch e) {
-        checksumMismatches.increment();
-        throw new StatusException(
-            StatusCode.CHECKSUM_MISMATCH,
-            "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
-      } catch (IOException e) {
-        throw new StatusException(
-            StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
-      }
-    } finally {
-      lock.unlock();
-    }
+    return reads.read(id, offset, length, allowUncommitted);
+  }
+
+  /**
+   * A read the client verifies: the whole 4 KiB blocks around the bytes asked for, chunk bytes
+   * [start, end), with their stored checksums, either in a buffer ({@code bytes}) or as a range of
+   * the data file to send as it is ({@code region}; the slot stays pinned until {@code release}
+   * runs, exactly once). The asked-for bytes are [start + leading, end - trailing). No bytes
+   * (absent chunk, empty range): both null.
+   */
+  public record BlockRead(
+      ChunkMeta meta,
+      int start,
+      int end,
+      int leading,
+      int trailing,
+      int[] checksums,
+      ByteBuf bytes,
+      DataStore.Region region,
+      Runnable release) {}
+
+  /**
+   * Reads bytes [offset, offset + length) of a chunk (clamped to its length) without checking them:
+   * the caller sends them with the blocks' stored checksums and the client checks, so the bytes
+   * cross this server once, by sendfile when the store allows. Same status rules as {@link #read}.
+   */
+  public BlockRead readBlocks(ChunkId id, int offset, int length, boolean allowUncommitted) {
+    return reads.readBlocks(id, offset, length, allowUncommitted);
   }
 
   /** Reads and checks every block of a chunk; false if the data does not match its checksums. */
   public boolean verify(ChunkId id) {
-    ChunkMeta meta = metas.get(id);
-    if (meta == null || meta.removed() || meta.length() == 0) {
-      return true;
-    }
-    ReentrantReadWriteLock.ReadLock lock = slotLock(id).readLock();
-    lock.lock();
-    try {
-      if (metas.get(id) != meta) {
-        return true; // changed under us: the new version was just written with fresh checksums
-      }
-      SlotIo.read(data, allocator, meta, 0, meta.length(), true).bytes().release();
-      return true;
-    } catch (BlockChecksums.Mismatch e) {
-      checksumMismatches.increment();
-      return false;
-    } catch (IOException e) {
-      return false;
-    } finally {
-      lock.unlock();
-    }
+    return reads.verify(id);
+  }
+
+  /** Whether reads are verified (else {@link #readBlocks} callers should not ask clients to). */
+  public boolean verifiesReads() {
+    return config.verifyReads();
+  }
+
+  /** Slots pinned by reads still being sent (tests). */
+  int pinnedSlots() {
+    return pins.size();
   }
 
   /** The whole content of a chunk (for replication repair and resync); owned by the caller. */
@@ -245,8 +225,10 @@ public final class ChunkEngine implements AutoCloseable {
       if (old != null
           && !old.removed()
           && offset >= oldLength
-          && newLength <= SizeClasses.bytes(old.sizeClass())) {
-        // Append in place: past the current end, which no reader of the current version reads.
+          && newLength <= SizeClasses.bytes(old.sizeClass())
+          && oldLength >= pins.pinnedEnd(old.sizeClass(), old.slot())) {
+        // Append in place: past the current end, which no reader of the current version reads,
+        // and past every range still being sent from the slot (an earlier, longer version's).
         int firstBlock = oldLength / BlockChecksums.BLOCK_BYTES;
         ByteBuf head = SlotIo.partialBlock(data, allocator, old, firstBlock);
         try {
@@ -256,7 +238,7 @@ public final class ChunkEngine implements AutoCloseable {
           data.write(old.sizeClass(), old.slot(), offset, payload.duplicate());
           int[] blocks =
               java.util.Arrays.copyOf(old.blockChecksums(), BlockChecksums.blocks(newLength));
-          recomputeBlocks(blocks, firstBlock, newLength, head, offset - oldLength, payload);
+          SlotIo.recomputeBlocks(blocks, firstBlock, newLength, head, offset - oldLength, payload);
           bytesWritten.add(length);
           return install(id, old, old.sizeClass(), old.slot(), newLength, blocks, stamp);
         } finally {
@@ -268,7 +250,7 @@ public final class ChunkEngine implements AutoCloseable {
       try {
         content.writeZero(newLength);
         if (oldLength > 0 && !(offset == 0 && length >= oldLength)) {
-          readInto(old, content, oldLength);
+          data.read(old.sizeClass(), old.slot(), 0, content.nioBuffer(0, oldLength));
         }
         content.setBytes(offset, payload.duplicate());
         bytesWritten.add(length);
@@ -387,28 +369,6 @@ public final class ChunkEngine implements AutoCloseable {
     return committed;
   }
 
-  /**
-   * Recomputes blocks from {@code firstBlock} for content = head ++ zeros(gap) ++ payload, which
-   * starts at block {@code firstBlock}.
-   */
-  private static void recomputeBlocks(
-      int[] blocks, int firstBlock, int newLength, ByteBuf head, int gap, ByteBuffer payload) {
-    int start = firstBlock * BlockChecksums.BLOCK_BYTES;
-    ByteBuf content = PooledByteBufAllocator.DEFAULT.directBuffer(newLength - start);
-    try {
-      content.writeBytes(head, head.readerIndex(), head.readableBytes());
-      content.writeZero(gap);
-      content.writeBytes(payload.duplicate());
-      BlockChecksums.recompute(blocks, content.nioBuffer(), start, firstBlock, newLength);
-    } finally {
-      content.release();
-    }
-  }
-
-  private void readInto(ChunkMeta old, ByteBuf content, int oldLength) throws IOException {
-    data.read(old.sizeClass(), old.slot(), 0, content.nioBuffer(0, oldLength));
-  }
-
   /** Writes {@code content} (from index 0) to a fresh slot and installs it. */
   private ChunkMeta installCopy(ChunkId id, ChunkMeta old, ByteBuf content, int length, Stamp stamp)
       throws IOException {
@@ -503,7 +463,7 @@ public final class ChunkEngine implements AutoCloseable {
             && next.sizeClass() == old.sizeClass()
             && next.slot() == old.slot();
     if (oldHadSlot && !sameSlot) {
-      slots.free(old.sizeClass(), old.slot());
+      pins.free(old.sizeClass(), old.slot(), slots);
     }
   }
 
@@ -560,11 +520,11 @@ public final class ChunkEngine implements AutoCloseable {
   }
 
   public long checksumMismatches() {
-    return checksumMismatches.sum();
+    return reads.checksumMismatches.sum();
   }
 
   public long bytesRead() {
-    return bytesRead.sum();
+    return reads.bytesRead.sum();
   }
 
   public long bytesWritten() {

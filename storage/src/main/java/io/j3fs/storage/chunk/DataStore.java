@@ -2,6 +2,7 @@ package io.j3fs.storage.chunk;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 
 /**
  * Where a target's chunk data lives: slots of each size class. The real one is files on a disk
@@ -22,6 +23,18 @@ public interface DataStore extends AutoCloseable {
    */
   default int readAlignment() {
     return 1;
+  }
+
+  /** Where {@code count} bytes of a slot lie in a file: {@code channel} from {@code position}. */
+  record Region(FileChannel channel, long position, int count) {}
+
+  /**
+   * The file range holding bytes [offset, offset + count) of a slot, for sending them with sendfile
+   * instead of reading them; null when they cannot be sent from a file (memory stores, direct
+   * reads, a range the file does not cover yet). The channel is shared: never close it.
+   */
+  default Region region(int sizeClass, long slot, int offset, int count) throws IOException {
+    return null;
   }
 
   /** Makes every write so far durable (fsync). */

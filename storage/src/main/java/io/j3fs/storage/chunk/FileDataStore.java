@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,16 @@ public final class FileDataStore implements DataStore {
 
   private final FileChannel[][] channels;
   private final FileChannel[][] directChannels;
+
+  /**
+   * A lower bound of each data file's size (files only grow): a region past it asks the file first,
+   * since sendfile past the end would cut a frame short.
+   */
+  private final AtomicLongArray[] knownSizes;
+
+  /** Per data file, a descriptor for {@link PageCacheHints} (-1: none yet or unavailable). */
+  private final int[][] hintFds;
+
   private volatile boolean directReads;
 
   public FileDataStore(Path dir, int filesPerClass) throws IOException {
@@ -51,6 +62,14 @@ public final class FileDataStore implements DataStore {
     this.filesPerClass = filesPerClass;
     this.channels = new FileChannel[SizeClasses.COUNT][filesPerClass];
     this.directChannels = new FileChannel[SizeClasses.COUNT][filesPerClass];
+    this.hintFds = new int[SizeClasses.COUNT][filesPerClass];
+    for (int[] fds : hintFds) {
+      java.util.Arrays.fill(fds, -1);
+    }
+    this.knownSizes = new AtomicLongArray[SizeClasses.COUNT];
+    for (int i = 0; i < knownSizes.length; i++) {
+      knownSizes[i] = new AtomicLongArray(filesPerClass);
+    }
     this.directReads = directReads;
     Files.createDirectories(dir);
   }
@@ -145,6 +164,42 @@ public final class FileDataStore implements DataStore {
     while (src.hasRemaining()) {
       at += channel.write(src, at);
     }
+    knownSizes[sizeClass].accumulateAndGet((int) (slot % filesPerClass), at, Math::max);
+  }
+
+  @Override
+  public Region region(int sizeClass, long slot, int offset, int count) throws IOException {
+    checkRange(sizeClass, offset, count);
+    if (directReads) {
+      return null; // reads bypass the page cache, which sendfile goes through
+    }
+    FileChannel channel = channel(sizeClass, slot);
+    int file = (int) (slot % filesPerClass);
+    long at = position(sizeClass, slot, offset);
+    if (at + count > knownSizes[sizeClass].get(file)) {
+      long size = channel.size();
+      knownSizes[sizeClass].accumulateAndGet(file, size, Math::max);
+      if (at + count > size) {
+        return null; // never written up to there (reads as zeros)
+      }
+    }
+    int hintFd = hintFds[sizeClass][file];
+    if (hintFd < 0 && PageCacheHints.available()) {
+      synchronized (this) {
+        hintFd = hintFds[sizeClass][file];
+        if (hintFd < 0) {
+          hintFd = PageCacheHints.open(dataFile(sizeClass, file));
+          hintFds[sizeClass][file] = hintFd;
+        }
+      }
+    }
+    PageCacheHints.willNeed(hintFd, at, count);
+    return new Region(channel, at, count);
+  }
+
+  private Path dataFile(int sizeClass, int file) {
+    return dir.resolve("class-" + SizeClasses.bytes(sizeClass))
+        .resolve(String.format("%03d.data", file));
   }
 
   @Override
@@ -200,6 +255,12 @@ public final class FileDataStore implements DataStore {
 
   @Override
   public synchronized void close() throws IOException {
+    for (int[] fds : hintFds) {
+      for (int i = 0; i < fds.length; i++) {
+        PageCacheHints.close(fds[i]);
+        fds[i] = -1;
+      }
+    }
     for (FileChannel[] files : directChannels) {
       for (int i = 0; i < files.length; i++) {
         if (files[i] != null) {

@@ -3,6 +3,7 @@ package io.j3fs.storage.chunk;
 import io.j3fs.common.checksum.Crc32c;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -29,30 +30,44 @@ final class SlotIo {
       boolean verify)
       throws IOException {
     int block = BlockChecksums.BLOCK_BYTES;
-    // [readStart, readEnd): what is checked (whole blocks when verifying, else what was asked);
-    // [ioStart, ioEnd): what is read from the store, widened to its direct-I/O alignment.
+    // [readStart, readEnd): what is checked (whole blocks when verifying, else what was asked).
     int readStart = verify ? offset / block * block : offset;
     int readEnd = verify ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
-    int align = data.readAlignment();
-    int ioStart = readStart / align * align;
-    int ioEnd = (readEnd + align - 1) / align * align;
-    int ioLength = ioEnd - ioStart;
-    ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
+    ByteBuf buf = readRange(data, allocator, meta, readStart, readEnd);
     try {
-      // Start the read at an aligned address inside the buffer.
-      int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
-      data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
-      int readAt = pad + readStart - ioStart;
-      buf.setIndex(readAt, readAt + readEnd - readStart);
-      ByteBuffer bytes = buf.nioBuffer(readAt, readEnd - readStart);
+      ByteBuffer bytes = buf.nioBuffer();
       int checksum =
           verify
               ? BlockChecksums.verifyAndFold(meta.blockChecksums(), bytes, readStart, offset, end)
               : Crc32c.of(bytes);
       return new ChunkEngine.Read(
-          meta, buf.retainedSlice(readAt + offset - readStart, end - offset), checksum);
+          meta, buf.retainedSlice(buf.readerIndex() + offset - readStart, end - offset), checksum);
     } finally {
       buf.release();
+    }
+  }
+
+  /**
+   * Bytes [start, end) of a slot in a new buffer (the caller's), read as one I/O widened to the
+   * store's direct-I/O alignment into an aligned place of a pooled buffer.
+   */
+  static ByteBuf readRange(
+      DataStore data, ByteBufAllocator allocator, ChunkMeta meta, int start, int end)
+      throws IOException {
+    int align = data.readAlignment();
+    int ioStart = start / align * align;
+    int ioEnd = (end + align - 1) / align * align;
+    int ioLength = ioEnd - ioStart;
+    ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
+    try {
+      int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
+      data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
+      int readAt = pad + start - ioStart;
+      buf.setIndex(readAt, readAt + end - start);
+      return buf;
+    } catch (IOException | RuntimeException e) {
+      buf.release();
+      throw e;
     }
   }
 
@@ -80,6 +95,24 @@ final class SlotIo {
       data.write(sizeClass, slot, at, zeros.duplicate().limit(n));
       at += n;
       left -= n;
+    }
+  }
+
+  /**
+   * Recomputes blocks from {@code firstBlock} for content = head ++ zeros(gap) ++ payload, which
+   * starts at block {@code firstBlock}.
+   */
+  static void recomputeBlocks(
+      int[] blocks, int firstBlock, int newLength, ByteBuf head, int gap, ByteBuffer payload) {
+    int start = firstBlock * BlockChecksums.BLOCK_BYTES;
+    ByteBuf content = PooledByteBufAllocator.DEFAULT.directBuffer(newLength - start);
+    try {
+      content.writeBytes(head, head.readerIndex(), head.readableBytes());
+      content.writeZero(gap);
+      content.writeBytes(payload.duplicate());
+      BlockChecksums.recompute(blocks, content.nioBuffer(), start, firstBlock, newLength);
+    } finally {
+      content.release();
     }
   }
 }

@@ -4,21 +4,24 @@ import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.net.FilePayload;
+import io.j3fs.net.Payloads;
 import io.j3fs.net.RpcResponse;
 import io.j3fs.proto.storage.BatchReadReq;
 import io.j3fs.proto.storage.BatchReadRsp;
 import io.j3fs.proto.storage.ReadIo;
 import io.j3fs.proto.storage.ReadResult;
 import io.j3fs.storage.chunk.ChunkEngine;
+import io.j3fs.storage.chunk.DataStore;
 import io.j3fs.storage.target.StorageTarget;
 import io.j3fs.storage.target.TargetMap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +29,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Many chunk reads in one call, each with its own status: a read fails alone (not serving here,
  * stale chain version, not committed, checksum mismatch) and the client retries it elsewhere. The
- * bytes of the reads that succeeded travel as one payload, a composite of the engine's buffers (no
- * copy), in request order.
+ * bytes of the reads that succeeded travel as one payload, in request order, with no copy: the
+ * engine's buffers, or, for reads the client verifies against the stored block checksums, ranges of
+ * the data files sent with sendfile (the server then never touches the bytes).
  */
 public final class BatchReadOp implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchReadOp.class);
@@ -44,7 +48,21 @@ public final class BatchReadOp implements AutoCloseable {
   private final TargetMap targets;
   private final Runnable staleRouting;
   private final boolean parallel;
-  private final ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+
+  /**
+   * Platform threads for direct reads, which block in pread: on virtual threads every such read
+   * would pin its carrier and make the scheduler start a compensating carrier, which cost more CPU
+   * than the read itself. At most {@link #MAX_PARALLEL_READS} (the semaphore bounds the queue).
+   */
+  private final ThreadPoolExecutor readers =
+      new ThreadPoolExecutor(
+          MAX_PARALLEL_READS,
+          MAX_PARALLEL_READS,
+          30,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          Thread.ofPlatform().name("direct-read-", 0).daemon(true).factory());
+
   private final Semaphore readSlots = new Semaphore(MAX_PARALLEL_READS);
   private final LongAdder calls = new LongAdder();
   private final LongAdder reads = new LongAdder();
@@ -57,10 +75,14 @@ public final class BatchReadOp implements AutoCloseable {
     this.targets = targets;
     this.staleRouting = staleRouting;
     this.parallel = parallel;
+    readers.allowCoreThreadTimeOut(true);
   }
 
-  /** One read's outcome: its result and, if it succeeded, its bytes (owned). */
-  private record Outcome(ReadResult result, ByteBuf bytes) {}
+  /**
+   * One read's outcome: its result and, if it succeeded with bytes, its payload part (owned): a
+   * ByteBuf or a FilePayload.
+   */
+  private record Outcome(ReadResult result, Object bytes) {}
 
   public RpcResponse run(BatchReadReq request) {
     if (request.getIosCount() > MAX_IOS) {
@@ -78,9 +100,8 @@ public final class BatchReadOp implements AutoCloseable {
     calls.increment();
     reads.add(request.getIosCount());
     BatchReadRsp.Builder out = BatchReadRsp.newBuilder();
-    CompositeByteBuf payload =
-        ByteBufAllocator.DEFAULT.compositeDirectBuffer(Math.max(2, request.getIosCount()));
     Outcome[] outcomes = new Outcome[request.getIosCount()];
+    List<Object> parts = new ArrayList<>(outcomes.length);
     try {
       if (parallel && outcomes.length > 1) {
         readInParallel(request, outcomes);
@@ -92,16 +113,16 @@ public final class BatchReadOp implements AutoCloseable {
       for (int i = 0; i < outcomes.length; i++) {
         out.addResults(outcomes[i].result());
         if (outcomes[i].bytes() != null) {
-          payload.addComponent(true, outcomes[i].bytes());
+          parts.add(outcomes[i].bytes());
         }
         outcomes[i] = null; // its bytes belong to the payload now
       }
-      return RpcResponse.of(out.build(), payload);
+      return RpcResponse.ofParts(out.build(), parts);
     } catch (RuntimeException e) {
-      payload.release();
+      parts.forEach(Payloads::release);
       for (Outcome outcome : outcomes) {
         if (outcome != null && outcome.bytes() != null) {
-          outcome.bytes().release();
+          Payloads.release(outcome.bytes());
         }
       }
       throw e;
@@ -109,14 +130,16 @@ public final class BatchReadOp implements AutoCloseable {
   }
 
   /**
-   * Every read on its own virtual thread, at most {@link #MAX_PARALLEL_READS} on this server at
-   * once, so the disk sees the batch's queue depth. Waits for all of them.
+   * Every read on a reader thread (but the last one on this thread when it is a platform thread),
+   * at most {@link #MAX_PARALLEL_READS} on this server at once, so the disk sees the batch's queue
+   * depth. Waits for all of them.
    */
   private void readInParallel(BatchReadReq request, Outcome[] outcomes) {
     CountDownLatch done = new CountDownLatch(outcomes.length);
     boolean allowUncommitted = request.getAllowUncommitted();
+    int handedOff = Thread.currentThread().isVirtual() ? outcomes.length : outcomes.length - 1;
     try {
-      for (int i = 0; i < outcomes.length; i++) {
+      for (int i = 0; i < handedOff; i++) {
         int index = i;
         readSlots.acquire();
         try {
@@ -136,6 +159,16 @@ public final class BatchReadOp implements AutoCloseable {
           readSlots.release();
           done.countDown();
           outcomes[index] = failed(StatusCode.UNAVAILABLE, "server is shutting down");
+        }
+      }
+      for (int i = handedOff; i < outcomes.length; i++) {
+        try {
+          outcomes[i] = readOne(request.getIos(i), allowUncommitted);
+        } catch (RuntimeException e) {
+          log.error("batch read failed", e);
+          outcomes[i] = failed(StatusCode.INTERNAL, "read failed on the server");
+        } finally {
+          done.countDown();
         }
       }
       done.await();
@@ -181,14 +214,12 @@ public final class BatchReadOp implements AutoCloseable {
                 + target.publicState()
                 + (target.inSync() ? "" : ", not in sync"));
       }
-      ChunkEngine.Read read =
-          target
-              .engine()
-              .read(
-                  ChunkId.fromBytes(io.getChunkId().toByteArray()),
-                  io.getOffset(),
-                  io.getLength(),
-                  allowUncommitted);
+      ChunkId chunk = ChunkId.fromBytes(io.getChunkId().toByteArray());
+      ChunkEngine engine = target.engine();
+      if (io.getClientVerifies() && engine.verifiesReads()) {
+        return blocks(engine.readBlocks(chunk, io.getOffset(), io.getLength(), allowUncommitted));
+      }
+      ChunkEngine.Read read = engine.read(chunk, io.getOffset(), io.getLength(), allowUncommitted);
       return new Outcome(
           ReadResult.newBuilder()
               .setLength(read.bytes().readableBytes())
@@ -199,5 +230,24 @@ public final class BatchReadOp implements AutoCloseable {
     } catch (StatusException e) {
       return failed(e.code(), e.getMessage() == null ? "" : e.getMessage());
     }
+  }
+
+  /** A read for the client to verify: whole blocks, their stored checksums, from file or buffer. */
+  private static Outcome blocks(ChunkEngine.BlockRead read) {
+    ReadResult.Builder result =
+        ReadResult.newBuilder()
+            .setLength(read.end() - read.start() - read.leading() - read.trailing())
+            .setLeadingBytes(read.leading())
+            .setTrailingBytes(read.trailing())
+            .setCommitVersion(read.meta() == null ? 0 : read.meta().commitVersion());
+    for (int checksum : read.checksums()) {
+      result.addBlockChecksums(checksum);
+    }
+    Object bytes = read.bytes();
+    if (read.region() != null) {
+      DataStore.Region region = read.region();
+      bytes = new FilePayload(region.channel(), region.position(), region.count(), read.release());
+    }
+    return new Outcome(result.build(), bytes);
   }
 }
