@@ -66,13 +66,13 @@ public final class StorageBenchmark implements Callable<Integer> {
       description = "Most MiB a write row writes (bounds disk use).")
   int maxMib;
 
-  @Option(names = "--inflight", defaultValue = "8", description = "Sequential requests in flight.")
+  @Option(names = "--inflight", defaultValue = "16", description = "Sequential requests in flight.")
   int inflight;
 
   @Option(names = "--queue-depth", defaultValue = "32", description = "Random reads outstanding.")
   int queueDepth;
 
-  @Option(names = "--batch", defaultValue = "16", description = "Random reads per batch call.")
+  @Option(names = "--batch", defaultValue = "32", description = "Random reads per batch call.")
   int batch;
 
   @Option(

@@ -162,6 +162,18 @@ public final class ChunkEngine implements AutoCloseable {
     return reads.readBlocks(id, offset, length, allowUncommitted);
   }
 
+  /** One read of {@link #readBatch}. */
+  public record BatchItem(ChunkId id, int offset, int length, boolean clientVerifies) {}
+
+  /**
+   * Many reads, their disk I/O submitted together (one io_uring submission for direct reads on
+   * files); each outcome, in order, is a {@link Read}, a {@link BlockRead} (an item the client
+   * verifies) or the StatusException that read failed with (same rules as {@link #read}).
+   */
+  public List<Object> readBatch(List<BatchItem> items, boolean allowUncommitted) {
+    return reads.readBatch(items, allowUncommitted);
+  }
+
   /** Reads and checks every block of a chunk; false if the data does not match its checksums. */
   public boolean verify(ChunkId id) {
     return reads.verify(id);

@@ -1,11 +1,16 @@
 package io.j3fs.storage.chunk;
 
+import io.j3fs.common.checksum.Crc32c;
 import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -172,6 +177,145 @@ final class ChunkReads {
       return false;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** A planned read of a batch: its chunk and range, and the buffer its I/O fills. */
+  private record Planned(
+      ChunkEngine.BatchItem item,
+      ChunkMeta meta,
+      int start,
+      int stop,
+      int end,
+      ByteBuf buf,
+      int readAt) {}
+
+  /**
+   * Many reads with their disk I/O submitted together ({@link DataStore#readAll}): each read is
+   * planned under its slot read lock (status checks, range, an aligned buffer) and pins its slot,
+   * the I/O runs with no lock held, then each read is checked here (a {@link ChunkEngine.Read}) or
+   * left to the client (a {@link ChunkEngine.BlockRead}, when the item asks for it and reads are
+   * verified). Each outcome is one of those two or the StatusException that read failed with.
+   */
+  List<Object> readBatch(List<ChunkEngine.BatchItem> items, boolean allowUncommitted) {
+    Object[] outcomes = new Object[items.size()];
+    Planned[] plans = new Planned[items.size()];
+    List<DataStore.SlotRead> ios = new ArrayList<>(items.size());
+    List<Integer> planned = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      ChunkEngine.BatchItem item = items.get(i);
+      boolean blocks = item.clientVerifies() && verifyReads;
+      try {
+        Planned plan = plan(item, allowUncommitted, ios);
+        if (plan == null) {
+          outcomes[i] =
+              blocks
+                  ? new ChunkEngine.BlockRead(
+                      metas.get(item.id()), 0, 0, 0, 0, BlockChecksums.NONE, null, null, () -> {})
+                  : new ChunkEngine.Read(metas.get(item.id()), allocator.buffer(0), 0);
+        } else {
+          plans[i] = plan;
+          planned.add(i);
+        }
+      } catch (StatusException e) {
+        outcomes[i] = e;
+      }
+    }
+    try {
+      data.readAll(ios);
+    } catch (IOException | RuntimeException e) {
+      for (int i : planned) {
+        unpin(plans[i]);
+        plans[i].buf().release();
+        outcomes[i] =
+            new StatusException(
+                StatusCode.INTERNAL, "cannot read chunk " + plans[i].meta().id() + ": " + e);
+      }
+      return Arrays.asList(outcomes);
+    }
+    for (int i : planned) {
+      unpin(plans[i]);
+      outcomes[i] = finish(plans[i]);
+    }
+    return Arrays.asList(outcomes);
+  }
+
+  /** Plans one read and adds its I/O to {@code ios}; null if it reads no bytes. */
+  private Planned plan(
+      ChunkEngine.BatchItem item, boolean allowUncommitted, List<DataStore.SlotRead> ios) {
+    if (item.offset() < 0 || item.length() < 0) {
+      throw StatusException.invalidArgument("read offset and length must not be negative");
+    }
+    ReentrantReadWriteLock.ReadLock lock = slotLock.apply(item.id()).readLock();
+    lock.lock();
+    try {
+      ChunkMeta meta = metas.get(item.id());
+      if (meta == null) {
+        return null;
+      }
+      checkReadable(meta, allowUncommitted);
+      int offset = item.offset();
+      int end = (int) Math.min((long) offset + item.length(), meta.length());
+      if (end <= offset) {
+        return null;
+      }
+      int block = BlockChecksums.BLOCK_BYTES;
+      boolean wholeBlocks = verifyReads;
+      int start = wholeBlocks ? offset / block * block : offset;
+      int stop = wholeBlocks ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
+      SlotIo.Aligned aligned = SlotIo.aligned(allocator, data.readAlignment(), start, stop);
+      pins.pin(meta.sizeClass(), meta.slot(), stop);
+      ios.add(
+          new DataStore.SlotRead(meta.sizeClass(), meta.slot(), aligned.ioStart(), aligned.io()));
+      return new Planned(item, meta, start, stop, end, aligned.buf(), aligned.readAt());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void unpin(Planned plan) {
+    pins.unpin(plan.meta().sizeClass(), plan.meta().slot(), slots);
+  }
+
+  /** Checks (or leaves to the client) what a planned read's I/O brought. */
+  private Object finish(Planned plan) {
+    ChunkMeta meta = plan.meta();
+    ByteBuf buf = plan.buf();
+    int offset = plan.item().offset();
+    buf.setIndex(plan.readAt(), plan.readAt() + plan.stop() - plan.start());
+    bytesRead.add(plan.end() - offset);
+    if (plan.item().clientVerifies() && verifyReads) {
+      int block = BlockChecksums.BLOCK_BYTES;
+      return new ChunkEngine.BlockRead(
+          meta,
+          plan.start(),
+          plan.stop(),
+          offset - plan.start(),
+          plan.stop() - plan.end(),
+          Arrays.copyOfRange(
+              meta.blockChecksums(), plan.start() / block, BlockChecksums.blocks(plan.stop())),
+          buf,
+          null,
+          () -> {});
+    }
+    try {
+      ByteBuffer bytes = buf.nioBuffer();
+      int checksum =
+          verifyReads
+              ? BlockChecksums.verifyAndFold(
+                  meta.blockChecksums(), bytes, plan.start(), offset, plan.end())
+              : Crc32c.of(bytes);
+      return new ChunkEngine.Read(
+          meta,
+          buf.retainedSlice(buf.readerIndex() + offset - plan.start(), plan.end() - offset),
+          checksum);
+    } catch (BlockChecksums.Mismatch e) {
+      checksumMismatches.increment();
+      return new StatusException(
+          StatusCode.CHECKSUM_MISMATCH,
+          "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
+    } finally {
+      buf.release();
     }
   }
 }

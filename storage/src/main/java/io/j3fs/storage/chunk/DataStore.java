@@ -3,6 +3,7 @@ package io.j3fs.storage.chunk;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.List;
 
 /**
  * Where a target's chunk data lives: slots of each size class. The real one is files on a disk
@@ -16,6 +17,19 @@ public interface DataStore extends AutoCloseable {
 
   /** Fills {@code dst}'s remaining bytes from {@code offset} in the slot (never written: zeros). */
   void read(int sizeClass, long slot, int offset, ByteBuffer dst) throws IOException;
+
+  /** One read of a batch: {@link #read}'s arguments. */
+  record SlotRead(int sizeClass, long slot, int offset, ByteBuffer dst) {}
+
+  /**
+   * Does every read of {@code reads}, each as {@link #read} would; the file store hands aligned
+   * direct reads to the disk together. Default: one after another.
+   */
+  default void readAll(List<SlotRead> reads) throws IOException {
+    for (SlotRead read : reads) {
+      read(read.sizeClass(), read.slot(), read.offset(), read.dst());
+    }
+  }
 
   /**
    * The alignment (bytes) reads must have in offset, length and buffer address to bypass the page

@@ -2,12 +2,15 @@ package io.j3fs.storage.chunk;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +51,19 @@ public final class FileDataStore implements DataStore {
   /** Per data file, a descriptor for {@link PageCacheHints} (-1: none yet or unavailable). */
   private final int[][] hintFds;
 
+  /** Per data file, an O_DIRECT descriptor for io_uring reads (-1: not opened yet). */
+  private final int[][] uringFds;
+
+  /** Rings for batches of direct reads, at most {@link #MAX_RINGS} (each has one user). */
+  private final LinkedBlockingQueue<IoUring> rings = new LinkedBlockingQueue<>();
+
+  private static final int MAX_RINGS = 4;
+  private static final int RING_ENTRIES = 64;
+  private int ringCount; // guarded by rings
+  private volatile boolean uringUsable = true;
+  private final java.util.concurrent.atomic.LongAdder uringReads =
+      new java.util.concurrent.atomic.LongAdder();
+
   private volatile boolean directReads;
 
   public FileDataStore(Path dir, int filesPerClass) throws IOException {
@@ -63,8 +79,10 @@ public final class FileDataStore implements DataStore {
     this.channels = new FileChannel[SizeClasses.COUNT][filesPerClass];
     this.directChannels = new FileChannel[SizeClasses.COUNT][filesPerClass];
     this.hintFds = new int[SizeClasses.COUNT][filesPerClass];
-    for (int[] fds : hintFds) {
-      java.util.Arrays.fill(fds, -1);
+    this.uringFds = new int[SizeClasses.COUNT][filesPerClass];
+    for (int i = 0; i < SizeClasses.COUNT; i++) {
+      java.util.Arrays.fill(hintFds[i], -1);
+      java.util.Arrays.fill(uringFds[i], -1);
     }
     this.knownSizes = new AtomicLongArray[SizeClasses.COUNT];
     for (int i = 0; i < knownSizes.length; i++) {
@@ -225,6 +243,132 @@ public final class FileDataStore implements DataStore {
     }
   }
 
+  @Override
+  public void readAll(List<SlotRead> reads) throws IOException {
+    IoUring ring = reads.size() > 1 && directReads ? takeRing() : null;
+    if (ring == null) {
+      DataStore.super.readAll(reads);
+      return;
+    }
+    try {
+      int n = reads.size();
+      int[] which = new int[n];
+      int[] fds = new int[n];
+      long[] positions = new long[n];
+      long[] addresses = new long[n];
+      int[] lengths = new int[n];
+      int[] results = new int[n];
+      int m = 0;
+      for (int i = 0; i < n; i++) {
+        SlotRead read = reads.get(i);
+        checkRange(read.sizeClass(), read.offset(), read.dst().remaining());
+        if (!direct(read.offset(), read.dst())) {
+          continue; // unaligned: read on its own below, through the page cache
+        }
+        which[m] = i;
+        fds[m] = uringFd(read.sizeClass(), read.slot());
+        positions[m] = position(read.sizeClass(), read.slot(), read.offset());
+        addresses[m] = MemorySegment.ofBuffer(read.dst()).address();
+        lengths[m] = read.dst().remaining();
+        m++;
+      }
+      uringReads.add(m);
+      try {
+        ring.readAll(m, fds, positions, addresses, lengths, results);
+      } catch (IOException e) {
+        retire(ring);
+        ring = null;
+        throw e;
+      }
+      boolean[] done = new boolean[n];
+      for (int k = 0; k < m; k++) {
+        SlotRead read = reads.get(which[k]);
+        if (results[k] < 0) {
+          throw new IOException(
+              "direct read of slot " + read.slot() + " failed: errno " + -results[k]);
+        }
+        ByteBuffer dst = read.dst();
+        dst.position(dst.position() + results[k]);
+        if (dst.hasRemaining()) {
+          // Short: the file ends inside the range (never written there: zeros) or the disk read
+          // less; the ordinary path finishes it either way.
+          read(read.sizeClass(), read.slot(), read.offset() + results[k], dst);
+        }
+        done[which[k]] = true;
+      }
+      for (int i = 0; i < n; i++) {
+        if (!done[i]) {
+          SlotRead read = reads.get(i);
+          read(read.sizeClass(), read.slot(), read.offset(), read.dst());
+        }
+      }
+    } finally {
+      if (ring != null) {
+        rings.offer(ring);
+      }
+    }
+  }
+
+  /** A ring whose system call failed: closed, so a later batch makes a fresh one. */
+  private void retire(IoUring ring) {
+    ring.close();
+    synchronized (rings) {
+      ringCount--;
+    }
+  }
+
+  /** Reads done through io_uring so far (tests, metrics). */
+  public long uringReads() {
+    return uringReads.sum();
+  }
+
+  /** A ring for one batch: an idle one, a new one while fewer than MAX_RINGS exist, or a wait. */
+  private IoUring takeRing() throws IOException {
+    if (!uringUsable) {
+      return null;
+    }
+    IoUring ring = rings.poll();
+    if (ring != null) {
+      return ring;
+    }
+    synchronized (rings) {
+      if (ringCount < MAX_RINGS) {
+        ringCount++;
+        try {
+          return new IoUring(RING_ENTRIES);
+        } catch (IOException e) {
+          ringCount--;
+          uringUsable = false;
+          log.warn(
+              "io_uring unavailable under {} ({}); direct reads go one by one", dir, e.toString());
+          return null;
+        }
+      }
+    }
+    try {
+      return rings.take();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted waiting for an io_uring");
+    }
+  }
+
+  private int uringFd(int sizeClass, long slot) throws IOException {
+    channel(sizeClass, slot); // creates the file
+    int file = (int) (slot % filesPerClass);
+    int fd = uringFds[sizeClass][file];
+    if (fd < 0) {
+      synchronized (this) {
+        fd = uringFds[sizeClass][file];
+        if (fd < 0) {
+          fd = IoUring.openDirect(dataFile(sizeClass, file));
+          uringFds[sizeClass][file] = fd;
+        }
+      }
+    }
+    return fd;
+  }
+
   private static void checkRange(int sizeClass, int offset, int length) {
     if (offset < 0 || (long) offset + length > SizeClasses.bytes(sizeClass)) {
       throw new IllegalArgumentException(
@@ -255,10 +399,15 @@ public final class FileDataStore implements DataStore {
 
   @Override
   public synchronized void close() throws IOException {
-    for (int[] fds : hintFds) {
-      for (int i = 0; i < fds.length; i++) {
-        PageCacheHints.close(fds[i]);
-        fds[i] = -1;
+    for (IoUring ring = rings.poll(); ring != null; ring = rings.poll()) {
+      ring.close();
+    }
+    for (int c = 0; c < SizeClasses.COUNT; c++) {
+      for (int i = 0; i < filesPerClass; i++) {
+        PageCacheHints.close(hintFds[c][i]);
+        hintFds[c][i] = -1;
+        IoUring.closeFd(uringFds[c][i]);
+        uringFds[c][i] = -1;
       }
     }
     for (FileChannel[] files : directChannels) {

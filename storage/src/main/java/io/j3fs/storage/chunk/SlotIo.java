@@ -54,21 +54,31 @@ final class SlotIo {
   static ByteBuf readRange(
       DataStore data, ByteBufAllocator allocator, ChunkMeta meta, int start, int end)
       throws IOException {
-    int align = data.readAlignment();
+    Aligned aligned = aligned(allocator, data.readAlignment(), start, end);
+    try {
+      data.read(meta.sizeClass(), meta.slot(), aligned.ioStart(), aligned.io());
+      aligned.buf().setIndex(aligned.readAt(), aligned.readAt() + end - start);
+      return aligned.buf();
+    } catch (IOException | RuntimeException e) {
+      aligned.buf().release();
+      throw e;
+    }
+  }
+
+  /**
+   * A pooled buffer (the caller's) for chunk bytes [start, end) read as one I/O of [ioStart,
+   * ioStart + io.remaining()), widened to {@code align} and placed at an aligned address; the bytes
+   * asked for land at index {@code readAt}.
+   */
+  record Aligned(ByteBuf buf, int ioStart, ByteBuffer io, int readAt) {}
+
+  static Aligned aligned(ByteBufAllocator allocator, int align, int start, int end) {
     int ioStart = start / align * align;
     int ioEnd = (end + align - 1) / align * align;
     int ioLength = ioEnd - ioStart;
     ByteBuf buf = allocator.directBuffer(ioLength + align - 1);
-    try {
-      int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
-      data.read(meta.sizeClass(), meta.slot(), ioStart, buf.nioBuffer(pad, ioLength));
-      int readAt = pad + start - ioStart;
-      buf.setIndex(readAt, readAt + end - start);
-      return buf;
-    } catch (IOException | RuntimeException e) {
-      buf.release();
-      throw e;
-    }
+    int pad = align == 1 ? 0 : (align - buf.nioBuffer(0, 1).alignmentOffset(0, align)) % align;
+    return new Aligned(buf, ioStart, buf.nioBuffer(pad, ioLength), pad + start - ioStart);
   }
 
   /** The bytes of block {@code block} of a chunk that exist (the last block may be partial). */

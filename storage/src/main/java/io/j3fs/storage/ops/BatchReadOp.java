@@ -16,7 +16,9 @@ import io.j3fs.storage.chunk.DataStore;
 import io.j3fs.storage.target.StorageTarget;
 import io.j3fs.storage.target.TargetMap;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -130,26 +132,53 @@ public final class BatchReadOp implements AutoCloseable {
   }
 
   /**
-   * Every read on a reader thread (but the last one on this thread when it is a platform thread),
-   * at most {@link #MAX_PARALLEL_READS} on this server at once, so the disk sees the batch's queue
-   * depth. Waits for all of them.
+   * The reads of a batch grouped by target; each group's disk reads go to the disk together (one
+   * io_uring submission on files with direct reads), and the groups run at once, on reader threads
+   * (the last on this thread when it is a platform thread: a virtual thread would pin its carrier
+   * while the kernel waits for the disk), at most {@link #MAX_PARALLEL_READS} on this server.
    */
   private void readInParallel(BatchReadReq request, Outcome[] outcomes) {
-    CountDownLatch done = new CountDownLatch(outcomes.length);
-    boolean allowUncommitted = request.getAllowUncommitted();
-    int handedOff = Thread.currentThread().isVirtual() ? outcomes.length : outcomes.length - 1;
+    Map<ChunkEngine, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < outcomes.length; i++) {
+      try {
+        groups
+            .computeIfAbsent(readableTarget(request.getIos(i)).engine(), e -> new ArrayList<>())
+            .add(i);
+      } catch (StatusException e) {
+        outcomes[i] = failed(e.code(), e.getMessage() == null ? "" : e.getMessage());
+      }
+    }
+    List<Map.Entry<ChunkEngine, List<Integer>>> work = new ArrayList<>(groups.entrySet());
+    CountDownLatch done = new CountDownLatch(work.size());
+    int handedOff = Thread.currentThread().isVirtual() ? work.size() : work.size() - 1;
     try {
-      for (int i = 0; i < handedOff; i++) {
-        int index = i;
+      for (int g = 0; g < work.size(); g++) {
+        Map.Entry<ChunkEngine, List<Integer>> group = work.get(g);
+        Runnable task =
+            () -> {
+              try {
+                readGroup(group.getKey(), group.getValue(), request, outcomes);
+              } catch (RuntimeException e) {
+                log.error("batch read failed", e);
+                for (int i : group.getValue()) {
+                  outcomes[i] = failed(StatusCode.INTERNAL, "read failed on the server");
+                }
+              }
+            };
+        if (g >= handedOff) {
+          try {
+            task.run();
+          } finally {
+            done.countDown();
+          }
+          continue;
+        }
         readSlots.acquire();
         try {
           readers.execute(
               () -> {
                 try {
-                  outcomes[index] = readOne(request.getIos(index), allowUncommitted);
-                } catch (RuntimeException e) {
-                  log.error("batch read failed", e);
-                  outcomes[index] = failed(StatusCode.INTERNAL, "read failed on the server");
+                  task.run();
                 } finally {
                   readSlots.release();
                   done.countDown();
@@ -158,23 +187,38 @@ public final class BatchReadOp implements AutoCloseable {
         } catch (RuntimeException rejected) {
           readSlots.release();
           done.countDown();
-          outcomes[index] = failed(StatusCode.UNAVAILABLE, "server is shutting down");
-        }
-      }
-      for (int i = handedOff; i < outcomes.length; i++) {
-        try {
-          outcomes[i] = readOne(request.getIos(i), allowUncommitted);
-        } catch (RuntimeException e) {
-          log.error("batch read failed", e);
-          outcomes[i] = failed(StatusCode.INTERNAL, "read failed on the server");
-        } finally {
-          done.countDown();
+          for (int i : group.getValue()) {
+            outcomes[i] = failed(StatusCode.UNAVAILABLE, "server is shutting down");
+          }
         }
       }
       done.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StatusException(StatusCode.CANCELLED, "interrupted during a batch read");
+    }
+  }
+
+  /** One target's reads of a batch, their disk reads together. */
+  private static void readGroup(
+      ChunkEngine engine, List<Integer> indices, BatchReadReq request, Outcome[] outcomes) {
+    List<ChunkEngine.BatchItem> items = new ArrayList<>(indices.size());
+    for (int i : indices) {
+      ReadIo io = request.getIos(i);
+      items.add(
+          new ChunkEngine.BatchItem(
+              chunkOf(io), io.getOffset(), io.getLength(), io.getClientVerifies()));
+    }
+    List<Object> results = engine.readBatch(items, request.getAllowUncommitted());
+    for (int k = 0; k < indices.size(); k++) {
+      outcomes[indices.get(k)] =
+          switch (results.get(k)) {
+            case ChunkEngine.Read read -> plain(read);
+            case ChunkEngine.BlockRead read -> blocks(read);
+            case StatusException e ->
+                failed(e.code(), e.getMessage() == null ? "" : e.getMessage());
+            default -> throw new IllegalStateException("unexpected read outcome " + results.get(k));
+          };
     }
   }
 
@@ -198,38 +242,51 @@ public final class BatchReadOp implements AutoCloseable {
     return reads.sum();
   }
 
+  /** The target serving {@code io}'s chain here, if it may serve reads at that chain version. */
+  private StorageTarget readableTarget(ReadIo io) {
+    StorageTarget target = targets.byChain(ChainId.of(io.getChainId()));
+    target.chainAt(io.getChainVersion(), staleRouting);
+    if (!target.readable()) {
+      throw new StatusException(
+          StatusCode.TARGET_NOT_SERVING,
+          "target "
+              + target.id()
+              + " is "
+              + target.publicState()
+              + (target.inSync() ? "" : ", not in sync"));
+    }
+    return target;
+  }
+
+  private static ChunkId chunkOf(ReadIo io) {
+    if (io.getChunkId().size() != ChunkId.BYTES) {
+      throw StatusException.invalidArgument("chunk_id must be " + ChunkId.BYTES + " bytes");
+    }
+    return ChunkId.fromBytes(io.getChunkId().toByteArray());
+  }
+
   private Outcome readOne(ReadIo io, boolean allowUncommitted) {
     try {
-      if (io.getChunkId().size() != ChunkId.BYTES) {
-        throw StatusException.invalidArgument("chunk_id must be " + ChunkId.BYTES + " bytes");
-      }
-      StorageTarget target = targets.byChain(ChainId.of(io.getChainId()));
-      target.chainAt(io.getChainVersion(), staleRouting);
-      if (!target.readable()) {
-        throw new StatusException(
-            StatusCode.TARGET_NOT_SERVING,
-            "target "
-                + target.id()
-                + " is "
-                + target.publicState()
-                + (target.inSync() ? "" : ", not in sync"));
-      }
-      ChunkId chunk = ChunkId.fromBytes(io.getChunkId().toByteArray());
-      ChunkEngine engine = target.engine();
+      ChunkId chunk = chunkOf(io);
+      ChunkEngine engine = readableTarget(io).engine();
       if (io.getClientVerifies() && engine.verifiesReads()) {
         return blocks(engine.readBlocks(chunk, io.getOffset(), io.getLength(), allowUncommitted));
       }
-      ChunkEngine.Read read = engine.read(chunk, io.getOffset(), io.getLength(), allowUncommitted);
-      return new Outcome(
-          ReadResult.newBuilder()
-              .setLength(read.bytes().readableBytes())
-              .setChecksum(read.checksum())
-              .setCommitVersion(read.meta() == null ? 0 : read.meta().commitVersion())
-              .build(),
-          read.bytes());
+      return plain(engine.read(chunk, io.getOffset(), io.getLength(), allowUncommitted));
     } catch (StatusException e) {
       return failed(e.code(), e.getMessage() == null ? "" : e.getMessage());
     }
+  }
+
+  /** A read this server verified (or, configured so, did not): its bytes and their CRC32C. */
+  private static Outcome plain(ChunkEngine.Read read) {
+    return new Outcome(
+        ReadResult.newBuilder()
+            .setLength(read.bytes().readableBytes())
+            .setChecksum(read.checksum())
+            .setCommitVersion(read.meta() == null ? 0 : read.meta().commitVersion())
+            .build(),
+        read.bytes());
   }
 
   /** A read for the client to verify: whole blocks, their stored checksums, from file or buffer. */

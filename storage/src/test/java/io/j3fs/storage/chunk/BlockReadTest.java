@@ -173,4 +173,117 @@ class BlockReadTest {
       }
     }
   }
+
+  /**
+   * A batch of direct reads on files goes to the disk together (io_uring where the kernel has it)
+   * and returns, per read, the bytes asked for: checked here, or with the block checksums for the
+   * client; absent chunks read empty, a pending chunk fails alone, and a damaged block fails the
+   * reads the server checks while the client's check catches it in the others.
+   */
+  @Test
+  void batchesOfDirectReadsReturnEveryReadsBytesAndFailAlone() throws Exception {
+    long seed = System.nanoTime();
+    System.out.println("BlockReadTest.batches seed " + seed);
+    Random random = new Random(seed);
+    FileDataStore store = new FileDataStore(dir.resolve("direct"), 3, true);
+    try (ChunkEngine engine =
+        ChunkEngine.open(store, new MemoryMetaStore(), ChunkEngine.Config.DEFAULT)) {
+      byte[][] contents = new byte[12][];
+      for (int c = 0; c < contents.length; c++) {
+        contents[c] = random(random, 1 + random.nextInt(300_000));
+        engine.write(
+            ChunkId.of(20, c), 0, Unpooled.wrappedBuffer(contents[c]), CHUNK, committed(1));
+      }
+      for (int round = 0; round < 20; round++) {
+        java.util.List<ChunkEngine.BatchItem> items = new java.util.ArrayList<>();
+        for (int k = 0; k < 40; k++) {
+          int c = random.nextInt(contents.length + 1); // the last one is absent
+          int offset = random.nextBoolean() ? random.nextInt(80) * 4096 : random.nextInt(300_000);
+          int length = random.nextBoolean() ? 4096 : random.nextInt(200_000);
+          items.add(new ChunkEngine.BatchItem(ChunkId.of(20, c), offset, length, k % 2 == 0));
+        }
+        java.util.List<Object> outcomes = engine.readBatch(items, false);
+        for (int k = 0; k < items.size(); k++) {
+          ChunkEngine.BatchItem item = items.get(k);
+          int c = (int) item.id().chunkIndex();
+          byte[] content = c < contents.length ? contents[c] : new byte[0];
+          int end = Math.min(content.length, item.offset() + item.length());
+          byte[] expected =
+              end <= item.offset() ? new byte[0] : Arrays.copyOfRange(content, item.offset(), end);
+          assertThat(readBytes(outcomes.get(k), item.clientVerifies()))
+              .as("seed %d round %d read %d", seed, round, k)
+              .isEqualTo(expected);
+        }
+      }
+      boolean uring = IoUring.available();
+      System.out.println("BlockReadTest: io_uring " + (uring ? "available" : "unavailable"));
+      if (uring) {
+        assertThat(store.uringReads()).as("reads through io_uring").isPositive();
+      }
+      assertThat(engine.pinnedSlots()).isZero();
+
+      // A pending chunk fails alone; a damaged block fails the server's check and the client's.
+      engine.write(ChunkId.of(20, 1), 0, Unpooled.wrappedBuffer(contents[1]), CHUNK, pending(2));
+      ChunkMeta damaged = engine.meta(ChunkId.of(20, 2));
+      Path file =
+          dir.resolve("direct")
+              .resolve("class-" + SizeClasses.bytes(damaged.sizeClass()))
+              .resolve(String.format("%03d.data", damaged.slot() % 3));
+      try (java.nio.channels.FileChannel channel =
+          java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+        long at = (damaged.slot() / 3) * (long) SizeClasses.bytes(damaged.sizeClass()) + 5;
+        byte flipped = (byte) (contents[2][5] ^ 0x40);
+        channel.write(ByteBuffer.wrap(new byte[] {flipped}), at);
+      }
+      java.util.List<Object> outcomes =
+          engine.readBatch(
+              java.util.List.of(
+                  new ChunkEngine.BatchItem(ChunkId.of(20, 1), 0, 100, true),
+                  new ChunkEngine.BatchItem(ChunkId.of(20, 2), 0, 100, false),
+                  new ChunkEngine.BatchItem(ChunkId.of(20, 2), 0, 100, true),
+                  new ChunkEngine.BatchItem(ChunkId.of(20, 3), 0, 100, false)),
+              false);
+      assertThat(((StatusException) outcomes.get(0)).code())
+          .isEqualTo(StatusCode.CHUNK_NOT_COMMITTED);
+      assertThat(((StatusException) outcomes.get(1)).code())
+          .isEqualTo(StatusCode.CHECKSUM_MISMATCH);
+      assertThat(engine.checksumMismatches()).isEqualTo(1);
+      ChunkEngine.BlockRead unchecked = (ChunkEngine.BlockRead) outcomes.get(2);
+      try {
+        byte[] got = new byte[unchecked.bytes().readableBytes()];
+        unchecked.bytes().getBytes(unchecked.bytes().readerIndex(), got);
+        assertThat(Crc32c.of(got, 0, 4096)).isNotEqualTo(unchecked.checksums()[0]);
+      } finally {
+        unchecked.bytes().release();
+      }
+      assertThat(readBytes(outcomes.get(3), false))
+          .isEqualTo(Arrays.copyOfRange(contents[3], 0, Math.min(100, contents[3].length)));
+    }
+  }
+
+  /** The bytes asked for of one batch outcome (checked either way), its buffers released. */
+  private static byte[] readBytes(Object outcome, boolean clientVerifies) throws IOException {
+    if (outcome instanceof StatusException e) {
+      throw e;
+    }
+    if (clientVerifies) {
+      ChunkEngine.BlockRead read = (ChunkEngine.BlockRead) outcome;
+      try {
+        return verified(read);
+      } finally {
+        if (read.bytes() != null) {
+          read.bytes().release();
+        }
+      }
+    }
+    ChunkEngine.Read read = (ChunkEngine.Read) outcome;
+    try {
+      byte[] out = new byte[read.bytes().readableBytes()];
+      read.bytes().getBytes(read.bytes().readerIndex(), out);
+      assertThat(read.checksum()).isEqualTo(Crc32c.of(out));
+      return out;
+    } finally {
+      read.bytes().release();
+    }
+  }
 }
