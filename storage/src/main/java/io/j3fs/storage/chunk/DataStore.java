@@ -45,7 +45,9 @@ public interface DataStore extends AutoCloseable {
   /**
    * The file range holding bytes [offset, offset + count) of a slot, for sending them with sendfile
    * instead of reading them; null when they cannot be sent from a file (memory stores, direct
-   * reads, a range the file does not cover yet). The channel is shared: never close it.
+   * reads, a range the file does not cover yet, or, for files, a range not in the page cache:
+   * sendfile would wait for the disk on the network's event loop). The channel is shared: never
+   * close it.
    */
   default Region region(int sizeClass, long slot, int offset, int count) throws IOException {
     return null;

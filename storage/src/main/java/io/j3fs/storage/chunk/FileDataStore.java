@@ -211,7 +211,17 @@ public final class FileDataStore implements DataStore {
         }
       }
     }
-    PageCacheHints.willNeed(hintFd, at, count);
+    switch (PageCacheHints.cached(hintFd, at, count)) {
+      case 1 -> {}
+      case 0 -> {
+        // Cold: start one large read of exactly the range, and wait here (the caller's thread,
+        // not the event loop that will send it) until its last page has arrived; the pages
+        // before it come in the same read, in order.
+        PageCacheHints.willNeed(hintFd, at, count);
+        channel.read(ByteBuffer.allocate(1), at + count - 1);
+      }
+      default -> PageCacheHints.willNeed(hintFd, at, count);
+    }
     return new Region(channel, at, count);
   }
 

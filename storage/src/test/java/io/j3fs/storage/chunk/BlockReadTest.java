@@ -261,6 +261,44 @@ class BlockReadTest {
     }
   }
 
+  /**
+   * A range not in the page cache is brought in (one read of the range) by the reading thread
+   * before it is handed on, so sendfile on the event loop does not wait for the disk.
+   */
+  @Test
+  void aColdRangeIsInThePageCacheBeforeItIsSent() throws Exception {
+    FileDataStore store = new FileDataStore(dir.resolve("cold"), 1);
+    try (ChunkEngine engine =
+        ChunkEngine.open(store, new MemoryMetaStore(), ChunkEngine.Config.DEFAULT)) {
+      byte[] content = random(new Random(11), 300_000);
+      ChunkId id = ChunkId.of(30, 0);
+      ChunkMeta meta = engine.write(id, 0, Unpooled.wrappedBuffer(content), CHUNK, committed(1));
+      store.sync();
+      Path file =
+          dir.resolve("cold")
+              .resolve("class-" + SizeClasses.bytes(meta.sizeClass()))
+              .resolve("000.data");
+      int fd = PageCacheHints.open(file);
+      try {
+        long at = meta.slot() * (long) SizeClasses.bytes(meta.sizeClass());
+        PageCacheHints.dontNeed(fd, at, content.length);
+        assertThat(PageCacheHints.cached(fd, at, content.length)).as("made cold").isZero();
+        ChunkEngine.BlockRead read = engine.readBlocks(id, 0, CHUNK, false);
+        try {
+          assertThat(read.region()).isNotNull();
+          assertThat(PageCacheHints.cached(fd, read.region().position(), read.region().count()))
+              .as("cached before it is sent")
+              .isEqualTo(1);
+          assertThat(verified(read)).isEqualTo(content);
+        } finally {
+          read.release().run();
+        }
+      } finally {
+        PageCacheHints.close(fd);
+      }
+    }
+  }
+
   /** The bytes asked for of one batch outcome (checked either way), its buffers released. */
   private static byte[] readBytes(Object outcome, boolean clientVerifies) throws IOException {
     if (outcome instanceof StatusException e) {
