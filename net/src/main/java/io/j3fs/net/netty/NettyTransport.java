@@ -77,7 +77,7 @@ public final class NettyTransport implements RpcTransport {
    * cheap, bulk payloads arrive in few large reads.
    */
   static AdaptiveRecvByteBufAllocator receiveBuffers() {
-    return new AdaptiveRecvByteBufAllocator(512, 2048, 256 << 10);
+    return new AdaptiveRecvByteBufAllocator(512, 2048, 1 << 20);
   }
 
   @Override
