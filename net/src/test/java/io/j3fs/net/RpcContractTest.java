@@ -320,17 +320,20 @@ public abstract class RpcContractTest {
             throw new StatusException(StatusCode.INTERNAL, "cannot open " + file);
           }
         });
-    try (RpcReply reply =
-        client
-            .call(
-                server.endpoint(),
-                "Storage.BatchRead",
-                io.j3fs.proto.storage.BatchReadReq.getDefaultInstance(),
-                5_000)
-            .get(10, TimeUnit.SECONDS)) {
+    try (RpcReply reply = batchRead()) {
       byte[] expected = java.util.Arrays.copyOfRange(data, 1000, 201_000);
       assertThat(ByteBufUtil.getBytes(reply.payload())).isEqualTo(expected);
     }
+  }
+
+  private RpcReply batchRead() throws Exception {
+    return client
+        .call(
+            server.endpoint(),
+            "Storage.BatchRead",
+            io.j3fs.proto.storage.BatchReadReq.getDefaultInstance(),
+            5_000)
+        .get(10, TimeUnit.SECONDS);
   }
 
   @Test
@@ -353,14 +356,7 @@ public abstract class RpcContractTest {
                       Unpooled.copiedBuffer(new byte[] {4}),
                       new FilePayload(shared, 200_000, 100_000, done::incrementAndGet))));
       for (int call = 0; call < 3; call++) {
-        try (RpcReply reply =
-            client
-                .call(
-                    server.endpoint(),
-                    "Storage.BatchRead",
-                    io.j3fs.proto.storage.BatchReadReq.getDefaultInstance(),
-                    5_000)
-                .get(10, TimeUnit.SECONDS)) {
+        try (RpcReply reply = batchRead()) {
           java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
           expected.write(new byte[] {1, 2, 3});
           expected.write(data, 10, 100_000);

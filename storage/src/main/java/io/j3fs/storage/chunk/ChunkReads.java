@@ -52,8 +52,23 @@ final class ChunkReads {
     this.verifyReads = verifyReads;
   }
 
-  /** See {@link ChunkEngine#read}. */
-  ChunkEngine.Read read(ChunkId id, int offset, int length, boolean allowUncommitted) {
+  /** What a read does with its chunk under the slot read lock: meta readable, end clamped. */
+  private interface Body<T> {
+    T apply(ChunkMeta meta, int end) throws IOException;
+  }
+
+  /**
+   * Runs {@code body} under the chunk's slot read lock, with its metadata checked readable and the
+   * read's end clamped to its length; an absent chunk or an empty range gives {@code empty} of the
+   * metadata (null when absent). An I/O failure answers INTERNAL.
+   */
+  private <T> T underLock(
+      ChunkId id,
+      int offset,
+      int length,
+      boolean allowUncommitted,
+      Function<ChunkMeta, T> empty,
+      Body<T> body) {
     if (offset < 0 || length < 0) {
       throw StatusException.invalidArgument("read offset and length must not be negative");
     }
@@ -62,29 +77,42 @@ final class ChunkReads {
     try {
       ChunkMeta meta = metas.get(id);
       if (meta == null) {
-        return new ChunkEngine.Read(null, allocator.buffer(0), 0);
+        return empty.apply(null);
       }
       checkReadable(meta, allowUncommitted);
       int end = (int) Math.min((long) offset + length, meta.length());
       if (end <= offset) {
-        return new ChunkEngine.Read(meta, allocator.buffer(0), 0);
+        return empty.apply(meta);
       }
-      try {
-        ChunkEngine.Read read = SlotIo.read(data, allocator, meta, offset, end, verifyReads);
-        bytesRead.add(end - offset);
-        return read;
-      } catch (BlockChecksums.Mismatch e) {
-        checksumMismatches.increment();
-        throw new StatusException(
-            StatusCode.CHECKSUM_MISMATCH,
-            "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
-      } catch (IOException e) {
-        throw new StatusException(
-            StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
-      }
+      return body.apply(meta, end);
+    } catch (IOException e) {
+      throw new StatusException(
+          StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
     } finally {
       lock.unlock();
     }
+  }
+
+  /** See {@link ChunkEngine#read}. */
+  ChunkEngine.Read read(ChunkId id, int offset, int length, boolean allowUncommitted) {
+    return underLock(
+        id,
+        offset,
+        length,
+        allowUncommitted,
+        meta -> new ChunkEngine.Read(meta, allocator.buffer(0), 0),
+        (meta, end) -> {
+          try {
+            ChunkEngine.Read read = SlotIo.read(data, allocator, meta, offset, end, verifyReads);
+            bytesRead.add(end - offset);
+            return read;
+          } catch (BlockChecksums.Mismatch e) {
+            checksumMismatches.increment();
+            throw new StatusException(
+                StatusCode.CHECKSUM_MISMATCH,
+                "chunk " + meta.id() + " block " + e.block + " does not match its checksum");
+          }
+        });
   }
 
   private static void checkReadable(ChunkMeta meta, boolean allowUncommitted) {
@@ -101,35 +129,31 @@ final class ChunkReads {
     }
   }
 
+  private static ChunkEngine.BlockRead noBlocks(ChunkMeta meta) {
+    return new ChunkEngine.BlockRead(meta, 0, 0, 0, 0, BlockChecksums.NONE, null, null, () -> {});
+  }
+
   /** See {@link ChunkEngine#readBlocks}. */
   ChunkEngine.BlockRead readBlocks(ChunkId id, int offset, int length, boolean allowUncommitted) {
-    if (offset < 0 || length < 0) {
-      throw StatusException.invalidArgument("read offset and length must not be negative");
-    }
-    ReentrantReadWriteLock.ReadLock lock = slotLock.apply(id).readLock();
-    lock.lock();
-    try {
-      ChunkMeta meta = metas.get(id);
-      if (meta == null) {
-        return new ChunkEngine.BlockRead(
-            null, 0, 0, 0, 0, BlockChecksums.NONE, null, null, () -> {});
-      }
-      checkReadable(meta, allowUncommitted);
-      int end = (int) Math.min((long) offset + length, meta.length());
-      if (end <= offset) {
-        return new ChunkEngine.BlockRead(
-            meta, 0, 0, 0, 0, BlockChecksums.NONE, null, null, () -> {});
-      }
-      int block = BlockChecksums.BLOCK_BYTES;
-      int start = offset / block * block;
-      int stop = Math.min(meta.length(), (end + block - 1) / block * block);
-      int[] checksums =
-          java.util.Arrays.copyOfRange(
-              meta.blockChecksums(), start / block, BlockChecksums.blocks(stop));
-      try {
-        DataStore.Region region = data.region(meta.sizeClass(), meta.slot(), start, stop - start);
-        bytesRead.add(end - offset);
-        if (region != null) {
+    return underLock(
+        id,
+        offset,
+        length,
+        allowUncommitted,
+        ChunkReads::noBlocks,
+        (meta, end) -> {
+          int block = BlockChecksums.BLOCK_BYTES;
+          int start = offset / block * block;
+          int stop = Math.min(meta.length(), (end + block - 1) / block * block);
+          int[] checksums =
+              Arrays.copyOfRange(meta.blockChecksums(), start / block, BlockChecksums.blocks(stop));
+          DataStore.Region region = data.region(meta.sizeClass(), meta.slot(), start, stop - start);
+          bytesRead.add(end - offset);
+          if (region == null) {
+            ByteBuf bytes = SlotIo.readRange(data, allocator, meta, start, stop);
+            return new ChunkEngine.BlockRead(
+                meta, start, stop, offset - start, stop - end, checksums, bytes, null, () -> {});
+          }
           int sizeClass = meta.sizeClass();
           long slot = meta.slot();
           pins.pin(sizeClass, slot, stop);
@@ -143,17 +167,7 @@ final class ChunkReads {
               null,
               region,
               () -> pins.unpin(sizeClass, slot, slots));
-        }
-        ByteBuf bytes = SlotIo.readRange(data, allocator, meta, start, stop);
-        return new ChunkEngine.BlockRead(
-            meta, start, stop, offset - start, stop - end, checksums, bytes, null, () -> {});
-      } catch (IOException e) {
-        throw new StatusException(
-            StatusCode.INTERNAL, "cannot read chunk " + id + ": " + e.getMessage());
-      }
-    } finally {
-      lock.unlock();
-    }
+        });
   }
 
   /** See {@link ChunkEngine#verify}. */
@@ -210,8 +224,7 @@ final class ChunkReads {
         if (plan == null) {
           outcomes[i] =
               blocks
-                  ? new ChunkEngine.BlockRead(
-                      metas.get(item.id()), 0, 0, 0, 0, BlockChecksums.NONE, null, null, () -> {})
+                  ? noBlocks(metas.get(item.id()))
                   : new ChunkEngine.Read(metas.get(item.id()), allocator.buffer(0), 0);
         } else {
           plans[i] = plan;
@@ -243,34 +256,25 @@ final class ChunkReads {
   /** Plans one read and adds its I/O to {@code ios}; null if it reads no bytes. */
   private Planned plan(
       ChunkEngine.BatchItem item, boolean allowUncommitted, List<DataStore.SlotRead> ios) {
-    if (item.offset() < 0 || item.length() < 0) {
-      throw StatusException.invalidArgument("read offset and length must not be negative");
-    }
-    ReentrantReadWriteLock.ReadLock lock = slotLock.apply(item.id()).readLock();
-    lock.lock();
-    try {
-      ChunkMeta meta = metas.get(item.id());
-      if (meta == null) {
-        return null;
-      }
-      checkReadable(meta, allowUncommitted);
-      int offset = item.offset();
-      int end = (int) Math.min((long) offset + item.length(), meta.length());
-      if (end <= offset) {
-        return null;
-      }
-      int block = BlockChecksums.BLOCK_BYTES;
-      boolean wholeBlocks = verifyReads;
-      int start = wholeBlocks ? offset / block * block : offset;
-      int stop = wholeBlocks ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
-      SlotIo.Aligned aligned = SlotIo.aligned(allocator, data.readAlignment(), start, stop);
-      pins.pin(meta.sizeClass(), meta.slot(), stop);
-      ios.add(
-          new DataStore.SlotRead(meta.sizeClass(), meta.slot(), aligned.ioStart(), aligned.io()));
-      return new Planned(item, meta, start, stop, end, aligned.buf(), aligned.readAt());
-    } finally {
-      lock.unlock();
-    }
+    int offset = item.offset();
+    return underLock(
+        item.id(),
+        offset,
+        item.length(),
+        allowUncommitted,
+        meta -> null,
+        (meta, end) -> {
+          int block = BlockChecksums.BLOCK_BYTES;
+          boolean wholeBlocks = verifyReads;
+          int start = wholeBlocks ? offset / block * block : offset;
+          int stop = wholeBlocks ? Math.min(meta.length(), (end + block - 1) / block * block) : end;
+          SlotIo.Aligned aligned = SlotIo.aligned(allocator, data.readAlignment(), start, stop);
+          pins.pin(meta.sizeClass(), meta.slot(), stop);
+          ios.add(
+              new DataStore.SlotRead(
+                  meta.sizeClass(), meta.slot(), aligned.ioStart(), aligned.io()));
+          return new Planned(item, meta, start, stop, end, aligned.buf(), aligned.readAt());
+        });
   }
 
   private void unpin(Planned plan) {
