@@ -276,7 +276,19 @@ public final class FileDataStore implements DataStore {
           continue; // unaligned: read on its own below, through the page cache
         }
         which[m] = i;
-        fds[m] = uringFd(read.sizeClass(), read.slot());
+        try {
+          fds[m] = uringFd(read.sizeClass(), read.slot());
+        } catch (IOException e) {
+          // No O_DIRECT descriptor for io_uring here (tmpfs, some FUSE and network file
+          // systems): read one by one, which falls back to the page cache the same way.
+          uringUsable = false;
+          log.warn(
+              "io_uring reads unavailable under {} ({}); direct reads go one by one",
+              dir,
+              e.toString());
+          DataStore.super.readAll(reads);
+          return;
+        }
         positions[m] = position(read.sizeClass(), read.slot(), read.offset());
         addresses[m] = MemorySegment.ofBuffer(read.dst()).address();
         lengths[m] = read.dst().remaining();
