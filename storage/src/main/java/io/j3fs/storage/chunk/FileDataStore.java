@@ -63,6 +63,8 @@ public final class FileDataStore implements DataStore {
   private volatile boolean uringUsable = true;
   private final java.util.concurrent.atomic.LongAdder uringReads =
       new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder uringRetries =
+      new java.util.concurrent.atomic.LongAdder();
 
   private volatile boolean directReads;
 
@@ -305,11 +307,16 @@ public final class FileDataStore implements DataStore {
       boolean[] done = new boolean[n];
       for (int k = 0; k < m; k++) {
         SlotRead read = reads.get(which[k]);
-        if (results[k] < 0) {
-          throw new IOException(
-              "direct read of slot " + read.slot() + " failed: errno " + -results[k]);
-        }
         ByteBuffer dst = read.dst();
+        if (results[k] < 0) {
+          // The ring could not do it (EAGAIN, EINTR, or a real error): the ordinary path reads
+          // it again and throws if the disk really fails.
+          uringRetries.increment();
+          log.debug("io_uring read of slot {} failed with errno {}", read.slot(), -results[k]);
+          read(read.sizeClass(), read.slot(), read.offset(), dst);
+          done[which[k]] = true;
+          continue;
+        }
         dst.position(dst.position() + results[k]);
         if (dst.hasRemaining()) {
           // Short: the file ends inside the range (never written there: zeros) or the disk read
