@@ -44,7 +44,9 @@ public final class BatchReadOp implements AutoCloseable {
   /** Bytes in one answer, at most (the frame limit is larger). */
   public static final long MAX_BYTES = 256L << 20;
 
-  /** Reads of batches running at once on this server when reads go to the disk, at most. */
+  /**
+   * Groups (one target's reads of a call) read at once on this server with direct reads, at most.
+   */
   static final int MAX_PARALLEL_READS = 64;
 
   private final TargetMap targets;
@@ -52,9 +54,10 @@ public final class BatchReadOp implements AutoCloseable {
   private final boolean parallel;
 
   /**
-   * Platform threads for direct reads, which block in pread: on virtual threads every such read
-   * would pin its carrier and make the scheduler start a compensating carrier, which cost more CPU
-   * than the read itself. At most {@link #MAX_PARALLEL_READS} (the semaphore bounds the queue).
+   * Platform threads for direct reads, which block in the kernel (io_uring_enter, or pread without
+   * io_uring) until the disk answers: a virtual thread there would pin its carrier and make the
+   * scheduler start a compensating one. At most {@link #MAX_PARALLEL_READS}, and so is the queue
+   * (the semaphore keeps it from filling).
    */
   private final ThreadPoolExecutor readers =
       new ThreadPoolExecutor(
@@ -62,7 +65,7 @@ public final class BatchReadOp implements AutoCloseable {
           MAX_PARALLEL_READS,
           30,
           TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(),
+          new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
           Thread.ofPlatform().name("direct-read-", 0).daemon(true).factory());
 
   private final Semaphore readSlots = new Semaphore(MAX_PARALLEL_READS);
@@ -70,8 +73,9 @@ public final class BatchReadOp implements AutoCloseable {
   private final LongAdder reads = new LongAdder();
 
   /**
-   * @param parallel issue the reads of one batch at once (for direct reads, which wait for the
-   *     disk); otherwise they run one after another on the handler's thread
+   * @param parallel read each target's reads of a batch together, the targets at once (for direct
+   *     reads, which wait for the disk); otherwise they run one after another on the handler's
+   *     thread (page-cache reads, mostly sent with sendfile)
    */
   public BatchReadOp(TargetMap targets, Runnable staleRouting, boolean parallel) {
     this.targets = targets;
