@@ -23,9 +23,8 @@ public final class FrameDecoder extends ByteToMessageDecoder {
   public FrameDecoder(FrameLimits limits) {
     this.limits = limits;
     // Received buffers are chained, not copied into one growing buffer: a 1 MiB payload arrives in
-    // many reads, and
-    // the payload handed on is a slice over those reads (copying them costs about a third of
-    // loopback bandwidth).
+    // several reads, and the payload handed on is a slice over those reads (copying them costs
+    // about a third of loopback bandwidth).
     setCumulator(COMPOSITE_CUMULATOR);
   }
 
