@@ -212,7 +212,7 @@ final class BatchReads {
           if (result.getBlockChecksumsCount() > 0) {
             int bad = BlockCheck.firstBadBlock(payload.slice(start, wire), result);
             if (bad >= 0) {
-              client.countClientChecksumMismatch();
+              client.countRetry(StatusCode.CHECKSUM_MISMATCH);
               int index = indices.get(i);
               if (serverVerifies[index]) {
                 throw new StatusException(

@@ -76,16 +76,9 @@ public final class StorageClient {
     return clientId;
   }
 
-  private final java.util.concurrent.atomic.LongAdder clientChecksumMismatches =
-      new java.util.concurrent.atomic.LongAdder();
-
-  /** Reads whose bytes did not match the replica's stored block checksums here. */
-  public long clientChecksumMismatches() {
-    return clientChecksumMismatches.sum();
-  }
-
-  void countClientChecksumMismatch() {
-    clientChecksumMismatches.increment();
+  /** Counts a failed attempt that is retried (or ends its operation). */
+  void countRetry(StatusCode code) {
+    retries.computeIfAbsent(code, c -> new java.util.concurrent.atomic.LongAdder()).increment();
   }
 
   /** Failed attempts so far, by status (each was retried or ended its operation). */
@@ -385,9 +378,7 @@ public final class StorageClient {
     private long backoffMs = config.initialBackoffMs();
 
     void onFailure(StatusException e, String what) {
-      retries
-          .computeIfAbsent(e.code(), c -> new java.util.concurrent.atomic.LongAdder())
-          .increment();
+      countRetry(e.code());
       switch (e.code()) {
         // The chain may have changed (a node that stopped answering is about to be replaced):
         // ask mgmtd; an unchanged answer is cheap.

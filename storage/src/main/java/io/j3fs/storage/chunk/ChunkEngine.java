@@ -179,9 +179,13 @@ public final class ChunkEngine implements AutoCloseable {
     return reads.verify(id);
   }
 
-  /** Whether reads are verified (else {@link #readBlocks} callers should not ask clients to). */
-  public boolean verifiesReads() {
-    return config.verifyReads();
+  /**
+   * Whether a read whose client asked to check the blocks itself ({@code asked}) is answered that
+   * way ({@link #readBlocks}, or a {@link BlockRead} from {@link #readBatch}): only when reads are
+   * verified at all; otherwise it is a plain {@link #read}.
+   */
+  public boolean clientChecks(boolean asked) {
+    return reads.clientChecks(asked);
   }
 
   /** Slots pinned by reads still being sent (tests). */

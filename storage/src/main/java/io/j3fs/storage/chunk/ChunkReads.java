@@ -93,6 +93,11 @@ final class ChunkReads {
     }
   }
 
+  /** See {@link ChunkEngine#clientChecks}. */
+  boolean clientChecks(boolean asked) {
+    return asked && verifyReads;
+  }
+
   /** See {@link ChunkEngine#read}. */
   ChunkEngine.Read read(ChunkId id, int offset, int length, boolean allowUncommitted) {
     return underLock(
@@ -218,7 +223,7 @@ final class ChunkReads {
     List<Integer> planned = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       ChunkEngine.BatchItem item = items.get(i);
-      boolean blocks = item.clientVerifies() && verifyReads;
+      boolean blocks = clientChecks(item.clientVerifies());
       try {
         Planned plan = plan(item, allowUncommitted, ios);
         if (plan == null) {
@@ -288,7 +293,7 @@ final class ChunkReads {
     int offset = plan.item().offset();
     buf.setIndex(plan.readAt(), plan.readAt() + plan.stop() - plan.start());
     bytesRead.add(plan.end() - offset);
-    if (plan.item().clientVerifies() && verifyReads) {
+    if (clientChecks(plan.item().clientVerifies())) {
       int block = BlockChecksums.BLOCK_BYTES;
       return new ChunkEngine.BlockRead(
           meta,

@@ -63,8 +63,6 @@ public final class FileDataStore implements DataStore {
   private volatile boolean uringUsable = true;
   private final java.util.concurrent.atomic.LongAdder uringReads =
       new java.util.concurrent.atomic.LongAdder();
-  private final java.util.concurrent.atomic.LongAdder uringRetries =
-      new java.util.concurrent.atomic.LongAdder();
 
   private volatile boolean directReads;
 
@@ -311,7 +309,6 @@ public final class FileDataStore implements DataStore {
         if (results[k] < 0) {
           // The ring could not do it (EAGAIN, EINTR, or a real error): the ordinary path reads
           // it again and throws if the disk really fails.
-          uringRetries.increment();
           log.debug("io_uring read of slot {} failed with errno {}", read.slot(), -results[k]);
           read(read.sizeClass(), read.slot(), read.offset(), dst);
           done[which[k]] = true;
@@ -435,7 +432,7 @@ public final class FileDataStore implements DataStore {
       for (int i = 0; i < filesPerClass; i++) {
         PageCacheHints.close(hintFds[c][i]);
         hintFds[c][i] = -1;
-        IoUring.closeFd(uringFds[c][i]);
+        NativeFiles.close(uringFds[c][i]);
         uringFds[c][i] = -1;
       }
     }

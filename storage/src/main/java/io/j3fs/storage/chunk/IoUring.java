@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -38,7 +37,6 @@ final class IoUring implements AutoCloseable {
   private static final long IORING_OFF_SQES = 0x10000000L;
   private static final int PROT_READ_WRITE = 3;
   private static final int MAP_SHARED_POPULATE = 0x01 | 0x8000;
-  private static final int O_RDONLY_DIRECT_CLOEXEC = 0 | 040000 | 02000000;
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
   private static final int EBUSY = 16;
@@ -47,9 +45,7 @@ final class IoUring implements AutoCloseable {
   private static final int PARAMS_BYTES = 120;
 
   private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final StructLayout CAPTURE = NativeFiles.CAPTURE;
   private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
   private static final MethodHandle SETUP =
@@ -91,13 +87,6 @@ final class IoUring implements AutoCloseable {
           "munmap",
           FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
           false);
-  private static final MethodHandle OPEN =
-      downcall(
-          "open",
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-          false);
-  private static final MethodHandle CLOSE =
-      downcall("close", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT), false);
 
   private static MethodHandle downcall(String name, FunctionDescriptor fd, boolean syscall) {
     Linker.Option errno = Linker.Option.captureCallState("errno");
@@ -135,7 +124,7 @@ final class IoUring implements AutoCloseable {
       MemorySegment state = arena.allocate(CAPTURE);
       long fd = (long) SETUP.invokeExact(state, SYS_IO_URING_SETUP, entries, params);
       if (fd < 0) {
-        throw new IOException("io_uring_setup failed: errno " + (int) ERRNO.get(state, 0L));
+        throw new IOException("io_uring_setup failed: errno " + NativeFiles.errno(state));
       }
       ringFd = (int) fd;
       sqEntries = params.get(ValueLayout.JAVA_INT, 0);
@@ -158,7 +147,7 @@ final class IoUring implements AutoCloseable {
         }
         sqes = map((long) SQE_BYTES * sqEntries, IORING_OFF_SQES);
       } catch (IOException e) {
-        closeFd(ringFd);
+        NativeFiles.close(ringFd);
         throw e;
       }
       sqHead = params.get(ValueLayout.JAVA_INT, 40);
@@ -191,7 +180,7 @@ final class IoUring implements AutoCloseable {
                   ringFd,
                   offset);
       if (at.address() == -1L) {
-        throw new IOException("mmap of the io_uring failed: errno " + (int) ERRNO.get(errno, 0L));
+        throw new IOException("mmap of the io_uring failed: errno " + NativeFiles.errno(errno));
       }
       return at.reinterpret(bytes);
     } catch (IOException e) {
@@ -212,29 +201,7 @@ final class IoUring implements AutoCloseable {
 
   /** Opens {@code file} read-only with O_DIRECT; the descriptor, or throws. */
   static int openDirect(Path file) throws IOException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = arena.allocate(CAPTURE);
-      int fd =
-          (int)
-              OPEN.invokeExact(state, arena.allocateFrom(file.toString()), O_RDONLY_DIRECT_CLOEXEC);
-      if (fd < 0) {
-        throw new IOException(
-            "cannot open " + file + " with O_DIRECT: errno " + (int) ERRNO.get(state, 0L));
-      }
-      return fd;
-    } catch (IOException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw new IOException("cannot open " + file + ": " + e, e);
-    }
-  }
-
-  static void closeFd(int fd) {
-    try (Arena arena = Arena.ofConfined()) {
-      int ignored = (int) CLOSE.invokeExact(arena.allocate(CAPTURE), fd);
-    } catch (Throwable e) {
-      // nothing more to do with it
-    }
+    return NativeFiles.open(file, NativeFiles.O_DIRECT);
   }
 
   /**
@@ -287,7 +254,7 @@ final class IoUring implements AutoCloseable {
         throw new IOException("io_uring_enter failed: " + e, e);
       }
       if (entered < 0) {
-        int err = (int) ERRNO.get(errno, 0L);
+        int err = NativeFiles.errno(errno);
         if (err != EINTR && err != EAGAIN && err != EBUSY) {
           throw new IOException("io_uring_enter failed: errno " + err);
         }
@@ -320,7 +287,7 @@ final class IoUring implements AutoCloseable {
     } catch (Throwable e) {
       // the mapping goes with the process
     }
-    closeFd(ringFd);
+    NativeFiles.close(ringFd);
     errnoArena.close();
   }
 }

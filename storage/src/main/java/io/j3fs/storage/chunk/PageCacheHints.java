@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * cold range into one large asynchronous read of exactly that range, instead of sendfile's 64 KiB
  * steps under the default 128 KiB read-ahead, which also reads into the next slot.
  *
- * <p>The hint goes through a second, read-only descriptor of each file, opened here with the C
- * library through the FFM API (the page cache belongs to the file, not the descriptor). A hint that
- * fails is dropped: it only changes how fast bytes arrive, never which.
+ * <p>The hint goes through a second, read-only descriptor of each file ({@link NativeFiles}; the
+ * page cache belongs to the file, not the descriptor). A hint that fails is dropped: it only
+ * changes how fast bytes arrive, never which.
  *
  * <p>Thread-safety: descriptors are opened lazily under the owner's lock ({@link FileDataStore});
  * hints are plain system calls, safe from any thread.
@@ -28,35 +28,20 @@ import org.slf4j.LoggerFactory;
 @SuppressWarnings("restricted") // native calls are this class's purpose; the launcher enables them
 final class PageCacheHints {
   private static final Logger log = LoggerFactory.getLogger(PageCacheHints.class);
-  private static final int O_RDONLY = 0;
-  private static final int O_CLOEXEC = 02000000;
   private static final int POSIX_FADV_WILLNEED = 3;
   private static final int POSIX_FADV_DONTNEED = 4;
 
-  private static final MethodHandle OPEN;
-  private static final MethodHandle CLOSE;
   private static final MethodHandle FADVISE;
   private static final MethodHandle CACHESTAT;
   private static final long SYS_CACHESTAT = 451;
   private static volatile boolean cachestatWorks = true;
 
   static {
-    MethodHandle open = null;
-    MethodHandle close = null;
     MethodHandle fadvise = null;
     MethodHandle cachestat = null;
     try {
       Linker linker = Linker.nativeLinker();
       var libc = linker.defaultLookup();
-      open =
-          linker.downcallHandle(
-              libc.findOrThrow("open"),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-      close =
-          linker.downcallHandle(
-              libc.findOrThrow("close"),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
       fadvise =
           linker.downcallHandle(
               libc.findOrThrow("posix_fadvise"),
@@ -80,8 +65,6 @@ final class PageCacheHints {
     } catch (RuntimeException | LinkageError e) {
       log.info("no page cache hints ({}): cold reads use the kernel's read-ahead", e.toString());
     }
-    OPEN = open;
-    CLOSE = close;
     FADVISE = fadvise;
     CACHESTAT = cachestat;
   }
@@ -93,26 +76,20 @@ final class PageCacheHints {
     return FADVISE != null;
   }
 
-  /** A read-only descriptor of {@code file} for hints, or -1. */
+  /** A read-only descriptor of {@code file} for hints, or -1 (no hints then). */
   static int open(Path file) {
-    if (OPEN == null) {
+    if (!available()) {
       return -1;
     }
-    try (Arena arena = Arena.ofConfined()) {
-      return (int) OPEN.invokeExact(arena.allocateFrom(file.toString()), O_RDONLY | O_CLOEXEC);
-    } catch (Throwable e) {
+    try {
+      return NativeFiles.open(file, 0);
+    } catch (java.io.IOException e) {
       return -1;
     }
   }
 
   static void close(int fd) {
-    if (fd >= 0 && CLOSE != null) {
-      try {
-        int ignored = (int) CLOSE.invokeExact(fd);
-      } catch (Throwable e) {
-        // nothing more to do with it
-      }
-    }
+    NativeFiles.close(fd);
   }
 
   /**

@@ -273,7 +273,7 @@ public final class BatchReadOp implements AutoCloseable {
     try {
       ChunkId chunk = chunkOf(io);
       ChunkEngine engine = readableTarget(io).engine();
-      if (io.getClientVerifies() && engine.verifiesReads()) {
+      if (engine.clientChecks(io.getClientVerifies())) {
         return blocks(engine.readBlocks(chunk, io.getOffset(), io.getLength(), allowUncommitted));
       }
       return plain(engine.read(chunk, io.getOffset(), io.getLength(), allowUncommitted));
