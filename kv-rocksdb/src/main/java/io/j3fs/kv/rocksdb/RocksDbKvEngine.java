@@ -30,6 +30,7 @@ import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
 import org.rocksdb.WriteBatch;
@@ -138,6 +139,12 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
           e);
     }
     log.info("opened rocksdb engine at {} (durability {})", config.path(), config.durability());
+  }
+
+  /** Reads come from the memtable, the block cache or the local SST files. */
+  @Override
+  public boolean localReads() {
+    return true;
   }
 
   @Override
@@ -341,6 +348,11 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     }
   }
 
+  /** The database itself, for tests that look at RocksDB's own counters. */
+  RocksDB database() {
+    return db;
+  }
+
   /** Reads at one snapshot; created and released with its transaction, used by its thread only. */
   private final class RocksReader implements StoreReader {
     private final long readVersion;
@@ -397,12 +409,17 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
       checkAge();
       List<KeyValue> out = new ArrayList<>(Math.min(limit, 1024));
       enterNative();
-      try (RocksIterator it = db.newIterator(readOptions)) {
+      // Bounds on the iterator itself, not only the loop's checks: deleted keys stay in the
+      // memtable and L0 as tombstones until compaction, and an unbounded seek skips every one of
+      // them up to the next live key, far past the range (a range of closed write sessions or
+      // collected GC records made each such scan walk thousands of tombstones).
+      try (Slice lower = new Slice(begin);
+          Slice upper = new Slice(end);
+          ReadOptions bounded =
+              new ReadOptions(readOptions).setIterateLowerBound(lower).setIterateUpperBound(upper);
+          RocksIterator it = db.newIterator(bounded)) {
         if (reverse) {
-          it.seekForPrev(end);
-          if (it.isValid() && Arrays.equals(it.key(), end)) {
-            it.prev();
-          }
+          it.seekToLast(); // the last key below the upper bound
           while (out.size() < limit && it.isValid()) {
             byte[] key = it.key();
             if (Arrays.compareUnsigned(key, begin) < 0) {

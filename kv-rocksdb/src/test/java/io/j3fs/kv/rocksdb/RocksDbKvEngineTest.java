@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.PerfLevel;
+import org.rocksdb.RocksDB;
 
 /**
  * What is particular to the RocksDB engine: persistence across reopen, transaction age, closing.
@@ -97,5 +99,61 @@ class RocksDbKvEngineTest {
               assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE);
               assertThat(e.getMessage()).contains("not-a-dir");
             });
+  }
+
+  /**
+   * A range read must not walk the tombstones of deleted keys beyond its range (a queue of removed
+   * records made every scan of a neighbouring range skip all of them until compaction).
+   */
+  @Test
+  void rangeReadsDoNotWalkTombstonesOutsideTheirRange() {
+    try (RocksDbKvEngine engine = new RocksDbKvEngine(RocksDbKvConfig.at(dir.resolve("db")))) {
+      int deleted = 5_000;
+      engine.run(
+          tx -> {
+            tx.set(b("a/live"), b("1"));
+            for (int i = 0; i < deleted; i++) {
+              tx.set(b(String.format("b/%05d", i)), b("x"));
+            }
+            tx.set(b("c/live"), b("2"));
+            return null;
+          });
+      engine.run(
+          tx -> {
+            for (int i = 0; i < deleted; i++) {
+              tx.clear(b(String.format("b/%05d", i))); // point deletes, as records are removed
+            }
+            return null;
+          });
+      RocksDB db = engine.database();
+      db.setPerfLevel(PerfLevel.ENABLE_COUNT); // thread-local: reads below run on this thread
+      try {
+        for (boolean reverse : new boolean[] {false, true}) {
+          // Ranges just before and just after the tombstones, and one inside them that holds a
+          // single tombstone.
+          byte[][][] ranges = {{b("a/"), b("b/")}, {b("b0"), b("d")}, {b("b/00100"), b("b/00101")}};
+          List<List<String>> expected = List.of(List.of("a/live"), List.of("c/live"), List.of());
+          for (int r = 0; r < ranges.length; r++) {
+            byte[][] range = ranges[r];
+            db.getPerfContext().reset();
+            List<String> keys =
+                engine.read(
+                    tx ->
+                        tx.getRange(range[0], range[1], 0, reverse).toList().stream()
+                            .map(kv -> new String(kv.key(), UTF_8))
+                            .toList());
+            long skipped = db.getPerfContext().getInternalDeleteSkippedCount();
+            assertThat(keys).isEqualTo(expected.get(r));
+            assertThat(skipped)
+                .as(
+                    "tombstones skipped reading [%s, %s) reverse=%s",
+                    new String(range[0], UTF_8), new String(range[1], UTF_8), reverse)
+                .isLessThan(20);
+          }
+        }
+      } finally {
+        db.setPerfLevel(PerfLevel.DISABLE);
+      }
+    }
   }
 }
