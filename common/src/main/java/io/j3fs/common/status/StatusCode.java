@@ -109,6 +109,15 @@ public enum StatusCode {
     return retriable;
   }
 
+  /**
+   * Whether this code is an ordinary answer rather than a fault: retriable codes, and the
+   * namespace's answers (4xx: no such name, exists, not empty...), which a negative lookup or an
+   * exclusive create produce by the thousand. Exceptions with such a code capture no stack trace.
+   */
+  public boolean ordinary() {
+    return retriable || (number >= 400 && number < 500);
+  }
+
   /** Decodes a wire number; unknown numbers (from a newer peer) become {@link #INTERNAL}. */
   public static StatusCode fromNumber(int number) {
     StatusCode code = BY_NUMBER.get(number);

@@ -6,8 +6,9 @@ package io.j3fs.common.status;
  *
  * <p>This is how failures cross layers inside one process; across processes only the code and
  * message travel, never the Java exception text or stack. Stack traces are not captured for
- * retriable codes: they are expected control flow in retry loops, and filling in a stack per
- * conflict would cost more than the retry.
+ * {@linkplain StatusCode#ordinary() ordinary} codes (retriable ones, and the namespace's answers):
+ * they are expected control flow in retry loops and lookups, and filling in a stack per conflict or
+ * missing name would cost more than the work itself.
  */
 public class StatusException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -19,7 +20,7 @@ public class StatusException extends RuntimeException {
   }
 
   public StatusException(StatusCode code, String message, Throwable cause) {
-    super(message, cause, false, !code.retriable());
+    super(message, cause, false, !code.ordinary());
     this.code = code;
   }
 
