@@ -267,6 +267,21 @@ public final class FuseSession implements AutoCloseable {
         case Opcode.FORGET -> ops.namespace().forget(r);
         case Opcode.BATCH_FORGET -> ops.namespace().batchForget(r);
         case Opcode.INTERRUPT -> inflight.interrupt(r.u64("unique"));
+        case Opcode.GETATTR -> {
+          // A directory's attributes this mount holds (DirAttrCache): nothing to wait for, so no
+          // hand-off to a handler thread either.
+          long started = System.nanoTime();
+          Reply cached = ctx.cachedAttr(io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()));
+          if (cached == null) {
+            return false;
+          }
+          try {
+            reply(channel, r.unique(), 0, cached);
+          } finally {
+            cached.release();
+          }
+          RequestMetrics.record(r.opcode(), 0, System.nanoTime() - started);
+        }
         default -> {
           return false;
         }

@@ -9,6 +9,8 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.fuse.ops.Errno;
 import io.j3fs.fuse.ops.FsContext;
 import io.j3fs.fuse.protocol.Opcode;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -190,6 +192,31 @@ class FuseSessionTest {
     assertThat(errorOf(reply, 30)).isEqualTo(Errno.EINTR);
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(RETRY_MS);
     assertThat(kernel.replyWithin(200)).as("an INTERRUPT itself gets no reply").isNull();
+  }
+
+  /**
+   * The kernel asks again for a directory's attributes after every create or unlink in it; what
+   * this mount sent within the attribute timeout answers it without a metadata call (there is no
+   * server here: a call would retry until interrupted).
+   */
+  @Test
+  void aDirectorysAttributesSentRecentlyAnswerGetattrWithoutACall() throws Exception {
+    kernel.reply();
+    Inode dir = Inode.newBuilder().setId(0x7000).setType(InodeType.DIRECTORY).setMode(0750).build();
+    ctx.dirAttrs().remember(dir, ctx.dirAttrs().stamp());
+    kernel.send(request(Opcode.GETATTR, 60, 0x7000, new byte[16]));
+    ByteBuffer reply = kernel.replyWithin(2_000);
+    assertThat(reply).as("answered at once").isNotNull();
+    assertThat(errorOf(reply, 60)).isZero();
+    assertThat(reply.getLong(16)).as("attr_valid: what is left of 30 s").isBetween(1L, 30L);
+    assertThat(reply.getLong(32)).as("ino").isEqualTo(0x7000);
+    assertThat(reply.getInt(92)).as("mode").isEqualTo(0040750);
+
+    ctx.dirAttrs().invalidate(0x7000); // as a setattr of it does
+    kernel.send(request(Opcode.GETATTR, 61, 0x7000, new byte[16]));
+    assertThat(kernel.replyWithin(300)).as("asks the metadata service again").isNull();
+    kernel.send(request(Opcode.INTERRUPT, 62, 0, le64(61)));
+    assertThat(errorOf(kernel.reply(), 61)).isEqualTo(Errno.EINTR);
   }
 
   @Test

@@ -41,6 +41,25 @@ public interface KvEngine extends AutoCloseable {
    */
   <T> T read(ReadBody<T> body);
 
+  /**
+   * Runs {@code body} once in a read-only transaction: a retriable failure is thrown to the caller
+   * instead of being retried (for a caller that must not wait, and retries elsewhere).
+   */
+  default <T> T readOnce(ReadBody<T> body) {
+    try (ReadTransaction tx = beginRead()) {
+      return body.apply(tx);
+    }
+  }
+
+  /**
+   * Whether a read transaction's reads never wait on anything but this machine's memory and local
+   * disk (an embedded store), so that a short one may run on a transport's event loop. False for a
+   * store reached over the network.
+   */
+  default boolean localReads() {
+    return false;
+  }
+
   /** Closes the engine. Transactions still open fail from now on. */
   @Override
   void close();

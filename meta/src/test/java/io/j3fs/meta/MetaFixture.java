@@ -39,6 +39,7 @@ public final class MetaFixture {
   public final CreateOp create;
   public final OpenOp open;
   public final CloseOp close;
+  public final BatchCloseOp batchClose;
   public final SyncOp sync;
   public final MkdirsOp mkdirs;
   public final SymlinkOp symlink;
@@ -82,6 +83,7 @@ public final class MetaFixture {
     create = new CreateOp(ctx);
     open = new OpenOp(ctx);
     close = new CloseOp(ctx);
+    batchClose = new BatchCloseOp(ctx);
     sync = new SyncOp(ctx);
     mkdirs = new MkdirsOp(ctx);
     symlink = new SymlinkOp(ctx);

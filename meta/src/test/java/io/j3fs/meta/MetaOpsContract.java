@@ -11,6 +11,10 @@ import com.google.protobuf.ByteString;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.kv.KvEngine;
+import io.j3fs.meta.ops.BatchCloseOp;
+import io.j3fs.meta.store.MetaStore;
+import io.j3fs.proto.meta.BatchCloseReq;
+import io.j3fs.proto.meta.BatchCloseRsp;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.CloseReq;
 import io.j3fs.proto.meta.CreateReq;
@@ -600,6 +604,59 @@ public abstract class MetaOpsContract {
                     .build())
             .getInode();
     assertThat(smaller.getLength()).as("a hint never shrinks a file").isEqualTo(12_345);
+  }
+
+  private CloseReq closing(CreateRsp created, long length) {
+    return CloseReq.newBuilder()
+        .setUser(ROOT)
+        .setRequest(m.request())
+        .setInodeId(created.getInode().getId())
+        .setSessionId(created.getSessionId())
+        .setLengthHint(LengthHint.newBuilder().setLength(length).setExact(true))
+        .setWrote(true)
+        .build();
+  }
+
+  private boolean hasSessions(long inode) {
+    return !m.kv.read(tx -> MetaStore.sessions(tx, inode)).isEmpty();
+  }
+
+  @Test
+  void aBatchCloseEndsEachSessionOnceAndAllOrNothing() {
+    CreateRsp a = m.create(ROOT, "/a", 0644, O_CREAT | O_WRONLY);
+    CreateRsp b = m.create(ROOT, "/b", 0644, O_CREAT | O_WRONLY);
+    BatchCloseReq batch =
+        BatchCloseReq.newBuilder().addCloses(closing(a, 100)).addCloses(closing(b, 200)).build();
+    BatchCloseRsp rsp = m.batchClose.run(batch);
+    assertThat(rsp.getResultsList())
+        .extracting(r -> r.getInode().getLength())
+        .containsExactly(100L, 200L);
+    assertThat(hasSessions(a.getInode().getId())).isFalse();
+    assertThat(hasSessions(b.getInode().getId())).isFalse();
+    assertThat(m.stat("/b").getLength()).isEqualTo(200);
+    assertThat(m.batchClose.run(batch)).as("a retried batch gets the first answers").isEqualTo(rsp);
+
+    CreateRsp c = m.create(ROOT, "/c", 0644, O_CREAT | O_WRONLY);
+    CloseReq gone =
+        CloseReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(m.request())
+            .setInodeId(0x7fff_0000L)
+            .setLengthHint(LengthHint.newBuilder().setLength(1).setExact(true))
+            .build();
+    fails(
+        StatusCode.NOT_FOUND,
+        () ->
+            m.batchClose.run(
+                BatchCloseReq.newBuilder().addCloses(closing(c, 300)).addCloses(gone).build()));
+    assertThat(hasSessions(c.getInode().getId())).as("nothing of a failed batch applied").isTrue();
+    assertThat(m.stat("/c").getLength()).isZero();
+
+    BatchCloseReq.Builder tooMany = BatchCloseReq.newBuilder();
+    for (int i = 0; i <= BatchCloseOp.MAX_CLOSES; i++) {
+      tooMany.addCloses(closing(c, i));
+    }
+    fails(StatusCode.INVALID_ARGUMENT, () -> m.batchClose.run(tooMany.build()));
   }
 
   @Test

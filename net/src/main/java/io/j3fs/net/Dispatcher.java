@@ -25,11 +25,18 @@ import org.slf4j.LoggerFactory;
  * its message, runs the handler on a virtual thread and turns the outcome into a response (message
  * and payload, or an {@link RpcError}). Services are thin adapters registered here, one handler per
  * method. The Debug service is always registered.
+ *
+ * <p>A method may also have an inline handler, tried first on the thread that read the request (the
+ * transport's event loop): for short work that never waits, where the hand-off to a virtual thread
+ * and back costs more than the work (point reads of an embedded store). It declines by returning
+ * null or throwing a retriable failure, and the request then goes to the ordinary handler on a
+ * virtual thread as usual, with its full retries.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
+  private final Map<Integer, RpcHandler> inlineHandlers = new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public Dispatcher() {
@@ -42,6 +49,16 @@ public final class Dispatcher implements AutoCloseable {
     if (handlers.putIfAbsent(wire.key(), handler) != null) {
       throw new IllegalStateException("a handler for " + method + " is already registered");
     }
+    return this;
+  }
+
+  /**
+   * Registers {@code handler} for {@code method} with an inline handler tried first on the
+   * transport's thread; {@code inline} must never block (see the class comment).
+   */
+  public Dispatcher registerInline(String method, RpcHandler inline, RpcHandler handler) {
+    register(method, handler);
+    inlineHandlers.put(WireCatalog.get().method(method).key(), inline);
     return this;
   }
 
@@ -78,12 +95,46 @@ public final class Dispatcher implements AutoCloseable {
     }
     ByteBuf payload = frame.takePayload();
     frame.close();
+    RpcRequest request = new RpcRequest(method, message, payload, peer);
+    RpcHandler inline = inlineHandlers.get(method.key());
+    if (inline != null && runInline(inline, request, reply)) {
+      return;
+    }
     try {
-      executor.execute(() -> run(handler, new RpcRequest(method, message, payload, peer), reply));
+      executor.execute(() -> run(handler, request, reply));
     } catch (RuntimeException rejected) {
       payload.release();
       reply.accept(error(StatusCode.UNAVAILABLE, "server is shutting down"));
     }
+  }
+
+  /** Runs an inline handler; false if it declined (the request is then still to be handled). */
+  private static boolean runInline(RpcHandler inline, RpcRequest request, Consumer<Outcome> reply) {
+    long start = System.nanoTime();
+    StatusCode status = StatusCode.OK;
+    Outcome outcome;
+    try {
+      RpcResponse response = inline.handle(request);
+      if (response == null) {
+        return false;
+      }
+      outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
+    } catch (StatusException e) {
+      if (e.retriable()) {
+        return false;
+      }
+      status = e.code();
+      outcome = error(e.code(), e.getMessage());
+    } catch (RuntimeException | Error e) {
+      log.error("inline handler of {} failed", request.method().fullName(), e);
+      status = StatusCode.INTERNAL;
+      outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+    }
+    request.payload().release();
+    timer(request.method().fullName(), status)
+        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    reply.accept(outcome);
+    return true;
   }
 
   private static void run(RpcHandler handler, RpcRequest request, Consumer<Outcome> reply) {

@@ -148,6 +148,61 @@ public abstract class RpcContractTest {
     assertThat(e.getMessage()).contains("Meta.StatFs").doesNotContain("secret internal detail");
   }
 
+  /**
+   * An inline handler answers on the thread that read the request; when it declines (null, or a
+   * retriable failure) the ordinary handler answers on a virtual thread; its other failures are the
+   * answer.
+   */
+  @Test
+  void inlineHandlersAnswerOrHandTheRequestOn() throws Exception {
+    java.util.Map<String, Boolean> virtualThread = new java.util.concurrent.ConcurrentHashMap<>();
+    dispatcher.registerInline(
+        "Meta.Lookup",
+        request -> {
+          String name = request.message(io.j3fs.proto.meta.LookupReq.class).getName();
+          virtualThread.put(name + "/inline", Thread.currentThread().isVirtual());
+          return switch (name) {
+            case "decline" -> null;
+            case "retry" -> throw new StatusException(StatusCode.UNAVAILABLE, "store busy");
+            case "missing" -> throw new StatusException(StatusCode.NOT_FOUND, "no missing");
+            default ->
+                RpcResponse.of(
+                    io.j3fs.proto.meta.LookupRsp.newBuilder()
+                        .setInode(io.j3fs.proto.meta.Inode.newBuilder().setId(1))
+                        .build());
+          };
+        },
+        request -> {
+          String name = request.message(io.j3fs.proto.meta.LookupReq.class).getName();
+          virtualThread.put(name + "/worker", Thread.currentThread().isVirtual());
+          return RpcResponse.of(
+              io.j3fs.proto.meta.LookupRsp.newBuilder()
+                  .setInode(io.j3fs.proto.meta.Inode.newBuilder().setId(2))
+                  .build());
+        });
+    for (String name : List.of("inline", "decline", "retry", "missing")) {
+      CompletableFuture<RpcReply> call =
+          client.call(
+              server.endpoint(),
+              "Meta.Lookup",
+              io.j3fs.proto.meta.LookupReq.newBuilder().setName(name).build(),
+              5_000);
+      if (name.equals("missing")) {
+        assertThat(failure(call).code()).isEqualTo(StatusCode.NOT_FOUND);
+        continue;
+      }
+      try (RpcReply reply = call.get(10, TimeUnit.SECONDS)) {
+        long id = reply.message(io.j3fs.proto.meta.LookupRsp.class).getInode().getId();
+        assertThat(id).as(name).isEqualTo(name.equals("inline") ? 1 : 2);
+      }
+    }
+    assertThat(virtualThread)
+        .containsEntry("inline/inline", false)
+        .containsEntry("decline/worker", true)
+        .containsEntry("retry/worker", true)
+        .doesNotContainKeys("inline/worker", "missing/worker");
+  }
+
   @Test
   void methodsWithoutHandlerAnswerUnknownMethod() throws Exception {
     StatusException e =

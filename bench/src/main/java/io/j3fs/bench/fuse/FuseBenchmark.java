@@ -63,6 +63,13 @@ public final class FuseBenchmark implements Callable<Integer> {
   @Option(names = "--files", defaultValue = "1000", description = "Files per metadata thread.")
   int files;
 
+  @Option(
+      names = "--only",
+      description =
+          "Run only these rows: data (fio jobs and the Java client) or metadata (create, stat,"
+              + " unlink). Default: both.")
+  String only;
+
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
@@ -72,6 +79,10 @@ public final class FuseBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path mnt = mount.toAbsolutePath().normalize();
+    if (only != null && !only.equals("data") && !only.equals("metadata")) {
+      System.err.println("j3fs bench fuse: --only takes data or metadata, not " + only);
+      return 2;
+    }
     if (!Files.isDirectory(mnt)) {
       System.err.println("j3fs bench fuse: " + mnt + " is not a mounted directory (j3fs up?)");
       return 1;
@@ -96,25 +107,30 @@ public final class FuseBenchmark implements Callable<Integer> {
       for (Map.Entry<String, Path> t : targets.entrySet()) {
         results.put(t.getKey(), measure(t.getKey(), t.getValue()));
       }
-      double client = javaClientRead(name + "/seq.0.0", true);
-      double clientWarm = javaClientRead(name + "/seq.0.0", false);
       Map<String, Double> j = results.get("j3fs");
-      row(results, "seq write 1 MiB (MB/s)", "write", "");
-      row(results, "seq read 1 MiB, cold (MB/s)", "read", String.format("%.0f", client));
-      row(
-          results,
-          "seq read 1 MiB, storage cache warm (MB/s)",
-          "read-warm",
-          String.format("%.0f", clientWarm));
-      row(results, "rand read 4 KiB qd32 x4, warm (IOPS)", "randread", "");
-      row(results, "create (files/s)", "create", "");
-      row(results, "stat, cold dentries (files/s)", "stat", "");
-      row(results, "unlink (files/s)", "unlink", "");
+      if (runs("data")) {
+        double client = javaClientRead(name + "/seq.0.0", true);
+        double clientWarm = javaClientRead(name + "/seq.0.0", false);
+        row(results, "seq write 1 MiB (MB/s)", "write", "");
+        row(results, "seq read 1 MiB, cold (MB/s)", "read", String.format("%.0f", client));
+        row(
+            results,
+            "seq read 1 MiB, storage cache warm (MB/s)",
+            "read-warm",
+            String.format("%.0f", clientWarm));
+        row(results, "rand read 4 KiB qd32 x4, warm (IOPS)", "randread", "");
+        System.out.printf(
+            "seq read through the mount: %.2f of the Java client's cold, %.2f warm"
+                + " (target 0.70)%n",
+            j.get("read") / client, j.get("read-warm") / clientWarm);
+      }
+      if (runs("metadata")) {
+        row(results, "create (files/s)", "create", "");
+        row(results, "stat, cold dentries (files/s)", "stat", "");
+        row(results, "unlink (files/s)", "unlink", "");
+      }
       System.out.println(json ? table.json() : table.render());
-      System.out.printf(
-          "seq read through the mount: %.2f of the Java client's cold, %.2f warm (target 0.70)%n",
-          j.get("read") / client, j.get("read-warm") / clientWarm);
-      if (bindfs) {
+      if (bindfs && runs("metadata")) {
         Map<String, Double> b = results.get("bindfs");
         for (String op : List.of("create", "stat", "unlink")) {
           System.out.printf("%s: %.2f of bindfs's (target 0.50)%n", op, j.get(op) / b.get(op));
@@ -128,6 +144,10 @@ public final class FuseBenchmark implements Callable<Integer> {
       RawDisk.deleteTree(dir.toAbsolutePath());
     }
     return 0;
+  }
+
+  private boolean runs(String rows) {
+    return only == null || only.equals(rows);
   }
 
   private void row(
@@ -151,13 +171,17 @@ public final class FuseBenchmark implements Callable<Integer> {
   private Map<String, Double> measure(String label, Path at) throws Exception {
     Map<String, Double> out = new LinkedHashMap<>();
     String size = mib + "M";
-    out.put("write", bandwidth(label, at, "write", "--size=" + size, "--end_fsync=1"));
-    RawDisk.dropCaches();
-    out.put("read", bandwidth(label, at, "read", "--size=" + size));
-    // Again with the storage nodes' page cache warm (a fresh open drops the mount's own cache).
-    out.put("read-warm", bandwidth(label, at, "read", "--size=" + size));
-    out.put("randread", randomReads(label, at, size, seconds));
-    metadata(label, at, out, files);
+    if (runs("data")) {
+      out.put("write", bandwidth(label, at, "write", "--size=" + size, "--end_fsync=1"));
+      RawDisk.dropCaches();
+      out.put("read", bandwidth(label, at, "read", "--size=" + size));
+      // Again with the storage nodes' page cache warm (a fresh open drops the mount's own cache).
+      out.put("read-warm", bandwidth(label, at, "read", "--size=" + size));
+      out.put("randread", randomReads(label, at, size, seconds));
+    }
+    if (runs("metadata")) {
+      metadata(label, at, out, files);
+    }
     System.err.println(label + ": " + out);
     return out;
   }
@@ -171,10 +195,14 @@ public final class FuseBenchmark implements Callable<Integer> {
     // measured here went from ~900/s on the first round to ~1,750/s by the fourth).
     String size = Math.min(mib, 256) + "M";
     for (int round = 0; round < 2; round++) {
-      bandwidth("warm-up", at, "write", "--size=" + size);
-      bandwidth("warm-up", at, "read", "--size=" + size);
-      randomReads("warm-up", at, size, 3);
-      metadata("warm-up", at, new LinkedHashMap<>(), files * 2);
+      if (runs("data")) {
+        bandwidth("warm-up", at, "write", "--size=" + size);
+        bandwidth("warm-up", at, "read", "--size=" + size);
+        randomReads("warm-up", at, size, 3);
+      }
+      if (runs("metadata")) {
+        metadata("warm-up", at, new LinkedHashMap<>(), files * 2);
+      }
     }
   }
 

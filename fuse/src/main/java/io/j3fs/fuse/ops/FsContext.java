@@ -2,9 +2,11 @@ package io.j3fs.fuse.ops;
 
 import com.google.protobuf.Message;
 import io.j3fs.client.file.FileIo;
+import io.j3fs.client.meta.CloseBatcher;
 import io.j3fs.client.meta.MetaClient;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
 import io.j3fs.fuse.FuseConfig;
 import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Reply;
@@ -12,7 +14,6 @@ import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.BatchStatRsp;
 import io.j3fs.proto.meta.CloseReq;
-import io.j3fs.proto.meta.CloseRsp;
 import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
@@ -38,12 +39,27 @@ public final class FsContext {
   private final InodeTable inodes = new InodeTable();
   private final OpenFiles files;
   private final Users users = new Users();
+  private final DirAttrCache dirAttrs;
+  private final CloseBatcher closer;
+
+  /** Directories whose attributes {@link DirAttrCache} keeps, at most. */
+  static final int DIR_ATTR_ENTRIES = 16_384;
 
   public FsContext(MetaClient meta, FileIo io, FuseConfig config) {
+    this(meta, io, config, Clock.system());
+  }
+
+  public FsContext(MetaClient meta, FileIo io, FuseConfig config, Clock clock) {
     this.meta = meta;
     this.io = io;
     this.config = config;
     this.files = new OpenFiles(io, config.writeBufferBytes());
+    this.dirAttrs = new DirAttrCache(clock, config.attrTimeoutMs(), DIR_ATTR_ENTRIES);
+    this.closer = CloseBatcher.of(meta);
+  }
+
+  public DirAttrCache dirAttrs() {
+    return dirAttrs;
   }
 
   public FuseConfig config() {
@@ -120,6 +136,32 @@ public final class FsContext {
     return result.getInode();
   }
 
+  /**
+   * getattr's answer: a directory's attributes this mount sent within the attribute timeout (see
+   * {@link DirAttrCache}), else the service's.
+   */
+  public Reply attrOf(long inodeId) {
+    Reply cached = cachedAttr(inodeId);
+    if (cached != null) {
+      return cached;
+    }
+    long stamp = dirAttrs.stamp();
+    Inode inode = stat(inodeId);
+    dirAttrs.remember(inode, stamp);
+    return attr(inode);
+  }
+
+  /** getattr's answer from {@link DirAttrCache}, or null; never waits for anything. */
+  public Reply cachedAttr(long inodeId) {
+    DirAttrCache.Hit hit = dirAttrs.fresh(inodeId);
+    if (hit == null) {
+      return null;
+    }
+    Reply out = new Reply(16 + Attrs.ATTR_BYTES);
+    Attrs.attrOut(out, hit.inode(), hit.inode().getLength(), hit.remainingMs());
+    return out;
+  }
+
   /** The length to show for an inode: this mount's, while it has the file open and wrote ahead. */
   public long lengthOf(Inode inode) {
     if (inode.getType() != InodeType.FILE) {
@@ -173,14 +215,16 @@ public final class FsContext {
     }
   }
 
-  /** Ends a write session: the handle's length reported exact, mtime set when it wrote. */
+  /**
+   * Ends a write session: the handle's length reported exact, mtime set when it wrote. Sessions
+   * ended at about the same time share one commit ({@link CloseBatcher}).
+   */
   public void closeSession(OpenFile file, UserInfo user) {
     OpenFile.Report report = file.takeReport();
     if (file.session().isEmpty()) {
       return;
     }
-    call(
-        "Close",
+    closer.close(
         CloseReq.newBuilder()
             .setUser(user)
             .setRequest(newRequest())
@@ -188,8 +232,7 @@ public final class FsContext {
             .setSessionId(file.session())
             .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
             .setWrote(report.wrote())
-            .build(),
-        CloseRsp.class);
+            .build());
   }
 
   /**

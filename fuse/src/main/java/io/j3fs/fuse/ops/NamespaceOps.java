@@ -55,6 +55,7 @@ public final class NamespaceOps {
 
   public Reply lookup(Request r) {
     String name = r.string("name");
+    long stamp = ctx.dirAttrs().stamp();
     try {
       Inode inode =
           ctx.call(
@@ -66,6 +67,7 @@ public final class NamespaceOps {
                       .build(),
                   LookupRsp.class)
               .getInode();
+      ctx.dirAttrs().remember(inode, stamp);
       return ctx.entry(inode);
     } catch (StatusException e) {
       long negativeMs = ctx.config().negativeTimeoutMs();
@@ -92,7 +94,7 @@ public final class NamespaceOps {
   }
 
   public Reply getattr(Request r) {
-    return ctx.attr(ctx.stat(Attrs.inodeId(r.nodeId())));
+    return ctx.attrOf(Attrs.inodeId(r.nodeId()));
   }
 
   public Reply setattr(Request r) {
@@ -145,29 +147,34 @@ public final class NamespaceOps {
       req.setLength(size);
     }
     Inode inode;
+    ctx.dirAttrs().invalidate(inodeId); // and again below: see DirAttrCache
     try {
-      inode = ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
-    } catch (StatusException e) {
-      boolean explicitTimes =
-          (valid & (FATTR_ATIME | FATTR_MTIME)) != 0
-              && (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0;
-      if (e.code() != StatusCode.NOT_PERMITTED
-          || !ctx.config().writebackCache()
-          || !explicitTimes) {
-        throw e;
+      try {
+        inode = ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
+      } catch (StatusException e) {
+        boolean explicitTimes =
+            (valid & (FATTR_ATIME | FATTR_MTIME)) != 0
+                && (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0;
+        if (e.code() != StatusCode.NOT_PERMITTED
+            || !ctx.config().writebackCache()
+            || !explicitTimes) {
+          throw e;
+        }
+        // With the writeback cache the kernel flushes the times it kept for a writer, as that
+        // writer: explicit times only an owner may set. The kernel already refused explicit times
+        // to non-owners who asked for them, so this is such a flush: the times become now.
+        if (req.hasAtimeNs()) {
+          req.setAtimeNs(-1);
+        }
+        if (req.hasMtimeNs()) {
+          req.setMtimeNs(-1);
+        }
+        inode =
+            ctx.call("SetAttr", req.setRequest(ctx.newRequest()).build(), SetAttrRsp.class)
+                .getInode();
       }
-      // With the writeback cache the kernel flushes the times it kept for a writer, as that
-      // writer: explicit times only an owner may set. The kernel already refused explicit times
-      // to non-owners who asked for them, so this is such a flush: the times become now.
-      if (req.hasAtimeNs()) {
-        req.setAtimeNs(-1);
-      }
-      if (req.hasMtimeNs()) {
-        req.setMtimeNs(-1);
-      }
-      inode =
-          ctx.call("SetAttr", req.setRequest(ctx.newRequest()).build(), SetAttrRsp.class)
-              .getInode();
+    } finally {
+      ctx.dirAttrs().invalidate(inodeId);
     }
     if ((valid & FATTR_SIZE) != 0 && open != null) {
       open.truncated(size);
@@ -245,15 +252,25 @@ public final class NamespaceOps {
 
   private Reply remove(Request r, RemoveKind kind) {
     String name = r.string("name");
-    ctx.call(
-        "Remove",
-        RemoveReq.newBuilder()
-            .setUser(ctx.user(r))
-            .setRequest(ctx.newRequest())
-            .setPath(FsContext.child(r, name))
-            .setKind(kind)
-            .build(),
-        RemoveRsp.class);
+    boolean directory = kind == RemoveKind.REMOVE_DIRECTORY;
+    if (directory) {
+      ctx.dirAttrs().clear(); // and again below: see DirAttrCache
+    }
+    try {
+      ctx.call(
+          "Remove",
+          RemoveReq.newBuilder()
+              .setUser(ctx.user(r))
+              .setRequest(ctx.newRequest())
+              .setPath(FsContext.child(r, name))
+              .setKind(kind)
+              .build(),
+          RemoveRsp.class);
+    } finally {
+      if (directory) {
+        ctx.dirAttrs().clear();
+      }
+    }
     return Reply.empty();
   }
 
@@ -275,16 +292,21 @@ public final class NamespaceOps {
   private Reply rename(Request r, long newDir, int flags) {
     String from = r.string("old name");
     String to = r.string("new name");
-    ctx.call(
-        "Rename",
-        RenameReq.newBuilder()
-            .setUser(ctx.user(r))
-            .setRequest(ctx.newRequest())
-            .setSrc(FsContext.child(r, from))
-            .setDst(PathAt.newBuilder().setParent(Attrs.inodeId(newDir)).setPath(to))
-            .setFlags(flags)
-            .build(),
-        RenameRsp.class);
+    ctx.dirAttrs().clear(); // a moved directory's parent and ctime change; again below
+    try {
+      ctx.call(
+          "Rename",
+          RenameReq.newBuilder()
+              .setUser(ctx.user(r))
+              .setRequest(ctx.newRequest())
+              .setSrc(FsContext.child(r, from))
+              .setDst(PathAt.newBuilder().setParent(Attrs.inodeId(newDir)).setPath(to))
+              .setFlags(flags)
+              .build(),
+          RenameRsp.class);
+    } finally {
+      ctx.dirAttrs().clear();
+    }
     return Reply.empty();
   }
 

@@ -89,17 +89,23 @@ public final class XattrOps {
     if (unkept(name)) {
       throw new Errno.Failure(Errno.EOPNOTSUPP, name + " attributes are not kept by j3fs");
     }
-    ctx.call(
-        "SetXattr",
-        SetXattrReq.newBuilder()
-            .setUser(ctx.user(r))
-            .setRequest(ctx.newRequest())
-            .setPath(FsContext.self(r))
-            .setName(name)
-            .setValue(ByteString.copyFrom(value))
-            .setFlags(flags)
-            .build(),
-        SetXattrRsp.class);
+    long inodeId = io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId());
+    ctx.dirAttrs().invalidate(inodeId); // the ctime changes; again below: see DirAttrCache
+    try {
+      ctx.call(
+          "SetXattr",
+          SetXattrReq.newBuilder()
+              .setUser(ctx.user(r))
+              .setRequest(ctx.newRequest())
+              .setPath(FsContext.self(r))
+              .setName(name)
+              .setValue(ByteString.copyFrom(value))
+              .setFlags(flags)
+              .build(),
+          SetXattrRsp.class);
+    } finally {
+      ctx.dirAttrs().invalidate(inodeId);
+    }
     return Reply.empty();
   }
 
@@ -108,15 +114,21 @@ public final class XattrOps {
     if (unkept(name)) {
       throw new Errno.Failure(Errno.ENODATA, "no " + name + " attributes are kept");
     }
-    ctx.call(
-        "RemoveXattr",
-        RemoveXattrReq.newBuilder()
-            .setUser(ctx.user(r))
-            .setRequest(ctx.newRequest())
-            .setPath(FsContext.self(r))
-            .setName(name)
-            .build(),
-        RemoveXattrRsp.class);
+    long inodeId = io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId());
+    ctx.dirAttrs().invalidate(inodeId); // the ctime changes; again below: see DirAttrCache
+    try {
+      ctx.call(
+          "RemoveXattr",
+          RemoveXattrReq.newBuilder()
+              .setUser(ctx.user(r))
+              .setRequest(ctx.newRequest())
+              .setPath(FsContext.self(r))
+              .setName(name)
+              .build(),
+          RemoveXattrRsp.class);
+    } finally {
+      ctx.dirAttrs().invalidate(inodeId);
+    }
     return Reply.empty();
   }
 }

@@ -1,5 +1,6 @@
 package io.j3fs.meta.ops;
 
+import io.j3fs.kv.Transaction;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.CloseReq;
@@ -18,30 +19,34 @@ public final class CloseOp implements MetaOp<CloseReq, CloseRsp> {
 
   @Override
   public CloseRsp run(CloseReq request) {
-    long queried =
-        Lengths.queryIfNeeded(
-            ctx,
-            request.getInodeId(),
-            request.hasLengthHint() ? request.getLengthHint() : null,
-            request.getWrote());
+    long queried = queryLength(ctx, request);
     return Idempotent.run(
+        ctx, request.getRequest(), CloseRsp.parser(), tx -> apply(ctx, tx, request, queried));
+  }
+
+  /** The length from storage when the request's hint is not exact (outside any transaction). */
+  static long queryLength(MetaContext ctx, CloseReq request) {
+    return Lengths.queryIfNeeded(
         ctx,
-        request.getRequest(),
-        CloseRsp.parser(),
-        tx -> {
-          if (!request.getSessionId().isEmpty()) {
-            MetaStore.clearSession(tx, request.getInodeId(), request.getSessionId());
-          }
-          return CloseRsp.newBuilder()
-              .setInode(
-                  Lengths.record(
-                      ctx,
-                      tx,
-                      request.getInodeId(),
-                      request.hasLengthHint() ? request.getLengthHint() : null,
-                      queried,
-                      request.getWrote()))
-              .build();
-        });
+        request.getInodeId(),
+        request.hasLengthHint() ? request.getLengthHint() : null,
+        request.getWrote());
+  }
+
+  /** One close inside {@code tx}: the session ends, the length and times are recorded. */
+  static CloseRsp apply(MetaContext ctx, Transaction tx, CloseReq request, long queried) {
+    if (!request.getSessionId().isEmpty()) {
+      MetaStore.clearSession(tx, request.getInodeId(), request.getSessionId());
+    }
+    return CloseRsp.newBuilder()
+        .setInode(
+            Lengths.record(
+                ctx,
+                tx,
+                request.getInodeId(),
+                request.hasLengthHint() ? request.getLengthHint() : null,
+                queried,
+                request.getWrote()))
+        .build();
   }
 }

@@ -13,4 +13,26 @@ final class MetaService {
       Dispatcher dispatcher, String method, Class<Q> type, MetaOp<Q, R> op) {
     dispatcher.register("Meta." + method, request -> RpcResponse.of(op.run(request.message(type))));
   }
+
+  /**
+   * Binds a read-only operation that is also tried inline, on the event loop that read the request
+   * ({@code inlineOp} reads through {@link OneAttemptReads}), when {@code small} says the request
+   * is short work: one lookup or a few stats. Anything else, or a read that would have to be
+   * retried, runs as {@link #bind} does.
+   */
+  static <Q extends Message, R extends Message> void bindInline(
+      Dispatcher dispatcher,
+      String method,
+      Class<Q> type,
+      MetaOp<Q, R> inlineOp,
+      MetaOp<Q, R> op,
+      java.util.function.Predicate<Q> small) {
+    dispatcher.registerInline(
+        "Meta." + method,
+        request -> {
+          Q q = request.message(type);
+          return small.test(q) ? RpcResponse.of(inlineOp.run(q)) : null;
+        },
+        request -> RpcResponse.of(op.run(request.message(type))));
+  }
 }

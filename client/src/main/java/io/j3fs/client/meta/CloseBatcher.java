@@ -1,0 +1,144 @@
+package io.j3fs.client.meta;
+
+import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.meta.BatchCloseReq;
+import io.j3fs.proto.meta.BatchCloseRsp;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CloseRsp;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+
+/**
+ * Ends write sessions in batches: the closes that arrive while one call is in flight go out
+ * together in the next {@code Meta.BatchClose}, one transaction and one commit for all of them. A
+ * close waits for its own answer, so it is exactly as durable as a single close; only the commits
+ * are shared. Why: a mount that creates small files at a high rate ends a session per file, and
+ * each ending was a commit of its own (half of the metadata commits of a create).
+ *
+ * <p>Who sends: the caller that finds no call in flight sends what is queued, then again while more
+ * arrived, up to {@link #MAX_ROUNDS} calls; if closes are still queued then, it starts a virtual
+ * thread to go on, so no caller waits behind others' closes for long. If a batch fails (all or
+ * nothing on the service), its closes are sent again one by one, each getting its own answer.
+ *
+ * <p>Thread-safe. The queue holds at most {@code maxQueued} closes; a caller beyond that waits.
+ */
+public final class CloseBatcher {
+  /** Calls one sender makes before handing the rest to a new thread. */
+  static final int MAX_ROUNDS = 8;
+
+  private record Pending(CloseReq request, CompletableFuture<CloseRsp> done) {}
+
+  private final Function<BatchCloseReq, BatchCloseRsp> batchCall;
+  private final Function<CloseReq, CloseRsp> singleCall;
+  private final int maxBatch;
+  private final int maxQueued;
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
+  private boolean sending; // guarded by this: a sender is draining the queue
+
+  public CloseBatcher(
+      Function<BatchCloseReq, BatchCloseRsp> batchCall,
+      Function<CloseReq, CloseRsp> singleCall,
+      int maxBatch,
+      int maxQueued) {
+    this.batchCall = batchCall;
+    this.singleCall = singleCall;
+    this.maxBatch = maxBatch;
+    this.maxQueued = maxQueued;
+  }
+
+  /** Batches of at most 64 closes (of the service's 256), at most 4,096 queued. */
+  public static CloseBatcher of(MetaClient meta) {
+    return new CloseBatcher(
+        req -> meta.call("BatchClose", req, BatchCloseRsp.class),
+        req -> meta.call("Close", req, CloseRsp.class),
+        64,
+        4_096);
+  }
+
+  /** Ends one session; returns what {@code Meta.Close} would have. */
+  public CloseRsp close(CloseReq request) {
+    Pending pending = new Pending(request, new CompletableFuture<>());
+    boolean send;
+    synchronized (this) {
+      while (queue.size() >= maxQueued) {
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StatusException(
+              io.j3fs.common.status.StatusCode.CANCELLED, "interrupted waiting to close");
+        }
+      }
+      queue.add(pending);
+      send = !sending;
+      sending = true;
+    }
+    if (send) {
+      drain();
+    }
+    try {
+      return pending.done().get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StatusException(
+          io.j3fs.common.status.StatusCode.CANCELLED, "interrupted waiting for a close");
+    }
+  }
+
+  /** Sends batches while closes are queued (this thread holds {@code sending}). */
+  private void drain() {
+    for (int round = 0; ; round++) {
+      List<Pending> batch = new ArrayList<>();
+      synchronized (this) {
+        if (queue.isEmpty()) {
+          sending = false;
+          return;
+        }
+        if (round == MAX_ROUNDS) {
+          Thread.ofVirtual().name("close-batcher").start(this::drain); // takes over `sending`
+          return;
+        }
+        while (!queue.isEmpty() && batch.size() < maxBatch) {
+          batch.add(queue.poll());
+        }
+        notifyAll(); // room in the queue
+      }
+      send(batch);
+    }
+  }
+
+  private void send(List<Pending> batch) {
+    if (batch.size() > 1) {
+      BatchCloseReq.Builder req = BatchCloseReq.newBuilder();
+      batch.forEach(p -> req.addCloses(p.request()));
+      BatchCloseRsp rsp = null;
+      try {
+        rsp = batchCall.apply(req.build());
+      } catch (RuntimeException e) {
+        // all or nothing: none was applied; each goes again alone and gets its own answer
+      }
+      if (rsp != null && rsp.getResultsCount() == batch.size()) {
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).done().complete(rsp.getResults(i));
+        }
+        return;
+      }
+    }
+    for (Pending p : batch) {
+      try {
+        p.done().complete(singleCall.apply(p.request()));
+      } catch (Throwable e) { // whatever it is, its caller must not wait forever
+        p.done().completeExceptionally(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.j3fs.client.meta;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.meta.BatchCloseRsp;
+import io.j3fs.proto.meta.CloseReq;
+import io.j3fs.proto.meta.CloseRsp;
+import io.j3fs.proto.meta.Inode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Closes that arrive while a call is in flight share the next batch; each caller gets its own
+ * answer; a failed batch is sent again close by close; the queue and the batches stay bounded.
+ */
+class CloseBatcherTest {
+  static CloseRsp answer(CloseReq req) {
+    return CloseRsp.newBuilder().setInode(Inode.newBuilder().setId(req.getInodeId())).build();
+  }
+
+  @Test
+  void concurrentClosesShareBatchesAndEachGetsItsOwnAnswer() throws Exception {
+    long seed = new Random().nextLong();
+    System.out.println("CloseBatcherTest seed " + seed);
+    Random random = new Random(seed);
+    List<Integer> batchSizes = Collections.synchronizedList(new ArrayList<>());
+    AtomicInteger singles = new AtomicInteger();
+    CountDownLatch firstCallStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              batchSizes.add(req.getClosesCount());
+              sleepMs(random.nextInt(3));
+              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
+              req.getClosesList().forEach(c -> out.addResults(answer(c)));
+              return out.build();
+            },
+            req -> {
+              if (singles.incrementAndGet() == 1) {
+                firstCallStarted.countDown(); // the first close holds the call in flight
+                await(release);
+              }
+              return answer(req);
+            },
+            16,
+            1_000);
+    int closes = 200;
+    ConcurrentHashMap<Long, Long> answers = new ConcurrentHashMap<>();
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> done = new ArrayList<>();
+      done.add(pool.submit(() -> answers.put(1L, batcher.close(req(1)).getInode().getId())));
+      firstCallStarted.await();
+      for (long id = 2; id <= closes; id++) {
+        long inode = id;
+        done.add(
+            pool.submit(() -> answers.put(inode, batcher.close(req(inode)).getInode().getId())));
+      }
+      Thread.sleep(200); // the rest queue up behind the call in flight
+      release.countDown();
+      for (Future<?> f : done) {
+        f.get();
+      }
+    }
+    assertThat(answers).hasSize(closes);
+    answers.forEach((inode, answered) -> assertThat(answered).isEqualTo(inode));
+    int batched = batchSizes.stream().mapToInt(Integer::intValue).sum();
+    assertThat(batched + singles.get() - 1).as("every close sent once").isEqualTo(closes - 1);
+    assertThat(batchSizes).allSatisfy(n -> assertThat(n).isBetween(2, 16));
+    assertThat(batchSizes.size()).as("far fewer calls than closes").isLessThan(closes / 4);
+  }
+
+  @Test
+  void aFailedBatchIsSentAgainCloseByClose() throws Exception {
+    List<Long> singles = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch firstCallStarted = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              throw new StatusException(StatusCode.NOT_FOUND, "one of them is gone");
+            },
+            req -> {
+              singles.add(req.getInodeId());
+              if (req.getInodeId() == 1) {
+                firstCallStarted.countDown();
+                await(release);
+              }
+              if (req.getInodeId() == 3) {
+                throw new StatusException(StatusCode.NOT_FOUND, "inode 3 is gone");
+              }
+              return answer(req);
+            },
+            16,
+            1_000);
+    try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<CloseRsp> first = pool.submit(() -> batcher.close(req(1)));
+      firstCallStarted.await();
+      Future<CloseRsp> second = pool.submit(() -> batcher.close(req(2)));
+      Future<Throwable> third =
+          pool.submit(
+              () -> {
+                try {
+                  batcher.close(req(3));
+                  return null;
+                } catch (StatusException e) {
+                  return e;
+                }
+              });
+      Thread.sleep(100);
+      release.countDown();
+      assertThat(first.get().getInode().getId()).isEqualTo(1);
+      assertThat(second.get().getInode().getId()).isEqualTo(2);
+      assertThat(third.get()).isInstanceOf(StatusException.class).hasMessageContaining("inode 3");
+    }
+    assertThat(singles).containsExactlyInAnyOrder(1L, 2L, 3L);
+  }
+
+  @Test
+  void aSingleCloseFailsAsItsCallDid() {
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              throw new AssertionError("one close is sent alone");
+            },
+            req -> {
+              throw new StatusException(StatusCode.PERMISSION_DENIED, "not yours");
+            },
+            16,
+            1_000);
+    assertThatThrownBy(() -> batcher.close(req(9)))
+        .isInstanceOfSatisfying(
+            StatusException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.PERMISSION_DENIED));
+  }
+
+  static CloseReq req(long inode) {
+    return CloseReq.newBuilder().setInodeId(inode).setSessionId("s" + inode).build();
+  }
+
+  static void sleepMs(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
