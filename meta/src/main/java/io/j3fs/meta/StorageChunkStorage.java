@@ -6,6 +6,7 @@ import io.j3fs.common.id.InodeId;
 import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.storage.QueryLastChunkRsp;
 import io.j3fs.proto.storage.RemoveChunksRsp;
+import java.util.List;
 
 /**
  * {@link ChunkStorage} on the storage chains: chunk i of a file is chunk (inode, i) on chain {@code
@@ -56,13 +57,37 @@ public final class StorageChunkStorage implements ChunkStorage {
 
   @Override
   public void removeAll(InodeId inode, Layout layout) {
-    for (int chain : layout.getChainsList()) {
-      while (true) {
-        RemoveChunksRsp rsp =
-            storage.removeChunks(ChainId.of(chain), inode.value(), 0, Long.MAX_VALUE, REMOVE_BATCH);
-        if (!rsp.getMore()) {
-          break;
+    // The chains at once, each on a virtual thread (a layout has at most a stripe of them): one
+    // after another, a file's removal took a chain round trip per chain.
+    try (java.util.concurrent.ExecutorService chains =
+        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int chain : layout.getChainsList()) {
+        done.add(chains.submit(() -> removeFromChain(inode, chain)));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new io.j3fs.common.status.StatusException(
+              io.j3fs.common.status.StatusCode.CANCELLED, "interrupted removing chunks");
         }
+      }
+    }
+  }
+
+  private void removeFromChain(InodeId inode, int chain) {
+    while (true) {
+      RemoveChunksRsp rsp =
+          storage.removeChunks(ChainId.of(chain), inode.value(), 0, Long.MAX_VALUE, REMOVE_BATCH);
+      if (!rsp.getMore()) {
+        return;
       }
     }
   }

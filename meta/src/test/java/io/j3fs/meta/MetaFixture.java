@@ -151,6 +151,21 @@ public final class MetaFixture {
     return touch(ROOT, path);
   }
 
+  /** {@code length} bytes of the file are in storage and reported, as a writer's close does. */
+  public Inode wrote(Inode file, long length) {
+    storage.written(file.getId(), length);
+    return close
+        .run(
+            io.j3fs.proto.meta.CloseReq.newBuilder()
+                .setUser(ROOT)
+                .setInodeId(file.getId())
+                .setLengthHint(
+                    io.j3fs.proto.meta.LengthHint.newBuilder().setLength(length).setExact(true))
+                .setWrote(true)
+                .build())
+        .getInode();
+  }
+
   public Inode stat(UserInfo user, String path) {
     return stat.run(StatReq.newBuilder().setUser(user).setPath(path(path)).setFollow(true).build())
         .getInode();

@@ -20,6 +20,8 @@ class SessionPrunerTest {
     CreateRsp live = open(m, "alive", "/a");
     CreateRsp gone = open(m, "gone", "/b");
     open(m, "gone", "/c");
+    m.storage.written(live.getInode().getId(), 10); // written, never reported
+    m.storage.written(gone.getInode().getId(), 10);
     m.rm("/a");
     m.rm("/b");
     SessionPruner pruner = new SessionPruner(m.ctx, () -> Set.of("alive"));

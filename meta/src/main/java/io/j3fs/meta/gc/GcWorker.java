@@ -12,7 +12,6 @@ import io.j3fs.proto.meta.store.DirEntryRecord;
 import io.j3fs.proto.meta.store.GcRecord;
 import io.j3fs.proto.meta.store.IdempotencyRecord;
 import io.j3fs.proto.meta.store.InodeRecord;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +34,12 @@ public final class GcWorker {
 
   private final MetaContext ctx;
 
+  /** Where the next GC pass starts in the queue (keyed by inode id, not by age). */
+  private byte[] gcCursor = MetaKeys.gcBegin();
+
+  /** The last pass reached the end of the queue. */
+  private boolean reachedEnd;
+
   /** Where the next sweep of idempotency records starts (they are ordered by client, not age). */
   private byte[] idempotencyCursor = MetaKeys.idempotencyBegin();
 
@@ -42,22 +47,23 @@ public final class GcWorker {
     this.ctx = ctx;
   }
 
-  /** One pass over at most {@code batch} queued inodes; returns how many were finished. */
+  /**
+   * One pass over at most {@code batch} queued inodes, from where the last pass stopped (so inodes
+   * that cannot go yet, such as files still open, do not keep the rest of the queue waiting);
+   * returns how many were finished.
+   */
   public int runOnce(int batch) {
-    List<GcRecord> queued =
-        ctx.kv()
-            .read(
-                tx -> {
-                  List<GcRecord> out = new ArrayList<>();
-                  RangeIterator it =
-                      tx.getRange(MetaKeys.gcBegin(), MetaKeys.gcEnd(), batch, false);
-                  while (it.hasNext()) {
-                    out.add(MetaStore.parse(it.next().value(), "GC record", GcRecord.parser()));
-                  }
-                  return out;
-                });
+    byte[] from = gcCursor;
+    List<KeyValue> queued =
+        ctx.kv().read(tx -> tx.getRange(from, MetaKeys.gcEnd(), batch, false).toList());
+    reachedEnd = queued.size() < batch;
+    gcCursor =
+        reachedEnd
+            ? MetaKeys.gcBegin() // the next pass starts over
+            : io.j3fs.common.bytes.ByteKeys.keyAfter(queued.getLast().key());
     int finished = 0;
-    for (GcRecord record : queued) {
+    for (KeyValue kv : queued) {
+      GcRecord record = MetaStore.parse(kv.value(), "GC record", GcRecord.parser());
       try {
         if (collect(record)) {
           finished++;
@@ -73,13 +79,34 @@ public final class GcWorker {
     return finished;
   }
 
+  /**
+   * Passes back to back while each finishes something, the end of the queue is not reached and
+   * {@code budgetMs} is not spent: a mass delete is reclaimed at the rate the GC can go, not one
+   * batch per interval. A pass that finishes nothing (a run of files still open) ends the round;
+   * the next round goes on from the cursor. Returns inodes finished.
+   */
+  public int runFor(int batch, long budgetMs) {
+    long deadline = ctx.clock().monotonicNanos() + budgetMs * 1_000_000L;
+    int total = 0;
+    int n;
+    do {
+      n = runOnce(batch);
+      total += n;
+    } while (n > 0 && !reachedEnd && ctx.clock().monotonicNanos() < deadline);
+    return total;
+  }
+
   /** Runs passes until the queue holds nothing collectable now; returns inodes finished. */
   public int drain() {
     int total = 0;
     while (true) {
-      int n = runOnce(64);
-      total += n;
-      if (n == 0) {
+      gcCursor = MetaKeys.gcBegin();
+      int cycle = 0;
+      do {
+        cycle += runOnce(64);
+      } while (!reachedEnd);
+      total += cycle;
+      if (cycle == 0) {
         return total;
       }
     }
@@ -109,7 +136,9 @@ public final class GcWorker {
       if (open) {
         return false; // unlinked while open: usable until the last write session ends
       }
-      ctx.storage().removeAll(InodeId.of(id), attrs.getLayout());
+      if (mayHoldChunks(attrs)) {
+        ctx.storage().removeAll(InodeId.of(id), attrs.getLayout());
+      }
     }
     return ctx.kv()
         .run(
@@ -123,6 +152,18 @@ public final class GcWorker {
               tx.clear(MetaKeys.gc(id));
               return true;
             });
+  }
+
+  /**
+   * Whether storage may hold chunks of a file no session holds any more. A file of length 0 that
+   * was never truncated never held a byte: every session reported its writes (an exact length at
+   * close, or the length storage has when the pruner ends a lost client's session), so chunks would
+   * show in the length; a truncation cuts storage before it records the length, so a cut file is
+   * removed from storage whatever its length. Skipping the others spares a mass delete of empty
+   * files a removal round trip per chain per file.
+   */
+  static boolean mayHoldChunks(Inode attrs) {
+    return attrs.getLength() > 0 || attrs.getTruncateVersion() > 0;
   }
 
   /**

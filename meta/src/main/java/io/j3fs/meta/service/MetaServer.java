@@ -84,6 +84,9 @@ import org.slf4j.LoggerFactory;
 public final class MetaServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetaServer.class);
 
+  /** Longest a GC round runs back to back before the thread pauses for the GC interval. */
+  static final long GC_ROUND_MS = 1_000;
+
   /** A batch stat of at most this many inodes is answered on the event loop (embedded stores). */
   static final int INLINE_STATS = 16;
 
@@ -234,7 +237,7 @@ public final class MetaServer implements AutoCloseable {
     background.scheduleWithFixedDelay(
         () -> {
           try {
-            gc.runOnce(config.gcBatch());
+            gc.runFor(config.gcBatch(), GC_ROUND_MS);
           } catch (RuntimeException e) {
             log.warn("GC pass failed: {}", e.toString());
           }
