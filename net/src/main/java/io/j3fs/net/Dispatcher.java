@@ -37,6 +37,8 @@ public final class Dispatcher implements AutoCloseable {
 
   private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
   private final Map<Integer, RpcHandler> inlineHandlers = new ConcurrentHashMap<>();
+  private final Map<Integer, java.util.concurrent.Executor> ownExecutors =
+      new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public Dispatcher() {
@@ -49,6 +51,17 @@ public final class Dispatcher implements AutoCloseable {
     if (handlers.putIfAbsent(wire.key(), handler) != null) {
       throw new IllegalStateException("a handler for " + method + " is already registered");
     }
+    return this;
+  }
+
+  /**
+   * Registers {@code handler} for {@code method} to run on {@code on} (a bounded pool of platform
+   * threads, for handlers that wait in the kernel, where a virtual thread would pin its carrier);
+   * when that pool refuses a request (full), it runs on a virtual thread as usual.
+   */
+  public Dispatcher register(String method, RpcHandler handler, java.util.concurrent.Executor on) {
+    register(method, handler);
+    ownExecutors.put(WireCatalog.get().method(method).key(), on);
     return this;
   }
 
@@ -100,8 +113,18 @@ public final class Dispatcher implements AutoCloseable {
     if (inline != null && runInline(inline, request, reply)) {
       return;
     }
+    Runnable task = () -> run(handler, request, reply);
+    java.util.concurrent.Executor own = ownExecutors.get(method.key());
+    if (own != null) {
+      try {
+        own.execute(task);
+        return;
+      } catch (java.util.concurrent.RejectedExecutionException full) {
+        // its pool is busy or closed: a virtual thread, as for any other method
+      }
+    }
     try {
-      executor.execute(() -> run(handler, request, reply));
+      executor.execute(task);
     } catch (RuntimeException rejected) {
       payload.release();
       reply.accept(error(StatusCode.UNAVAILABLE, "server is shutting down"));

@@ -203,6 +203,46 @@ public abstract class RpcContractTest {
         .doesNotContainKeys("inline/worker", "missing/worker");
   }
 
+  /** A method may run on a pool of its own; when the pool refuses, on a virtual thread. */
+  @Test
+  void handlersRunOnTheirOwnPoolOrElseOnAVirtualThread() throws Exception {
+    java.util.Map<String, String> threads = new java.util.concurrent.ConcurrentHashMap<>();
+    boolean[] refuse = {false};
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("own-pool").factory());
+    try {
+      dispatcher.register(
+          "Meta.Lookup",
+          request -> {
+            String name = request.message(io.j3fs.proto.meta.LookupReq.class).getName();
+            Thread t = Thread.currentThread();
+            threads.put(name, t.isVirtual() ? "virtual" : t.getName());
+            return RpcResponse.of(io.j3fs.proto.meta.LookupRsp.getDefaultInstance());
+          },
+          task -> {
+            if (refuse[0]) {
+              throw new java.util.concurrent.RejectedExecutionException("full");
+            }
+            pool.execute(task);
+          });
+      for (String name : List.of("pooled", "refused")) {
+        refuse[0] = name.equals("refused");
+        client
+            .call(
+                server.endpoint(),
+                "Meta.Lookup",
+                io.j3fs.proto.meta.LookupReq.newBuilder().setName(name).build(),
+                5_000)
+            .get(10, TimeUnit.SECONDS)
+            .close();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(threads).containsEntry("pooled", "own-pool").containsEntry("refused", "virtual");
+  }
+
   @Test
   void methodsWithoutHandlerAnswerUnknownMethod() throws Exception {
     StatusException e =

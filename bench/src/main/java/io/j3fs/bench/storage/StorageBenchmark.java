@@ -85,7 +85,7 @@ public final class StorageBenchmark implements Callable<Integer> {
       names = "--sizes",
       split = ",",
       defaultValue = "1,4",
-      description = "Sequential request sizes in MiB (none: skip the sequential rows).")
+      description = "Sequential request sizes in MiB (0: skip the sequential rows).")
   List<Integer> sizesMib;
 
   @Option(

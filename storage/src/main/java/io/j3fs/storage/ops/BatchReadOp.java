@@ -68,6 +68,23 @@ public final class BatchReadOp implements AutoCloseable {
           new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
           Thread.ofPlatform().name("direct-read-", 0).daemon(true).factory());
 
+  /**
+   * Platform threads the calls themselves run on when reads are direct (see {@link #handlers()}): a
+   * call then reads its last group on its own thread instead of handing it to a reader and waiting,
+   * one thread hand-off fewer per call. A pool of its own, not {@link #readers}: calls wait for
+   * their groups on readers, so sharing one pool could leave every thread waiting for a queued
+   * group. At most {@link #MAX_PARALLEL_READS} threads and queued calls; beyond that the dispatcher
+   * runs the call on a virtual thread.
+   */
+  private final ThreadPoolExecutor handlers =
+      new ThreadPoolExecutor(
+          MAX_PARALLEL_READS,
+          MAX_PARALLEL_READS,
+          30,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
+          Thread.ofPlatform().name("batch-read-", 0).daemon(true).factory());
+
   private final Semaphore readSlots = new Semaphore(MAX_PARALLEL_READS);
   private final LongAdder calls = new LongAdder();
   private final LongAdder reads = new LongAdder();
@@ -82,6 +99,16 @@ public final class BatchReadOp implements AutoCloseable {
     this.staleRouting = staleRouting;
     this.parallel = parallel;
     readers.allowCoreThreadTimeOut(true);
+    handlers.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * Where the dispatcher should run calls: platform threads when reads are direct (they wait for
+   * the disk in the kernel), else null (virtual threads: page-cache reads mostly go out with
+   * sendfile from the event loop).
+   */
+  public java.util.concurrent.Executor handlers() {
+    return parallel ? handlers : null;
   }
 
   /**
@@ -228,6 +255,7 @@ public final class BatchReadOp implements AutoCloseable {
 
   @Override
   public void close() {
+    handlers.shutdownNow();
     readers.shutdownNow();
   }
 
