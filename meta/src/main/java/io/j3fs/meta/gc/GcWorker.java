@@ -3,6 +3,7 @@ package io.j3fs.meta.gc;
 import io.j3fs.common.id.InodeId;
 import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.RangeIterator;
+import io.j3fs.kv.Transaction;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.store.MetaKeys;
 import io.j3fs.meta.store.MetaStore;
@@ -112,46 +113,70 @@ public final class GcWorker {
     }
   }
 
+  /** What one look at a queued inode found, or did. */
+  private enum Step {
+    /** Collected (or already gone): its inode and queue record are removed. */
+    DONE,
+    /** Not garbage now: linked again (record dropped) or still open (record kept). */
+    KEPT,
+    /** A detached directory, emptied in batches. */
+    DIRECTORY,
+    /** A file whose chunks storage must remove before its inode goes. */
+    STORAGE
+  }
+
   private boolean collect(GcRecord record) {
     long id = record.getInodeId();
     if (record.getEnqueuedMs() + ctx.settings().gcDelayMs() > ctx.nowMs()) {
       return false;
     }
-    InodeRecord inode = ctx.kv().read(tx -> MetaStore.inode(tx, id));
-    if (inode == null || inode.getInode().getNlink() > 0) {
-      ctx.kv()
-          .run(
-              tx -> {
-                tx.clear(MetaKeys.gc(id));
-                return null;
-              });
-      return inode == null;
+    // Most queued inodes (files that never held a byte, symlinks, inodes already gone) are
+    // finished in this one transaction.
+    Step step = ctx.kv().run(tx -> settle(tx, id, false));
+    return switch (step) {
+      case DONE -> true;
+      case KEPT -> false;
+      case DIRECTORY -> emptyDirectory(id);
+      case STORAGE -> {
+        InodeRecord inode = ctx.kv().read(tx -> MetaStore.inode(tx, id));
+        if (inode != null) {
+          ctx.storage().removeAll(InodeId.of(id), inode.getInode().getLayout());
+        }
+        yield ctx.kv().run(tx -> settle(tx, id, true)) == Step.DONE;
+      }
+    };
+  }
+
+  /**
+   * Looks at a queued inode in {@code tx} and finishes it there when nothing outside the store is
+   * left to do ({@code storageDone}: its chunks were removed). A file unlinked while open stays
+   * usable until its last write session ends.
+   */
+  private static Step settle(Transaction tx, long id, boolean storageDone) {
+    InodeRecord inode = MetaStore.inode(tx, id);
+    if (inode == null) {
+      tx.clear(MetaKeys.gc(id));
+      return Step.DONE;
     }
     Inode attrs = inode.getInode();
+    if (attrs.getNlink() > 0) {
+      tx.clear(MetaKeys.gc(id));
+      return Step.KEPT;
+    }
     if (attrs.getType() == InodeType.DIRECTORY) {
-      return emptyDirectory(id);
+      return Step.DIRECTORY;
     }
     if (attrs.getType() == InodeType.FILE) {
-      boolean open = ctx.kv().read(tx -> !MetaStore.sessions(tx, id).isEmpty());
-      if (open) {
-        return false; // unlinked while open: usable until the last write session ends
+      if (!MetaStore.sessions(tx, id).isEmpty()) {
+        return Step.KEPT;
       }
-      if (mayHoldChunks(attrs)) {
-        ctx.storage().removeAll(InodeId.of(id), attrs.getLayout());
+      if (!storageDone && mayHoldChunks(attrs)) {
+        return Step.STORAGE;
       }
     }
-    return ctx.kv()
-        .run(
-            tx -> {
-              InodeRecord now = MetaStore.inode(tx, id);
-              if (now != null
-                  && (now.getInode().getNlink() > 0 || !MetaStore.sessions(tx, id).isEmpty())) {
-                return false;
-              }
-              MetaStore.clearInode(tx, id);
-              tx.clear(MetaKeys.gc(id));
-              return true;
-            });
+    MetaStore.clearInode(tx, id);
+    tx.clear(MetaKeys.gc(id));
+    return Step.DONE;
   }
 
   /**
