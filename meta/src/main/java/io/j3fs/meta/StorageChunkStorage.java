@@ -3,10 +3,17 @@ package io.j3fs.meta;
 import io.j3fs.client.storage.StorageClient;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.InodeId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.storage.QueryLastChunkRsp;
 import io.j3fs.proto.storage.RemoveChunksRsp;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * {@link ChunkStorage} on the storage chains: chunk i of a file is chunk (inode, i) on chain {@code
@@ -59,24 +66,22 @@ public final class StorageChunkStorage implements ChunkStorage {
   public void removeAll(InodeId inode, Layout layout) {
     // The chains at once, each on a virtual thread (a layout has at most a stripe of them): one
     // after another, a file's removal took a chain round trip per chain.
-    try (java.util.concurrent.ExecutorService chains =
-        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+    try (ExecutorService chains = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> done = new ArrayList<>();
       for (int chain : layout.getChainsList()) {
         done.add(chains.submit(() -> removeFromChain(inode, chain)));
       }
-      for (java.util.concurrent.Future<?> f : done) {
+      for (Future<?> f : done) {
         try {
           f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           if (e.getCause() instanceof RuntimeException r) {
             throw r;
           }
           throw new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new io.j3fs.common.status.StatusException(
-              io.j3fs.common.status.StatusCode.CANCELLED, "interrupted removing chunks");
+          throw new StatusException(StatusCode.CANCELLED, "interrupted removing chunks");
         }
       }
     }

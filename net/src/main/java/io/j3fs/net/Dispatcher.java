@@ -13,8 +13,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -37,8 +39,7 @@ public final class Dispatcher implements AutoCloseable {
 
   private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
   private final Map<Integer, RpcHandler> inlineHandlers = new ConcurrentHashMap<>();
-  private final Map<Integer, java.util.concurrent.Executor> ownExecutors =
-      new ConcurrentHashMap<>();
+  private final Map<Integer, Executor> ownExecutors = new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public Dispatcher() {
@@ -59,7 +60,7 @@ public final class Dispatcher implements AutoCloseable {
    * threads, for handlers that wait in the kernel, where a virtual thread would pin its carrier);
    * when that pool refuses a request (full), it runs on a virtual thread as usual.
    */
-  public Dispatcher register(String method, RpcHandler handler, java.util.concurrent.Executor on) {
+  public Dispatcher register(String method, RpcHandler handler, Executor on) {
     register(method, handler);
     ownExecutors.put(WireCatalog.get().method(method).key(), on);
     return this;
@@ -114,12 +115,12 @@ public final class Dispatcher implements AutoCloseable {
       return;
     }
     Runnable task = () -> run(handler, request, reply);
-    java.util.concurrent.Executor own = ownExecutors.get(method.key());
+    Executor own = ownExecutors.get(method.key());
     if (own != null) {
       try {
         own.execute(task);
         return;
-      } catch (java.util.concurrent.RejectedExecutionException full) {
+      } catch (RejectedExecutionException full) {
         // its pool is busy or closed: a virtual thread, as for any other method
       }
     }

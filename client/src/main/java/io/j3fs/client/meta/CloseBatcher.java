@@ -123,7 +123,7 @@ public final class CloseBatcher {
       BatchCloseRsp rsp = null;
       try {
         rsp = batchCall.apply(req.build());
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // never out of here: the sender must go on, or the queue would stall
         // all or nothing: none was applied; each goes again alone and gets its own answer
       }
       if (rsp != null && rsp.getResultsCount() == batch.size()) {

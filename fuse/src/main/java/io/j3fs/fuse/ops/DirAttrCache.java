@@ -5,6 +5,7 @@ import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Attributes of directories this mount sent the kernel, to answer the kernel when it asks again
@@ -79,7 +80,30 @@ public final class DirAttrCache {
     return new Hit(e.inode(), remainingNanos / 1_000_000L);
   }
 
-  /** This mount is about to change (or has changed) the inode, or the kernel forgot it. */
+  /**
+   * Runs this mount's change of {@code inodeId} (setattr, an xattr): what is kept of it is dropped
+   * before the call and again after it, so a fetch that overlapped the change is not kept either.
+   */
+  public <T> T changing(long inodeId, Supplier<T> change) {
+    invalidate(inodeId);
+    try {
+      return change.get();
+    } finally {
+      invalidate(inodeId);
+    }
+  }
+
+  /** The same for a change whose directory this mount does not know by id (rename, rmdir). */
+  public <T> T changingAny(Supplier<T> change) {
+    clear();
+    try {
+      return change.get();
+    } finally {
+      clear();
+    }
+  }
+
+  /** This mount is about to change (or has changed) the inode. */
   public synchronized void invalidate(long inodeId) {
     generation++;
     byInode.remove(inodeId);

@@ -146,40 +146,37 @@ public final class NamespaceOps {
       }
       req.setLength(size);
     }
-    Inode inode;
-    ctx.dirAttrs().invalidate(inodeId); // and again below: see DirAttrCache
-    try {
-      try {
-        inode = ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
-      } catch (StatusException e) {
-        boolean explicitTimes =
-            (valid & (FATTR_ATIME | FATTR_MTIME)) != 0
-                && (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0;
-        if (e.code() != StatusCode.NOT_PERMITTED
-            || !ctx.config().writebackCache()
-            || !explicitTimes) {
-          throw e;
-        }
-        // With the writeback cache the kernel flushes the times it kept for a writer, as that
-        // writer: explicit times only an owner may set. The kernel already refused explicit times
-        // to non-owners who asked for them, so this is such a flush: the times become now.
-        if (req.hasAtimeNs()) {
-          req.setAtimeNs(-1);
-        }
-        if (req.hasMtimeNs()) {
-          req.setMtimeNs(-1);
-        }
-        inode =
-            ctx.call("SetAttr", req.setRequest(ctx.newRequest()).build(), SetAttrRsp.class)
-                .getInode();
-      }
-    } finally {
-      ctx.dirAttrs().invalidate(inodeId);
-    }
+    Inode inode = ctx.dirAttrs().changing(inodeId, () -> setAttr(req, valid));
     if ((valid & FATTR_SIZE) != 0 && open != null) {
       open.truncated(size);
     }
     return ctx.attr(inode);
+  }
+
+  private Inode setAttr(SetAttrReq.Builder req, int valid) {
+    try {
+      return ctx.call("SetAttr", req.build(), SetAttrRsp.class).getInode();
+    } catch (StatusException e) {
+      boolean explicitTimes =
+          (valid & (FATTR_ATIME | FATTR_MTIME)) != 0
+              && (valid & (FATTR_ATIME_NOW | FATTR_MTIME_NOW)) == 0;
+      if (e.code() != StatusCode.NOT_PERMITTED
+          || !ctx.config().writebackCache()
+          || !explicitTimes) {
+        throw e;
+      }
+      // With the writeback cache the kernel flushes the times it kept for a writer, as that
+      // writer: explicit times only an owner may set. The kernel already refused explicit times
+      // to non-owners who asked for them, so this is such a flush: the times become now.
+      if (req.hasAtimeNs()) {
+        req.setAtimeNs(-1);
+      }
+      if (req.hasMtimeNs()) {
+        req.setMtimeNs(-1);
+      }
+      return ctx.call("SetAttr", req.setRequest(ctx.newRequest()).build(), SetAttrRsp.class)
+          .getInode();
+    }
   }
 
   public Reply readlink(Request r) {
@@ -252,24 +249,21 @@ public final class NamespaceOps {
 
   private Reply remove(Request r, RemoveKind kind) {
     String name = r.string("name");
-    boolean directory = kind == RemoveKind.REMOVE_DIRECTORY;
-    if (directory) {
-      ctx.dirAttrs().clear(); // and again below: see DirAttrCache
-    }
-    try {
-      ctx.call(
-          "Remove",
-          RemoveReq.newBuilder()
-              .setUser(ctx.user(r))
-              .setRequest(ctx.newRequest())
-              .setPath(FsContext.child(r, name))
-              .setKind(kind)
-              .build(),
-          RemoveRsp.class);
-    } finally {
-      if (directory) {
-        ctx.dirAttrs().clear();
-      }
+    java.util.function.Supplier<RemoveRsp> call =
+        () ->
+            ctx.call(
+                "Remove",
+                RemoveReq.newBuilder()
+                    .setUser(ctx.user(r))
+                    .setRequest(ctx.newRequest())
+                    .setPath(FsContext.child(r, name))
+                    .setKind(kind)
+                    .build(),
+                RemoveRsp.class);
+    if (kind == RemoveKind.REMOVE_DIRECTORY) {
+      ctx.dirAttrs().changingAny(call); // the removed directory's id is not known here
+    } else {
+      call.get(); // entry changes never touch the directory's inode (see DirAttrCache)
     }
     return Reply.empty();
   }
@@ -292,21 +286,20 @@ public final class NamespaceOps {
   private Reply rename(Request r, long newDir, int flags) {
     String from = r.string("old name");
     String to = r.string("new name");
-    ctx.dirAttrs().clear(); // a moved directory's parent and ctime change; again below
-    try {
-      ctx.call(
-          "Rename",
-          RenameReq.newBuilder()
-              .setUser(ctx.user(r))
-              .setRequest(ctx.newRequest())
-              .setSrc(FsContext.child(r, from))
-              .setDst(PathAt.newBuilder().setParent(Attrs.inodeId(newDir)).setPath(to))
-              .setFlags(flags)
-              .build(),
-          RenameRsp.class);
-    } finally {
-      ctx.dirAttrs().clear();
-    }
+    // A moved directory's parent and ctime change, and its id is not known here.
+    ctx.dirAttrs()
+        .changingAny(
+            () ->
+                ctx.call(
+                    "Rename",
+                    RenameReq.newBuilder()
+                        .setUser(ctx.user(r))
+                        .setRequest(ctx.newRequest())
+                        .setSrc(FsContext.child(r, from))
+                        .setDst(PathAt.newBuilder().setParent(Attrs.inodeId(newDir)).setPath(to))
+                        .setFlags(flags)
+                        .build(),
+                    RenameRsp.class));
     return Reply.empty();
   }
 

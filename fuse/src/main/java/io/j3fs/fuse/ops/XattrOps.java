@@ -89,23 +89,22 @@ public final class XattrOps {
     if (unkept(name)) {
       throw new Errno.Failure(Errno.EOPNOTSUPP, name + " attributes are not kept by j3fs");
     }
-    long inodeId = io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId());
-    ctx.dirAttrs().invalidate(inodeId); // the ctime changes; again below: see DirAttrCache
-    try {
-      ctx.call(
-          "SetXattr",
-          SetXattrReq.newBuilder()
-              .setUser(ctx.user(r))
-              .setRequest(ctx.newRequest())
-              .setPath(FsContext.self(r))
-              .setName(name)
-              .setValue(ByteString.copyFrom(value))
-              .setFlags(flags)
-              .build(),
-          SetXattrRsp.class);
-    } finally {
-      ctx.dirAttrs().invalidate(inodeId);
-    }
+    // the inode's ctime changes
+    ctx.dirAttrs()
+        .changing(
+            io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()),
+            () ->
+                ctx.call(
+                    "SetXattr",
+                    SetXattrReq.newBuilder()
+                        .setUser(ctx.user(r))
+                        .setRequest(ctx.newRequest())
+                        .setPath(FsContext.self(r))
+                        .setName(name)
+                        .setValue(ByteString.copyFrom(value))
+                        .setFlags(flags)
+                        .build(),
+                    SetXattrRsp.class));
     return Reply.empty();
   }
 
@@ -114,21 +113,20 @@ public final class XattrOps {
     if (unkept(name)) {
       throw new Errno.Failure(Errno.ENODATA, "no " + name + " attributes are kept");
     }
-    long inodeId = io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId());
-    ctx.dirAttrs().invalidate(inodeId); // the ctime changes; again below: see DirAttrCache
-    try {
-      ctx.call(
-          "RemoveXattr",
-          RemoveXattrReq.newBuilder()
-              .setUser(ctx.user(r))
-              .setRequest(ctx.newRequest())
-              .setPath(FsContext.self(r))
-              .setName(name)
-              .build(),
-          RemoveXattrRsp.class);
-    } finally {
-      ctx.dirAttrs().invalidate(inodeId);
-    }
+    // the inode's ctime changes
+    ctx.dirAttrs()
+        .changing(
+            io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()),
+            () ->
+                ctx.call(
+                    "RemoveXattr",
+                    RemoveXattrReq.newBuilder()
+                        .setUser(ctx.user(r))
+                        .setRequest(ctx.newRequest())
+                        .setPath(FsContext.self(r))
+                        .setName(name)
+                        .build(),
+                    RemoveXattrRsp.class));
     return Reply.empty();
   }
 }

@@ -54,6 +54,12 @@ public final class GcWorker {
    * returns how many were finished.
    */
   public int runOnce(int batch) {
+    int finished = pass(batch);
+    expireIdempotency();
+    return finished;
+  }
+
+  private int pass(int batch) {
     byte[] from = gcCursor;
     List<KeyValue> queued =
         ctx.kv().read(tx -> tx.getRange(from, MetaKeys.gcEnd(), batch, false).toList());
@@ -76,7 +82,6 @@ public final class GcWorker {
             e.toString());
       }
     }
-    expireIdempotency();
     return finished;
   }
 
@@ -91,9 +96,10 @@ public final class GcWorker {
     int total = 0;
     int n;
     do {
-      n = runOnce(batch);
+      n = pass(batch);
       total += n;
     } while (n > 0 && !reachedEnd && ctx.clock().monotonicNanos() < deadline);
+    expireIdempotency(); // once a round: it reads up to 1,000 records
     return total;
   }
 

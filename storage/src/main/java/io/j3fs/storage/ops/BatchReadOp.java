@@ -59,14 +59,7 @@ public final class BatchReadOp implements AutoCloseable {
    * scheduler start a compensating one. At most {@link #MAX_PARALLEL_READS}, and so is the queue
    * (the semaphore keeps it from filling).
    */
-  private final ThreadPoolExecutor readers =
-      new ThreadPoolExecutor(
-          MAX_PARALLEL_READS,
-          MAX_PARALLEL_READS,
-          30,
-          TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
-          Thread.ofPlatform().name("direct-read-", 0).daemon(true).factory());
+  private final ThreadPoolExecutor readers = platformPool("direct-read-");
 
   /**
    * Platform threads the calls themselves run on when reads are direct (see {@link #handlers()}): a
@@ -76,14 +69,7 @@ public final class BatchReadOp implements AutoCloseable {
    * group. At most {@link #MAX_PARALLEL_READS} threads and queued calls; beyond that the dispatcher
    * runs the call on a virtual thread.
    */
-  private final ThreadPoolExecutor handlers =
-      new ThreadPoolExecutor(
-          MAX_PARALLEL_READS,
-          MAX_PARALLEL_READS,
-          30,
-          TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
-          Thread.ofPlatform().name("batch-read-", 0).daemon(true).factory());
+  private final ThreadPoolExecutor handlers = platformPool("batch-read-");
 
   private final Semaphore readSlots = new Semaphore(MAX_PARALLEL_READS);
   private final LongAdder calls = new LongAdder();
@@ -98,8 +84,23 @@ public final class BatchReadOp implements AutoCloseable {
     this.targets = targets;
     this.staleRouting = staleRouting;
     this.parallel = parallel;
-    readers.allowCoreThreadTimeOut(true);
-    handlers.allowCoreThreadTimeOut(true);
+  }
+
+  /**
+   * {@link #MAX_PARALLEL_READS} platform threads at most, as many queued tasks, idle threads gone
+   * after 30 s.
+   */
+  private static ThreadPoolExecutor platformPool(String namePrefix) {
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            MAX_PARALLEL_READS,
+            MAX_PARALLEL_READS,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(MAX_PARALLEL_READS),
+            Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory());
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
   }
 
   /**
