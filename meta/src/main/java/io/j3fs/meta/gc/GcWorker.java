@@ -13,6 +13,7 @@ import io.j3fs.proto.meta.store.DirEntryRecord;
 import io.j3fs.proto.meta.store.GcRecord;
 import io.j3fs.proto.meta.store.IdempotencyRecord;
 import io.j3fs.proto.meta.store.InodeRecord;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,18 +69,43 @@ public final class GcWorker {
         reachedEnd
             ? MetaKeys.gcBegin() // the next pass starts over
             : io.j3fs.common.bytes.ByteKeys.keyAfter(queued.getLast().key());
-    int finished = 0;
+    List<Long> due = new ArrayList<>();
     for (KeyValue kv : queued) {
       GcRecord record = MetaStore.parse(kv.value(), "GC record", GcRecord.parser());
+      if (record.getEnqueuedMs() + ctx.settings().gcDelayMs() <= ctx.nowMs()) {
+        due.add(record.getInodeId());
+      }
+    }
+    if (due.isEmpty()) {
+      return 0;
+    }
+    // The whole pass in one transaction, so one commit: most queued inodes (files that never held a
+    // byte, symlinks, inodes already gone) are finished there; the rest each go on alone.
+    List<Step> steps;
+    try {
+      steps =
+          ctx.kv()
+              .run(
+                  tx -> {
+                    List<Step> out = new ArrayList<>(due.size());
+                    for (long id : due) {
+                      out.add(settle(tx, id, false));
+                    }
+                    return out;
+                  });
+    } catch (RuntimeException e) {
+      log.warn("GC pass of {} inodes failed, will retry: {}", due.size(), e.toString());
+      return 0;
+    }
+    int finished = 0;
+    for (int i = 0; i < due.size(); i++) {
+      long id = due.get(i);
       try {
-        if (collect(record)) {
+        if (finish(id, steps.get(i))) {
           finished++;
         }
       } catch (RuntimeException e) {
-        log.warn(
-            "GC of inode 0x{} failed, will retry: {}",
-            Long.toHexString(record.getInodeId()),
-            e.toString());
+        log.warn("GC of inode 0x{} failed, will retry: {}", Long.toHexString(id), e.toString());
       }
     }
     return finished;
@@ -131,14 +157,8 @@ public final class GcWorker {
     STORAGE
   }
 
-  private boolean collect(GcRecord record) {
-    long id = record.getInodeId();
-    if (record.getEnqueuedMs() + ctx.settings().gcDelayMs() > ctx.nowMs()) {
-      return false;
-    }
-    // Most queued inodes (files that never held a byte, symlinks, inodes already gone) are
-    // finished in this one transaction.
-    Step step = ctx.kv().run(tx -> settle(tx, id, false));
+  /** What is left of a queued inode after the pass's transaction looked at it. */
+  private boolean finish(long id, Step step) {
     return switch (step) {
       case DONE -> true;
       case KEPT -> false;
