@@ -4,6 +4,7 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.fuse.kernel.FuseChannel;
 import io.j3fs.fuse.ops.Errno;
 import io.j3fs.fuse.ops.FsContext;
+import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Opcode;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
@@ -271,7 +272,7 @@ public final class FuseSession implements AutoCloseable {
           // A directory's attributes this mount holds (DirAttrCache): nothing to wait for, so no
           // hand-off to a handler thread either.
           long started = System.nanoTime();
-          Reply cached = ctx.cachedAttr(io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()));
+          Reply cached = ctx.cachedAttr(Attrs.inodeId(r.nodeId()));
           if (cached == null) {
             return false;
           }

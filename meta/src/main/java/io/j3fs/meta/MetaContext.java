@@ -19,6 +19,11 @@ public record MetaContext(
     MetaSettings settings,
     Supplier<RoutingInfo> routing,
     ChunkStorage storage) {
+  /** The same context over another view of the store. */
+  public MetaContext withKv(KvEngine store) {
+    return new MetaContext(store, clock, ids, settings, routing, storage);
+  }
+
   public long nowNs() {
     return clock.wallMillis() * 1_000_000L;
   }

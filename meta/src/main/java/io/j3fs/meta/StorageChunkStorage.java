@@ -3,14 +3,12 @@ package io.j3fs.meta;
 import io.j3fs.client.storage.StorageClient;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.id.InodeId;
-import io.j3fs.common.status.StatusCode;
-import io.j3fs.common.status.StatusException;
+import io.j3fs.common.status.Waits;
 import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.storage.QueryLastChunkRsp;
 import io.j3fs.proto.storage.RemoveChunksRsp;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -72,17 +70,7 @@ public final class StorageChunkStorage implements ChunkStorage {
         done.add(chains.submit(() -> removeFromChain(inode, chain)));
       }
       for (Future<?> f : done) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          if (e.getCause() instanceof RuntimeException r) {
-            throw r;
-          }
-          throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new StatusException(StatusCode.CANCELLED, "interrupted removing chunks");
-        }
+        Waits.get(f, "removing chunks");
       }
     }
   }

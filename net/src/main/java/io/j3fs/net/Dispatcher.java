@@ -37,9 +37,13 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
-  private final Map<Integer, RpcHandler> handlers = new ConcurrentHashMap<>();
-  private final Map<Integer, RpcHandler> inlineHandlers = new ConcurrentHashMap<>();
-  private final Map<Integer, Executor> ownExecutors = new ConcurrentHashMap<>();
+  /**
+   * How one method is served: its handler, the inline handler tried first on the transport's thread
+   * (or null), and the executor the handler runs on (null: a virtual thread).
+   */
+  private record Binding(RpcHandler handler, RpcHandler inline, Executor executor) {}
+
+  private final Map<Integer, Binding> bindings = new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
 
   public Dispatcher() {
@@ -48,22 +52,17 @@ public final class Dispatcher implements AutoCloseable {
 
   /** Registers the handler of method {@code "Service.Method"}; a method has at most one handler. */
   public Dispatcher register(String method, RpcHandler handler) {
-    WireMethod wire = WireCatalog.get().method(method);
-    if (handlers.putIfAbsent(wire.key(), handler) != null) {
-      throw new IllegalStateException("a handler for " + method + " is already registered");
-    }
-    return this;
+    return bind(method, new Binding(handler, null, null));
   }
 
   /**
    * Registers {@code handler} for {@code method} to run on {@code on} (a bounded pool of platform
    * threads, for handlers that wait in the kernel, where a virtual thread would pin its carrier);
-   * when that pool refuses a request (full), it runs on a virtual thread as usual.
+   * when that pool refuses a request (full), it runs on a virtual thread as usual. A null {@code
+   * on} means virtual threads.
    */
   public Dispatcher register(String method, RpcHandler handler, Executor on) {
-    register(method, handler);
-    ownExecutors.put(WireCatalog.get().method(method).key(), on);
-    return this;
+    return bind(method, new Binding(handler, null, on));
   }
 
   /**
@@ -71,8 +70,14 @@ public final class Dispatcher implements AutoCloseable {
    * transport's thread; {@code inline} must never block (see the class comment).
    */
   public Dispatcher registerInline(String method, RpcHandler inline, RpcHandler handler) {
-    register(method, handler);
-    inlineHandlers.put(WireCatalog.get().method(method).key(), inline);
+    return bind(method, new Binding(handler, inline, null));
+  }
+
+  private Dispatcher bind(String method, Binding binding) {
+    WireMethod wire = WireCatalog.get().method(method);
+    if (bindings.putIfAbsent(wire.key(), binding) != null) {
+      throw new IllegalStateException("a handler for " + method + " is already registered");
+    }
     return this;
   }
 
@@ -87,8 +92,8 @@ public final class Dispatcher implements AutoCloseable {
   public void dispatch(Frame frame, String peer, Consumer<Outcome> reply) {
     FrameHeader header = frame.header();
     WireMethod method = WireCatalog.get().method(header.serviceId(), header.methodId());
-    RpcHandler handler = method == null ? null : handlers.get(method.key());
-    if (handler == null) {
+    Binding binding = method == null ? null : bindings.get(method.key());
+    if (binding == null) {
       frame.close();
       reply.accept(
           error(
@@ -110,15 +115,13 @@ public final class Dispatcher implements AutoCloseable {
     ByteBuf payload = frame.takePayload();
     frame.close();
     RpcRequest request = new RpcRequest(method, message, payload, peer);
-    RpcHandler inline = inlineHandlers.get(method.key());
-    if (inline != null && runInline(inline, request, reply)) {
+    if (binding.inline() != null && runInline(binding.inline(), request, reply)) {
       return;
     }
-    Runnable task = () -> run(handler, request, reply);
-    Executor own = ownExecutors.get(method.key());
-    if (own != null) {
+    Runnable task = () -> run(binding.handler(), request, reply);
+    if (binding.executor() != null) {
       try {
-        own.execute(task);
+        binding.executor().execute(task);
         return;
       } catch (RejectedExecutionException full) {
         // its pool is busy or closed: a virtual thread, as for any other method

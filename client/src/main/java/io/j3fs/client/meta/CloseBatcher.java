@@ -1,6 +1,8 @@
 package io.j3fs.client.meta;
 
+import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.common.status.Waits;
 import io.j3fs.proto.meta.BatchCloseReq;
 import io.j3fs.proto.meta.BatchCloseRsp;
 import io.j3fs.proto.meta.CloseReq;
@@ -9,7 +11,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
 /**
@@ -69,8 +70,7 @@ public final class CloseBatcher {
           wait();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new StatusException(
-              io.j3fs.common.status.StatusCode.CANCELLED, "interrupted waiting to close");
+          throw new StatusException(StatusCode.CANCELLED, "interrupted waiting to close");
         }
       }
       queue.add(pending);
@@ -80,18 +80,7 @@ public final class CloseBatcher {
     if (send) {
       drain();
     }
-    try {
-      return pending.done().get();
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StatusException(
-          io.j3fs.common.status.StatusCode.CANCELLED, "interrupted waiting for a close");
-    }
+    return Waits.get(pending.done(), "waiting for a close");
   }
 
   /** Sends batches while closes are queued (this thread holds {@code sending}). */

@@ -28,6 +28,7 @@ import io.j3fs.proto.meta.StatFsRsp;
 import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.SymlinkRsp;
 import io.j3fs.proto.meta.UserInfo;
+import java.util.function.Supplier;
 
 /**
  * The namespace operations: lookup, forget, getattr, setattr, readlink, symlink, mknod, mkdir,
@@ -249,7 +250,7 @@ public final class NamespaceOps {
 
   private Reply remove(Request r, RemoveKind kind) {
     String name = r.string("name");
-    java.util.function.Supplier<RemoveRsp> call =
+    Supplier<RemoveRsp> call =
         () ->
             ctx.call(
                 "Remove",

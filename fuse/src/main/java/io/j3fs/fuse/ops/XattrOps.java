@@ -1,6 +1,7 @@
 package io.j3fs.fuse.ops;
 
 import com.google.protobuf.ByteString;
+import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.GetXattrReq;
@@ -92,7 +93,7 @@ public final class XattrOps {
     // the inode's ctime changes
     ctx.dirAttrs()
         .changing(
-            io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()),
+            Attrs.inodeId(r.nodeId()),
             () ->
                 ctx.call(
                     "SetXattr",
@@ -116,7 +117,7 @@ public final class XattrOps {
     // the inode's ctime changes
     ctx.dirAttrs()
         .changing(
-            io.j3fs.fuse.protocol.Attrs.inodeId(r.nodeId()),
+            Attrs.inodeId(r.nodeId()),
             () ->
                 ctx.call(
                     "RemoveXattr",

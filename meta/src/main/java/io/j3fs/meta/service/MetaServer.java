@@ -167,14 +167,7 @@ public final class MetaServer implements AutoCloseable {
     if (ctx.kv().localReads()) {
       // Point reads of an embedded store: answered on the event loop, saving two thread
       // hand-offs per call (see Dispatcher); a store across the network keeps them off it.
-      MetaContext once =
-          new MetaContext(
-              new OneAttemptReads(ctx.kv()),
-              ctx.clock(),
-              ctx.ids(),
-              ctx.settings(),
-              ctx.routing(),
-              ctx.storage());
+      MetaContext once = ctx.withKv(new OneAttemptReads(ctx.kv()));
       MetaService.bindInline(
           d, "Stat", StatReq.class, new StatOp(once), new StatOp(ctx), q -> true);
       MetaService.bindInline(

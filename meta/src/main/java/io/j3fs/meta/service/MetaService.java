@@ -4,6 +4,7 @@ import com.google.protobuf.Message;
 import io.j3fs.meta.ops.MetaOp;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.net.RpcResponse;
+import java.util.function.Predicate;
 
 /** The Meta RPC service: each method's wire message goes to its operation, nothing more. */
 final class MetaService {
@@ -26,7 +27,7 @@ final class MetaService {
       Class<Q> type,
       MetaOp<Q, R> inlineOp,
       MetaOp<Q, R> op,
-      java.util.function.Predicate<Q> small) {
+      Predicate<Q> small) {
     dispatcher.registerInline(
         "Meta." + method,
         request -> {

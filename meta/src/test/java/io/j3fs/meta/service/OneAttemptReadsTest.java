@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.kv.memory.MemoryKvEngine;
-import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.MetaFixture;
 import io.j3fs.meta.ops.LookupOp;
 import io.j3fs.proto.meta.LookupReq;
@@ -58,16 +57,7 @@ class OneAttemptReadsTest {
       MetaFixture m = new MetaFixture(store);
       m.mkdir("/d");
       long file = m.touch("/d/f").getId();
-      MetaContext c = m.ctx;
-      LookupOp inline =
-          new LookupOp(
-              new MetaContext(
-                  new OneAttemptReads(store),
-                  c.clock(),
-                  c.ids(),
-                  c.settings(),
-                  c.routing(),
-                  c.storage()));
+      LookupOp inline = new LookupOp(m.ctx.withKv(new OneAttemptReads(store)));
       long dir = m.lookup.run(lookup(0, "d")).getInode().getId();
       assertThat(inline.run(lookup(0, "d")).getInode().getId()).isEqualTo(dir);
       assertThat(inline.run(lookup(dir, "f")).getInode().getId()).isEqualTo(file);

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -108,7 +109,7 @@ public final class BatchReadOp implements AutoCloseable {
    * the disk in the kernel), else null (virtual threads: page-cache reads mostly go out with
    * sendfile from the event loop).
    */
-  public java.util.concurrent.Executor handlers() {
+  public Executor handlers() {
     return parallel ? handlers : null;
   }
 

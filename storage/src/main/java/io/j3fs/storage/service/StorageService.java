@@ -20,14 +20,10 @@ final class StorageService {
   private StorageService() {}
 
   static void register(Dispatcher dispatcher, StorageServer server) {
-    io.j3fs.net.RpcHandler batchRead =
-        request -> server.batchRead().run(request.message(BatchReadReq.class));
-    java.util.concurrent.Executor readThreads = server.batchRead().handlers();
-    if (readThreads != null) {
-      dispatcher.register("Storage.BatchRead", batchRead, readThreads);
-    } else {
-      dispatcher.register("Storage.BatchRead", batchRead);
-    }
+    dispatcher.register(
+        "Storage.BatchRead",
+        request -> server.batchRead().run(request.message(BatchReadReq.class)),
+        server.batchRead().handlers());
     dispatcher.register(
         "Storage.Write",
         request ->
