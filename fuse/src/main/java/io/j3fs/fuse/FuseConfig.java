@@ -16,6 +16,10 @@ import java.util.List;
  * @param attrTimeoutMs how long the kernel may cache attributes (default 30000)
  * @param entryTimeoutMs how long the kernel may cache a name's lookup (default 30000)
  * @param negativeTimeoutMs how long the kernel may remember a name is absent (default 5000)
+ * @param directMetaTimeoutMs how long a reader thread waits for the metadata service when it
+ *     answers a lookup or getattr itself over its own connection; past it (or on any failure) the
+ *     request goes to a handler thread and the ordinary client (default 1000; 0: readers never call
+ *     the metadata service themselves)
  * @param writeBufferBytes bytes buffered per open file before they are sent (default 4194304)
  * @param readAheadBytes the kernel's read-ahead window for the mount (default 16777216)
  * @param writebackCache let the kernel cache writes and send them in the background (default false)
@@ -31,6 +35,7 @@ public record FuseConfig(
     Long attrTimeoutMs,
     Long entryTimeoutMs,
     Long negativeTimeoutMs,
+    Long directMetaTimeoutMs,
     Integer writeBufferBytes,
     Integer readAheadBytes,
     Boolean writebackCache,
@@ -51,6 +56,7 @@ public record FuseConfig(
     attrTimeoutMs = nonNegative("attr_timeout_ms", attrTimeoutMs, 30_000);
     entryTimeoutMs = nonNegative("entry_timeout_ms", entryTimeoutMs, 30_000);
     negativeTimeoutMs = nonNegative("negative_timeout_ms", negativeTimeoutMs, 5_000);
+    directMetaTimeoutMs = nonNegative("direct_meta_timeout_ms", directMetaTimeoutMs, 1_000);
     writeBufferBytes = range("write_buffer_bytes", writeBufferBytes, 4 << 20, 4096, 64 << 20);
     readAheadBytes = range("read_ahead_bytes", readAheadBytes, 16 << 20, 0, 1 << 30);
     writebackCache = writebackCache != null && writebackCache;
@@ -68,7 +74,7 @@ public record FuseConfig(
   /** A config with every default, for these mgmtd addresses. */
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
-        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

@@ -1,5 +1,7 @@
 package io.j3fs.fuse;
 
+import io.j3fs.client.meta.DirectMetaLinks;
+import io.j3fs.client.meta.MetaClient;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.fuse.kernel.FuseChannel;
 import io.j3fs.fuse.ops.Errno;
@@ -196,6 +198,7 @@ public final class FuseSession implements AutoCloseable {
 
   private void readLoop(FuseChannel channel) {
     MemorySegment buffer = newBuffer();
+    DirectMetaLinks links = ctx.newDirectLinks();
     try {
       while (true) {
         int n = channel.read(buffer);
@@ -222,7 +225,7 @@ public final class FuseSession implements AutoCloseable {
           }
           continue;
         }
-        if (handleInline(channel, r)) {
+        if (handleInline(channel, r, links)) {
           giveBack(lent);
           continue;
         }
@@ -249,6 +252,9 @@ public final class FuseSession implements AutoCloseable {
     } catch (RuntimeException e) {
       log.error("FUSE reader stopped", e);
     } finally {
+      if (links != null) {
+        links.close();
+      }
       giveBack(buffer);
       stopped.countDown();
     }
@@ -261,20 +267,22 @@ public final class FuseSession implements AutoCloseable {
     }
   }
 
-  /** Forgets and interrupts, answered on the reader thread (they are quick and order matters). */
-  private boolean handleInline(FuseChannel channel, Request r) {
+  /**
+   * What the reader thread answers itself: forgets and interrupts (quick, and order matters), a
+   * directory's attributes this mount holds (DirAttrCache), and, over the reader's own direct
+   * links, lookups, getattrs and read-only opens. False: hand the request to a handler thread.
+   */
+  private boolean handleInline(FuseChannel channel, Request r, DirectMetaLinks links) {
     try {
       switch (r.opcode()) {
         case Opcode.FORGET -> ops.namespace().forget(r);
         case Opcode.BATCH_FORGET -> ops.namespace().batchForget(r);
         case Opcode.INTERRUPT -> inflight.interrupt(r.u64("unique"));
         case Opcode.GETATTR -> {
-          // A directory's attributes this mount holds (DirAttrCache): nothing to wait for, so no
-          // hand-off to a handler thread either.
           long started = System.nanoTime();
           Reply cached = ctx.cachedAttr(Attrs.inodeId(r.nodeId()));
           if (cached == null) {
-            return false;
+            return links != null && answerDirect(channel, r, links);
           }
           try {
             reply(channel, r.unique(), 0, cached);
@@ -282,6 +290,18 @@ public final class FuseSession implements AutoCloseable {
             cached.release();
           }
           RequestMetrics.record(r.opcode(), 0, System.nanoTime() - started);
+        }
+        case Opcode.LOOKUP -> {
+          return links != null && answerDirect(channel, r, links);
+        }
+        case Opcode.OPEN -> {
+          // Only an open that neither writes nor truncates: the service changes nothing for it,
+          // so it may be declined and run again.
+          int flags = r.u32("flags");
+          r.rewind();
+          return links != null
+              && (flags & (O_ACCMODE | O_TRUNC)) == 0
+              && answerDirect(channel, r, links);
         }
         default -> {
           return false;
@@ -295,6 +315,47 @@ public final class FuseSession implements AutoCloseable {
     }
     return true;
   }
+
+  /**
+   * Runs a lookup, getattr or read-only open on this reader thread with its metadata calls on
+   * {@code links}: two thread wake-ups per call fewer than a handler thread and the event-loop
+   * client. When the links decline (a server unreachable or slow, a retriable failure), nothing has
+   * changed anywhere: the request is rewound and handed on as usual. The wait is bounded by the
+   * links' timeout.
+   */
+  private boolean answerDirect(FuseChannel channel, Request r, DirectMetaLinks links) {
+    long started = System.nanoTime();
+    Reply out = null;
+    int errno = 0;
+    try {
+      out = ScopedValue.where(MetaClient.DIRECT, links).call(() -> ops.dispatch(r));
+    } catch (DirectMetaLinks.Declined e) {
+      log.debug("FUSE op {} handed on: {}", r.opcode(), e.getMessage());
+      r.rewind();
+      return false;
+    } catch (StatusException e) {
+      errno = Errno.of(e.code());
+    } catch (Errno.Failure e) {
+      errno = e.errno();
+    } catch (Request.MalformedRequest e) {
+      throw e; // answered EINVAL by the caller
+    } catch (RuntimeException e) {
+      errno = Errno.EIO;
+      log.error("FUSE op {} failed", r.opcode(), e);
+    }
+    RequestMetrics.record(r.opcode(), errno, System.nanoTime() - started);
+    try {
+      reply(channel, r.unique(), errno, errno == 0 ? out : null);
+    } finally {
+      if (out != null) {
+        out.release();
+      }
+    }
+    return true;
+  }
+
+  private static final int O_ACCMODE = 03;
+  private static final int O_TRUNC = 01000;
 
   private void handle(FuseChannel channel, Request r) {
     long started = System.nanoTime();

@@ -46,22 +46,7 @@ class FuseSessionTest {
             () -> {},
             "test",
             new MetaClient.Config(10_000, RETRY_MS, 10, 1_000));
-    FuseConfig config =
-        new FuseConfig(
-            List.of("127.0.0.1:1"),
-            null,
-            2,
-            null,
-            null,
-            null,
-            null,
-            null,
-            null,
-            1 << 20,
-            null,
-            null,
-            null,
-            null);
+    FuseConfig config = config(null, 1 << 20);
     ctx = new FsContext(meta, new FileIo(null), config);
     session = new FuseSession(ctx, kernel, config);
     kernel.send(init(7, 45, 0xffffffff));
@@ -74,6 +59,26 @@ class FuseSessionTest {
     kernel.unmount(2);
     assertThat(session.awaitStopped(10_000)).isTrue();
     session.close();
+  }
+
+  /** Two readers, the given direct-call timeout (null: default) and write buffer, else defaults. */
+  static FuseConfig config(Long directMetaTimeoutMs, Integer writeBufferBytes) {
+    return new FuseConfig(
+        List.of("127.0.0.1:1"),
+        null,
+        2,
+        null,
+        null,
+        null,
+        null,
+        null,
+        directMetaTimeoutMs,
+        writeBufferBytes,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** A request: fuse_in_header (uid 0, pid 0), then {@code body}. */

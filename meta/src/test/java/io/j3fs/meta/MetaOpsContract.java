@@ -12,6 +12,8 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.meta.ops.BatchCloseOp;
+import io.j3fs.meta.ops.OpenOp;
+import io.j3fs.meta.service.OneAttemptReads;
 import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.BatchCloseReq;
 import io.j3fs.proto.meta.BatchCloseRsp;
@@ -194,6 +196,54 @@ public abstract class MetaOpsContract {
                     .setPath(path("/secret"))
                     .setFlags(0200000)
                     .build()));
+  }
+
+  @Test
+  void aReadOnlyOpenIsAReadTransactionWithTheSameChecks() {
+    m.touch("/sample");
+    m.setAttr.run(
+        SetAttrReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(m.request())
+            .setPath(path("/sample"))
+            .setMode(0600)
+            .build());
+    // Over a store that refuses every write transaction (what meta's event loop reads through):
+    // a read-only open still answers, so it commits nothing; a write open or O_TRUNC is refused.
+    OpenOp readsOnly = new OpenOp(m.ctx.withKv(new OneAttemptReads(m.ctx.kv())));
+    Inode opened =
+        readsOnly
+            .run(
+                OpenReq.newBuilder()
+                    .setUser(ROOT)
+                    .setRequest(m.request())
+                    .setPath(path("/sample"))
+                    .build())
+            .getInode();
+    assertThat(opened).isEqualTo(m.stat("/sample"));
+    fails(
+        StatusCode.PERMISSION_DENIED,
+        () ->
+            readsOnly.run(
+                OpenReq.newBuilder()
+                    .setUser(ALICE)
+                    .setRequest(m.request())
+                    .setPath(path("/sample"))
+                    .build()));
+    for (int flags : new int[] {O_WRONLY, O_RDWR, O_TRUNC}) {
+      assertThat(OpenOp.readOnly(flags)).isFalse();
+      assertThatThrownBy(
+              () ->
+                  readsOnly.run(
+                      OpenReq.newBuilder()
+                          .setUser(ROOT)
+                          .setRequest(m.request())
+                          .setPath(path("/sample"))
+                          .setFlags(flags)
+                          .build()))
+          .isInstanceOf(IllegalStateException.class);
+    }
+    assertThat(OpenOp.readOnly(0)).isTrue();
   }
 
   @Test

@@ -92,13 +92,13 @@ public final class J3fsClient implements AutoCloseable {
   /** As {@link #connect(List, UserInfo)}, presenting the cluster's shared secret {@code token}. */
   public static J3fsClient connect(List<Endpoint> mgmtd, UserInfo user, String token) {
     NettyTransport transport = new NettyTransport();
-    RpcClient rpc =
-        transport.client(ClientOptions.DEFAULT.withConnectionsPerPeer(2).withToken(token));
+    ClientOptions options = ClientOptions.DEFAULT.withConnectionsPerPeer(2).withToken(token);
+    RpcClient rpc = transport.client(options);
     try {
       MgmtdClient mgmtdClient = new MgmtdClient(rpc, MgmtdClient.Config.of(mgmtd));
       mgmtdClient.refreshRouting();
       J3fsClient client =
-          new J3fsClient(rpc, mgmtdClient, "j3fs-" + java.util.UUID.randomUUID(), user);
+          new J3fsClient(rpc, mgmtdClient, "j3fs-" + java.util.UUID.randomUUID(), user, options);
       client.owned.add(rpc);
       client.owned.add(transport);
       return client;
@@ -110,12 +110,31 @@ public final class J3fsClient implements AutoCloseable {
   }
 
   public J3fsClient(RpcClient rpc, MgmtdClient mgmtd, String clientId, UserInfo user) {
+    this(rpc, mgmtd, clientId, user, null);
+  }
+
+  /**
+   * @param networkOptions the options {@code rpc} connects over a real network with, so that its
+   *     metadata client can also make direct links (see {@link MetaClient#newDirectLinks}); null
+   *     for an in-process network
+   */
+  public J3fsClient(
+      RpcClient rpc,
+      MgmtdClient mgmtd,
+      String clientId,
+      UserInfo user,
+      ClientOptions networkOptions) {
     this.mgmtd = mgmtd;
     this.clientId = clientId;
     this.user = user;
     this.meta =
         new MetaClient(
-            rpc, mgmtd::routing, this::refreshQuietly, clientId, MetaClient.Config.DEFAULT);
+            rpc,
+            mgmtd::routing,
+            this::refreshQuietly,
+            clientId,
+            MetaClient.Config.DEFAULT,
+            networkOptions);
     this.io = new FileIo(new StorageClient(rpc, mgmtd, clientId, StorageClient.Config.DEFAULT));
     extendSession();
     sessions.scheduleWithFixedDelay(

@@ -5,10 +5,12 @@ import io.j3fs.client.routing.RoutingInfo;
 import io.j3fs.common.cluster.NodeType;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Endpoint;
 import io.j3fs.net.RpcClient;
 import io.j3fs.proto.meta.RequestId;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -20,9 +22,15 @@ import java.util.function.Supplier;
  * stays the same across the retries of one call, so a retry after a lost answer is not applied
  * twice.
  *
+ * <p>A thread that has {@link #DIRECT} bound makes its calls on its own {@link DirectMetaLinks}
+ * instead: one attempt, on the calling thread, declined when it cannot answer.
+ *
  * <p>Thread-safe; calls block (virtual threads).
  */
 public final class MetaClient {
+  /** Bound on a thread whose calls take its own direct links (see {@link DirectMetaLinks}). */
+  public static final ScopedValue<DirectMetaLinks> DIRECT = ScopedValue.newInstance();
+
   /**
    * @param rpcTimeoutMs deadline of one attempt
    * @param retryTotalMs how long one call may keep retrying
@@ -37,6 +45,7 @@ public final class MetaClient {
   private final Runnable refresh;
   private final String clientId;
   private final Config config;
+  private final ClientOptions directOptions;
   private final AtomicLong requests = new AtomicLong();
 
   /**
@@ -49,11 +58,38 @@ public final class MetaClient {
       Runnable refresh,
       String clientId,
       Config config) {
+    this(rpc, routing, refresh, clientId, config, null);
+  }
+
+  /**
+   * @param directOptions the settings {@code rpc}'s connections were made with, when they go over a
+   *     real network without TLS; then {@link #newDirectLinks} can make direct links beside it
+   *     (null: it cannot)
+   */
+  public MetaClient(
+      RpcClient rpc,
+      Supplier<RoutingInfo> routing,
+      Runnable refresh,
+      String clientId,
+      Config config,
+      ClientOptions directOptions) {
     this.rpc = rpc;
     this.routing = routing;
     this.refresh = refresh;
     this.clientId = clientId;
     this.config = config;
+    this.directOptions =
+        directOptions == null || directOptions.ssl() != null ? null : directOptions;
+  }
+
+  /**
+   * Direct links for one thread, for {@code methods} (reads only), or null when this client's
+   * servers cannot be reached that way (an in-process network, or TLS).
+   */
+  public DirectMetaLinks newDirectLinks(long timeoutMs, Set<String> methods) {
+    return directOptions == null
+        ? null
+        : new DirectMetaLinks(directOptions, timeoutMs, methods, System::nanoTime);
   }
 
   public String clientId() {
@@ -70,14 +106,17 @@ public final class MetaClient {
 
   /** Calls {@code Meta.<method>}; failures of the operation itself come back as they are. */
   public <T extends Message> T call(String method, Message request, Class<T> type) {
+    if (DIRECT.isBound()) {
+      return DIRECT
+          .get()
+          .call(
+              liveMetas().stream().map(RoutingInfo.Node::endpoint).toList(), method, request, type);
+    }
     long deadline = System.nanoTime() + config.retryTotalMs() * 1_000_000;
     long backoffMs = config.initialBackoffMs();
     int attempt = ThreadLocalRandom.current().nextInt(1 << 16);
     while (true) {
-      List<RoutingInfo.Node> metas =
-          routing.get().nodesOfType(NodeType.META).stream()
-              .filter(n -> !n.failed() && !n.disabled())
-              .toList();
+      List<RoutingInfo.Node> metas = liveMetas();
       StatusException failure;
       if (metas.isEmpty()) {
         failure = new StatusException(StatusCode.UNAVAILABLE, "no metadata server is registered");
@@ -106,6 +145,12 @@ public final class MetaClient {
       sleep(backoffMs);
       backoffMs = Math.min(config.maxBackoffMs(), backoffMs * 2);
     }
+  }
+
+  private List<RoutingInfo.Node> liveMetas() {
+    return routing.get().nodesOfType(NodeType.META).stream()
+        .filter(n -> !n.failed() && !n.disabled())
+        .toList();
   }
 
   private static void sleep(long ms) {

@@ -3,6 +3,7 @@ package io.j3fs.fuse.ops;
 import com.google.protobuf.Message;
 import io.j3fs.client.file.FileIo;
 import io.j3fs.client.meta.CloseBatcher;
+import io.j3fs.client.meta.DirectMetaLinks;
 import io.j3fs.client.meta.MetaClient;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
@@ -25,6 +26,7 @@ import io.j3fs.proto.meta.StatResult;
 import io.j3fs.proto.meta.SyncReq;
 import io.j3fs.proto.meta.SyncRsp;
 import io.j3fs.proto.meta.UserInfo;
+import java.util.Set;
 
 /**
  * What every FUSE operation works with: the metadata client, file I/O, the mount's settings, the
@@ -82,6 +84,21 @@ public final class FsContext {
   public UserInfo user(Request r) {
     return users.of(r.uid(), r.gid(), r.pid());
   }
+
+  /**
+   * A reader thread's own links to the metadata service, for the lookups and getattrs it answers
+   * itself; null when the mount is configured without them or its client cannot make them.
+   */
+  public DirectMetaLinks newDirectLinks() {
+    long timeoutMs = config.directMetaTimeoutMs();
+    return timeoutMs == 0 ? null : meta.newDirectLinks(timeoutMs, DIRECT_METHODS);
+  }
+
+  /**
+   * The metadata calls behind lookup, getattr and a read-only open (the reader sends only opens
+   * without write access or O_TRUNC this way): none of them changes anything.
+   */
+  static final Set<String> DIRECT_METHODS = Set.of("Lookup", "BatchStat", "Open");
 
   public RequestId newRequest() {
     return meta.newRequest();

@@ -73,6 +73,14 @@ public final class Request {
     return bytes.byteSize() >= 16 ? bytes.get(U64, 8) : 0;
   }
 
+  /**
+   * Puts the read position back at the first byte after the header, so the request can be handled
+   * again from the start (a reader that could not answer it hands it on).
+   */
+  public void rewind() {
+    cursor = HEADER_BYTES;
+  }
+
   public int opcode() {
     return opcode;
   }

@@ -6,7 +6,10 @@ import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.OpenRsp;
 
-/** open without O_CREAT: checks, O_TRUNC, and a write session for a write open. */
+/**
+ * open without O_CREAT: checks, O_TRUNC, and a write session for a write open. A read-only open
+ * changes nothing and runs as a read transaction.
+ */
 public final class OpenOp implements MetaOp<OpenReq, OpenRsp> {
   private final MetaContext ctx;
 
@@ -14,10 +17,25 @@ public final class OpenOp implements MetaOp<OpenReq, OpenRsp> {
     this.ctx = ctx;
   }
 
+  /** Whether an open with these flags only reads (see {@code Opens.readOnly}). */
+  public static boolean readOnly(int flags) {
+    return Opens.readOnly(flags);
+  }
+
   @Override
   public OpenRsp run(OpenReq request) {
     int flags = request.getFlags();
     boolean follow = (flags & Opens.O_NOFOLLOW) == 0;
+    if (Opens.readOnly(flags)) {
+      return ctx.kv()
+          .read(
+              tx -> {
+                Inode inode =
+                    Inodes.existing(tx, request.getUser(), request.getPath(), follow).getInode();
+                Opens.check(inode, request.getUser(), flags);
+                return OpenRsp.newBuilder().setInode(inode).build();
+              });
+    }
     if ((flags & Opens.O_TRUNC) != 0) {
       Inode existing =
           ctx.kv()

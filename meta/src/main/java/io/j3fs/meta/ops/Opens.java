@@ -46,6 +46,32 @@ final class Opens {
       InodeRecord record,
       int flags) {
     Inode inode = record.getInode();
+    check(inode, user, flags);
+    if ((flags & O_TRUNC) != 0 && inode.getType() == InodeType.FILE && inode.getLength() != 0) {
+      long now = ctx.nowNs();
+      inode =
+          inode.toBuilder()
+              .setLength(0)
+              .setTruncateVersion(inode.getTruncateVersion() + 1)
+              .setMtimeNs(now)
+              .setCtimeNs(now)
+              .build();
+      MetaStore.putInode(tx, record.toBuilder().setInode(inode).build());
+    }
+    String session = writes(flags) ? newSession(ctx, tx, request, inode.getId()) : "";
+    return new Opened(inode, session);
+  }
+
+  /**
+   * An open that neither writes nor truncates changes nothing, so it needs no write transaction, no
+   * idempotency record and no commit: a dataloader's open of a sample costs reads only.
+   */
+  static boolean readOnly(int flags) {
+    return !writes(flags) && (flags & O_TRUNC) == 0;
+  }
+
+  /** The type and permission checks of an open. */
+  static void check(Inode inode, UserInfo user, int flags) {
     if (inode.getType() == InodeType.SYMLINK) {
       throw new StatusException(
           StatusCode.TOO_MANY_SYMLINKS, "the path names a symlink and O_NOFOLLOW was given");
@@ -67,19 +93,6 @@ final class Opens {
       want |= Access.WRITE;
     }
     Access.check(inode, user, want, "open it with these flags");
-    if ((flags & O_TRUNC) != 0 && inode.getType() == InodeType.FILE && inode.getLength() != 0) {
-      long now = ctx.nowNs();
-      inode =
-          inode.toBuilder()
-              .setLength(0)
-              .setTruncateVersion(inode.getTruncateVersion() + 1)
-              .setMtimeNs(now)
-              .setCtimeNs(now)
-              .build();
-      MetaStore.putInode(tx, record.toBuilder().setInode(inode).build());
-    }
-    String session = writes(flags) ? newSession(ctx, tx, request, inode.getId()) : "";
-    return new Opened(inode, session);
   }
 
   static String newSession(MetaContext ctx, Transaction tx, RequestId request, long inode) {

@@ -179,13 +179,20 @@ public final class MetaServer implements AutoCloseable {
           q -> q.getInodeIdsCount() <= INLINE_STATS);
       MetaService.bindInline(
           d, "Lookup", LookupReq.class, new LookupOp(once), new LookupOp(ctx), q -> true);
+      MetaService.bindInline(
+          d,
+          "Open",
+          OpenReq.class,
+          new OpenOp(once),
+          new OpenOp(ctx),
+          q -> OpenOp.readOnly(q.getFlags()));
     } else {
       MetaService.bind(d, "Stat", StatReq.class, new StatOp(ctx));
       MetaService.bind(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
       MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
+      MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
     }
     MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
-    MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
     MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));
     MetaService.bind(d, "BatchClose", BatchCloseReq.class, new BatchCloseOp(ctx));
     MetaService.bind(d, "Sync", SyncReq.class, new SyncOp(ctx));

@@ -14,10 +14,10 @@ import io.j3fs.kv.TxOptions;
  * the ordinary handler and its retries with backoff, so an event loop never sleeps in a retry.
  * Writes are refused: only read-only operations run inline.
  */
-final class OneAttemptReads implements KvEngine {
+public final class OneAttemptReads implements KvEngine {
   private final KvEngine store;
 
-  OneAttemptReads(KvEngine store) {
+  public OneAttemptReads(KvEngine store) {
     this.store = store;
   }
 

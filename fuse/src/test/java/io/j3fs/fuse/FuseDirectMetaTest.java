@@ -1,0 +1,238 @@
+package io.j3fs.fuse;
+
+import static io.j3fs.fuse.FuseSessionTest.errorOf;
+import static io.j3fs.fuse.FuseSessionTest.init;
+import static io.j3fs.fuse.FuseSessionTest.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.client.file.FileIo;
+import io.j3fs.client.meta.MetaClient;
+import io.j3fs.client.routing.RoutingInfo;
+import io.j3fs.common.cluster.NodeType;
+import io.j3fs.common.id.NodeId;
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.fuse.ops.Errno;
+import io.j3fs.fuse.ops.FsContext;
+import io.j3fs.fuse.protocol.Opcode;
+import io.j3fs.net.ClientOptions;
+import io.j3fs.net.Dispatcher;
+import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcClient;
+import io.j3fs.net.RpcResponse;
+import io.j3fs.net.RpcServer;
+import io.j3fs.net.ServerOptions;
+import io.j3fs.net.inproc.InProcessNetwork;
+import io.j3fs.net.netty.NettyTransport;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.LookupReq;
+import io.j3fs.proto.meta.LookupRsp;
+import io.j3fs.proto.meta.OpenReq;
+import io.j3fs.proto.meta.OpenRsp;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Lookups answered by the reader thread over its own connection, and handed on when that path
+ * declines. Two metadata servers stand at the same address: a real TCP one, which only the direct
+ * links reach, and an in-process one, which only the ordinary client reaches; their answers differ,
+ * so each reply shows which path produced it.
+ */
+class FuseDirectMetaTest {
+  static final long DIRECT_INODE = 77;
+  static final long ORDINARY_INODE = 88;
+
+  NettyTransport tcp;
+  InProcessNetwork inProcess;
+  Dispatcher tcpMeta;
+  Dispatcher inProcessMeta;
+  RpcServer tcpServer;
+  RpcServer inProcessServer;
+  RpcClient ordinary;
+  FakeChannel kernel;
+  FuseSession session;
+  final AtomicInteger tcpLookups = new AtomicInteger();
+  final AtomicInteger ordinaryLookups = new AtomicInteger();
+  final AtomicInteger tcpOpens = new AtomicInteger();
+  final AtomicInteger ordinaryOpens = new AtomicInteger();
+
+  private void start(Long directTimeoutMs) throws Exception {
+    tcp = new NettyTransport(NettyTransport.Io.best(), 1);
+    tcpMeta = new Dispatcher();
+    tcpMeta.register(
+        "Meta.Lookup",
+        request -> {
+          tcpLookups.incrementAndGet();
+          String name = request.message(LookupReq.class).getName();
+          return switch (name) {
+            case "busy" -> throw new StatusException(StatusCode.BUSY, "too busy right now");
+            case "missing" -> throw new StatusException(StatusCode.NOT_FOUND, "no " + name);
+            case "denied" -> throw new StatusException(StatusCode.PERMISSION_DENIED, "not yours");
+            default -> RpcResponse.of(found(DIRECT_INODE));
+          };
+        });
+    tcpMeta.register(
+        "Meta.Open",
+        request -> {
+          tcpOpens.incrementAndGet();
+          return RpcResponse.of(opened(request.message(OpenReq.class)));
+        });
+    tcpServer = tcp.serve(Endpoint.loopback(0), tcpMeta, ServerOptions.DEFAULT);
+    Endpoint meta = tcpServer.endpoint();
+
+    inProcess = new InProcessNetwork(1);
+    inProcessMeta = new Dispatcher();
+    inProcessMeta.register(
+        "Meta.Lookup",
+        request -> {
+          ordinaryLookups.incrementAndGet();
+          String name = request.message(LookupReq.class).getName();
+          if (!name.equals("busy") && !name.equals("direct")) {
+            throw new StatusException(StatusCode.INTERNAL, "unexpected name " + name);
+          }
+          return RpcResponse.of(found(ORDINARY_INODE));
+        });
+    inProcessMeta.register(
+        "Meta.Open",
+        request -> {
+          ordinaryOpens.incrementAndGet();
+          return RpcResponse.of(opened(request.message(OpenReq.class)));
+        });
+    inProcessServer = inProcess.serve(meta, inProcessMeta, ServerOptions.DEFAULT);
+    ordinary = inProcess.client(ClientOptions.DEFAULT);
+
+    RoutingInfo routing =
+        new RoutingInfo(
+            1,
+            Map.of(
+                new NodeId(1),
+                new RoutingInfo.Node(new NodeId(1), NodeType.META, meta.toString(), false, false)),
+            Map.of(),
+            Map.of(),
+            Map.of());
+    MetaClient client =
+        new MetaClient(
+            ordinary,
+            () -> routing,
+            () -> {},
+            "test",
+            new MetaClient.Config(5_000, 5_000, 10, 100),
+            ClientOptions.DEFAULT);
+    FuseConfig config = FuseSessionTest.config(directTimeoutMs, null);
+    kernel = new FakeChannel();
+    session = new FuseSession(new FsContext(client, new FileIo(null), config), kernel, config);
+    kernel.send(init(7, 45, 0xffffffff));
+    session.init();
+    assertThat(errorOf(kernel.reply(), 1)).isZero(); // INIT's answer
+    session.start();
+  }
+
+  private static LookupRsp found(long id) {
+    return LookupRsp.newBuilder()
+        .setInode(Inode.newBuilder().setId(id).setType(InodeType.FILE).setMode(0644).setNlink(1))
+        .build();
+  }
+
+  private static OpenRsp opened(OpenReq request) {
+    boolean writes = (request.getFlags() & 03) != 0;
+    return OpenRsp.newBuilder()
+        .setInode(Inode.newBuilder().setId(5).setType(InodeType.FILE).setMode(0644).setNlink(1))
+        .setSessionId(writes ? "session" : "")
+        .build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    kernel.unmount(2);
+    assertThat(session.awaitStopped(10_000)).isTrue();
+    session.close();
+    ordinary.close();
+    inProcessServer.close();
+    inProcessMeta.close();
+    inProcess.close();
+    tcpServer.close();
+    tcpMeta.close();
+    tcp.close();
+  }
+
+  private ByteBuffer lookup(long unique, String name) throws InterruptedException {
+    kernel.send(request(Opcode.LOOKUP, unique, 1, (name + "\0").getBytes(StandardCharsets.UTF_8)));
+    return kernel.reply();
+  }
+
+  /** The node id of an entry reply (fuse_entry_out starts after the 16-byte header). */
+  private static long nodeIdOf(ByteBuffer reply) {
+    return reply.getLong(16);
+  }
+
+  @Test
+  void aLookupIsAnsweredOverTheReadersOwnConnection() throws Exception {
+    start(null);
+    ByteBuffer reply = lookup(10, "direct");
+    assertThat(errorOf(reply, 10)).isZero();
+    assertThat(nodeIdOf(reply)).isEqualTo(DIRECT_INODE);
+    assertThat(tcpLookups.get()).isEqualTo(1);
+    assertThat(ordinaryLookups.get()).isZero();
+  }
+
+  @Test
+  void aDeclinedLookupIsHandedOnWholeAndTheOperationsOwnAnswersAreKept() throws Exception {
+    start(null);
+    // BUSY is worth a retry: the reader hands the request on, rewound, so the ordinary path
+    // reads the same name.
+    ByteBuffer busy = lookup(11, "busy");
+    assertThat(errorOf(busy, 11)).isZero();
+    assertThat(nodeIdOf(busy)).isEqualTo(ORDINARY_INODE);
+    assertThat(ordinaryLookups.get()).isEqualTo(1);
+    // NOT_FOUND and PERMISSION_DENIED are answers, given as they are, not tried again.
+    ByteBuffer missing = lookup(12, "missing");
+    assertThat(errorOf(missing, 12)).isZero(); // a negative entry
+    assertThat(nodeIdOf(missing)).isZero();
+    assertThat(errorOf(lookup(13, "denied"), 13)).isEqualTo(Errno.EACCES);
+    assertThat(ordinaryLookups.get()).isEqualTo(1);
+    assertThat(tcpLookups.get()).isEqualTo(3);
+  }
+
+  @Test
+  void aLostServerIsDeclinedAndTheOrdinaryPathAnswers() throws Exception {
+    start(null);
+    assertThat(nodeIdOf(lookup(14, "direct"))).isEqualTo(DIRECT_INODE);
+    tcpServer.close();
+    for (int i = 0; i < 4; i++) {
+      ByteBuffer reply = lookup(15 + i, "direct");
+      assertThat(errorOf(reply, 15 + i)).isZero();
+      assertThat(nodeIdOf(reply)).isEqualTo(ORDINARY_INODE);
+    }
+    assertThat(ordinaryLookups.get()).isEqualTo(4);
+  }
+
+  @Test
+  void onlyOpensThatNeitherWriteNorTruncateTakeTheReadersConnection() throws Exception {
+    start(null);
+    int unique = 30;
+    for (int flags : new int[] {0, 01, 02, 01000, 0100000}) {
+      kernel.send(request(Opcode.OPEN, unique, 5, FuseSessionTest.concat(le32(flags), le32(0))));
+      assertThat(errorOf(kernel.reply(), unique)).as("open with flags 0%o", flags).isZero();
+      unique++;
+    }
+    // O_RDONLY and O_RDONLY|O_LARGEFILE directly; O_WRONLY, O_RDWR and O_TRUNC on the ordinary path
+    assertThat(tcpOpens.get()).isEqualTo(2);
+    assertThat(ordinaryOpens.get()).isEqualTo(3);
+  }
+
+  private static byte[] le32(int v) {
+    return ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+  }
+
+  @Test
+  void aZeroTimeoutTurnsTheDirectPathOff() throws Exception {
+    start(0L);
+    assertThat(nodeIdOf(lookup(20, "direct"))).isEqualTo(ORDINARY_INODE);
+    assertThat(tcpLookups.get()).isZero();
+  }
+}
