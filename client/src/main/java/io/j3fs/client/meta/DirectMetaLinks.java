@@ -34,7 +34,7 @@ import java.util.function.LongSupplier;
 public final class DirectMetaLinks implements AutoCloseable {
   static final long RECONNECT_BACKOFF_MS = 1_000;
   static final long SLOW_CALL_MS = 2;
-  static final int SLOW_CALLS = 3;
+  static final int SLOW_CALLS = 16;
   static final long SLOW_BACKOFF_MS = 5_000;
 
   /**
