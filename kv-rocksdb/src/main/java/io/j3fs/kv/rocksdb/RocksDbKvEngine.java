@@ -82,6 +82,9 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
   private volatile boolean closed;
   private volatile String failure;
 
+  /** Obsolete WAL files kept for reuse. */
+  static final int RECYCLED_WAL_FILES = 2;
+
   private final Object syncMonitor = new Object();
   private long syncedVersion; // guarded by syncMonitor
   private boolean syncing; // guarded by syncMonitor
@@ -122,7 +125,13 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
             .setWriteBufferSize(config.writeBufferBytes())
             .setMaxBackgroundJobs(2)
             .setCompressionType(CompressionType.LZ4_COMPRESSION)
-            .setBytesPerSync(1 << 20);
+            .setBytesPerSync(1 << 20)
+            // Reuse obsolete WAL files instead of deleting them and appending to new ones: an
+            // fdatasync of an overwrite need not commit a file-size change to the file system's
+            // journal, so each commit's WAL sync is cheaper (put + sync 135 -> 100 us here). Safe
+            // with the default point-in-time recovery: records carry their log number, so what an
+            // old file still holds past the new tail is never replayed.
+            .setRecycleLogFileNum(RECYCLED_WAL_FILES);
     // Every write goes to the WAL (never disabled); fsync is done by syncUpTo so that committers
     // can share it.
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(false);
