@@ -166,15 +166,18 @@ final class BatchReads {
     }
 
     void send() {
+      BatchReadReq built = request.build();
       reply =
-          client
-              .rpc()
-              .call(
-                  node,
-                  StorageClient.BATCH_READ,
-                  request.build(),
-                  Unpooled.EMPTY_BUFFER,
-                  client.config().rpcTimeoutMs());
+          NodeReads.coalesces(built, bytes)
+              ? client.nodeReads(node).call(built, bytes)
+              : client
+                  .rpc()
+                  .call(
+                      node,
+                      StorageClient.BATCH_READ,
+                      built,
+                      Unpooled.EMPTY_BUFFER,
+                      client.config().rpcTimeoutMs());
     }
 
     /** Waits for the answer; returns the first failure (null if none), adding failed indices. */

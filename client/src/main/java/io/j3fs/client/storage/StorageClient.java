@@ -56,6 +56,9 @@ public final class StorageClient {
   private static final WireMethod WRITE = WireCatalog.get().method("Storage.Write");
   static final WireMethod BATCH_READ = WireCatalog.get().method("Storage.BatchRead");
 
+  private final java.util.concurrent.ConcurrentHashMap<Endpoint, NodeReads> nodeReads =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final RpcClient rpc;
   private final MgmtdClient mgmtd;
   private final String clientId;
@@ -366,6 +369,12 @@ public final class StorageClient {
 
   RpcClient rpc() {
     return rpc;
+  }
+
+  /** The coalescer of small batch reads to {@code node} (one per storage node). */
+  NodeReads nodeReads(Endpoint node) {
+    return nodeReads.computeIfAbsent(
+        node, n -> new NodeReads(rpc, n, BATCH_READ, config.rpcTimeoutMs()));
   }
 
   Config config() {
