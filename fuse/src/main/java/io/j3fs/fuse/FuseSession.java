@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -231,23 +232,7 @@ public final class FuseSession implements AutoCloseable {
         }
         inFlight.acquireUninterruptibly();
         inflight.add(r.unique(), Operations.readOnly(r.opcode()));
-        MemorySegment held = lent;
-        try {
-          handlers.execute(
-              () -> {
-                try {
-                  handle(channel, r);
-                } finally {
-                  giveBack(held);
-                  inFlight.release();
-                }
-              });
-        } catch (RejectedExecutionException shuttingDown) {
-          inflight.finish(r.unique());
-          giveBack(held);
-          inFlight.release();
-          reply(channel, r.unique(), Errno.EIO, null); // never leave the caller waiting
-        }
+        handOn(channel, r, lent);
       }
     } catch (RuntimeException e) {
       log.error("FUSE reader stopped", e);
@@ -293,6 +278,9 @@ public final class FuseSession implements AutoCloseable {
         }
         case Opcode.LOOKUP -> {
           return links != null && answerDirect(channel, r, links);
+        }
+        case Opcode.READ -> {
+          return readAsync(channel, r);
         }
         case Opcode.OPEN -> {
           // Only an open that neither writes nor truncates: the service changes nothing for it,
@@ -352,6 +340,75 @@ public final class FuseSession implements AutoCloseable {
       }
     }
     return true;
+  }
+
+  /**
+   * Starts a READ's first attempt from the reader thread, without a handler thread: the reply is
+   * written from the completion of its storage calls (an event loop), two thread wake-ups fewer per
+   * read. Where the read cannot start so (buffered writes to send first) it returns false, and
+   * where the attempt fails (a read that needs a retry, a replica away, a block that did not match)
+   * the request goes, rewound, to a handler thread that reads from the start with retries. Counts
+   * against {@code max_in_flight} like any request.
+   */
+  private boolean readAsync(FuseChannel channel, Request r) {
+    long started = System.nanoTime();
+    CompletableFuture<Reply> attempt;
+    try {
+      attempt = ops.files().readFirstAttempt(r);
+    } catch (Request.MalformedRequest e) {
+      throw e; // answered EINVAL by the caller
+    } catch (RuntimeException e) {
+      attempt = null; // the handler thread answers it: its errno, or EIO
+    }
+    if (attempt == null) {
+      r.rewind();
+      return false;
+    }
+    inFlight.acquireUninterruptibly();
+    inflight.add(r.unique(), true);
+    attempt.whenComplete(
+        (out, failure) -> {
+          if (failure != null) {
+            r.rewind();
+            handOn(channel, r, null);
+            return;
+          }
+          inflight.forget(r.unique());
+          try {
+            reply(channel, r.unique(), 0, out);
+            RequestMetrics.record(r.opcode(), 0, System.nanoTime() - started);
+          } catch (RuntimeException e) {
+            log.error("FUSE reply to a read failed; answering EIO", e);
+            reply(channel, r.unique(), Errno.EIO, null);
+          } finally {
+            out.release();
+            inFlight.release();
+          }
+        });
+    return true;
+  }
+
+  /**
+   * A request already counted in flight (and registered in {@code inflight}) goes to a handler
+   * thread; {@code held}, a read buffer lent to a large write, is given back when it is done.
+   */
+  private void handOn(FuseChannel channel, Request r, MemorySegment held) {
+    try {
+      handlers.execute(
+          () -> {
+            try {
+              handle(channel, r);
+            } finally {
+              giveBack(held);
+              inFlight.release();
+            }
+          });
+    } catch (RejectedExecutionException shuttingDown) {
+      inflight.finish(r.unique());
+      giveBack(held);
+      inFlight.release();
+      reply(channel, r.unique(), Errno.EIO, null); // never leave the caller waiting
+    }
   }
 
   private static final int O_ACCMODE = 03;

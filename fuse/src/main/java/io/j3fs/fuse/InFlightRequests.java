@@ -67,6 +67,14 @@ final class InFlightRequests {
     Thread.interrupted();
   }
 
+  /**
+   * A request answered without a handler thread is done (a READ answered from the completion of its
+   * storage calls): forgets it, touching no thread's interrupt status.
+   */
+  void forget(long unique) {
+    entries.remove(unique);
+  }
+
   /** An INTERRUPT for {@code target}. */
   void interrupt(long target) {
     Entry e = entries.get(target);

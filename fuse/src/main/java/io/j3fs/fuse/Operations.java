@@ -27,6 +27,10 @@ final class Operations {
     return namespace;
   }
 
+  FileOps files() {
+    return files;
+  }
+
   /** Operations that change nothing, so an interrupt may cut them short. */
   static boolean readOnly(int opcode) {
     return switch (opcode) {

@@ -12,6 +12,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -188,13 +189,46 @@ public final class FileIo {
    * own writes are unreported); holes read as zeros. The caller owns the buffer.
    */
   public ByteBuf read(long inodeId, Layout layout, long fileLength, long offset, int length) {
-    long end = Math.min(fileLength, offset + (long) length);
-    if (end <= offset) {
-      return Unpooled.EMPTY_BUFFER;
+    Pieces p = pieces(inodeId, layout, fileLength, offset, length);
+    return p.reads.isEmpty() ? Unpooled.EMPTY_BUFFER : p.assemble(storage.batchRead(p.reads));
+  }
+
+  /**
+   * {@link #read(long, Layout, long, long, int)}'s first attempt, without blocking (see {@link
+   * StorageClient#batchReadFirstAttempt}): fails where a read would need a retry, and the caller
+   * then reads with the blocking method.
+   */
+  public CompletableFuture<ByteBuf> readFirstAttempt(
+      long inodeId, Layout layout, long fileLength, long offset, int length) {
+    Pieces p = pieces(inodeId, layout, fileLength, offset, length);
+    if (p.reads.isEmpty()) {
+      return CompletableFuture.completedFuture(Unpooled.EMPTY_BUFFER);
     }
-    long chunk = layout.getChunkSize();
+    return storage.batchReadFirstAttempt(p.reads).thenApply(p::assemble);
+  }
+
+  /** The chunk pieces of a read, and how long each must be. */
+  private record Pieces(List<StorageClient.ReadRequest> reads, List<Integer> sizes) {
+    /** The pieces as they came (no copy), with zeros where a chunk is absent or ends early. */
+    ByteBuf assemble(List<ByteBuf> got) {
+      CompositeByteBuf out = Unpooled.compositeBuffer(2 * got.size() + 1);
+      for (int i = 0; i < got.size(); i++) {
+        ByteBuf piece = got.get(i);
+        int missing = sizes.get(i) - piece.readableBytes();
+        out.addComponent(true, piece);
+        if (missing > 0) {
+          out.addComponent(true, Unpooled.wrappedBuffer(new byte[missing]));
+        }
+      }
+      return out;
+    }
+  }
+
+  private Pieces pieces(long inodeId, Layout layout, long fileLength, long offset, int length) {
+    long end = Math.min(fileLength, offset + (long) length);
     List<StorageClient.ReadRequest> reads = new ArrayList<>();
     List<Integer> sizes = new ArrayList<>();
+    long chunk = layout.getChunkSize();
     for (long at = offset; at < end; ) {
       long index = at / chunk;
       int within = (int) (at - index * chunk);
@@ -205,17 +239,6 @@ public final class FileIo {
       sizes.add(n);
       at += n;
     }
-    List<ByteBuf> pieces = storage.batchRead(reads);
-    // The pieces as they came (no copy), with zeros where a chunk is absent or ends early.
-    CompositeByteBuf out = Unpooled.compositeBuffer(2 * pieces.size() + 1);
-    for (int i = 0; i < pieces.size(); i++) {
-      ByteBuf piece = pieces.get(i);
-      int missing = sizes.get(i) - piece.readableBytes();
-      out.addComponent(true, piece);
-      if (missing > 0) {
-        out.addComponent(true, Unpooled.wrappedBuffer(new byte[missing]));
-      }
-    }
-    return out;
+    return new Pieces(reads, sizes);
   }
 }

@@ -86,17 +86,80 @@ final class BatchReads {
         pending = failed;
       }
     } catch (RuntimeException e) {
-      for (ByteBuf b : results) {
-        if (b != null) {
-          b.release();
-        }
-      }
+      release();
       throw e;
+    }
+  }
+
+  /**
+   * The batch's first attempt without blocking: the calls are sent, and the future completes on the
+   * thread that completes the last answer (an event loop). It fails, with every buffer released, if
+   * any read would need a retry or a second read (a replica away, a call or read that failed, a
+   * block that did not match): then the caller runs the whole batch with {@link #run()}.
+   */
+  CompletableFuture<List<ByteBuf>> firstAttempt() {
+    List<Integer> all = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      all.add(i);
+    }
+    List<Integer> failed = new ArrayList<>();
+    List<Call> calls = new ArrayList<>();
+    StatusException planned = plan(all, 0, failed, calls);
+    if (!failed.isEmpty()) {
+      return CompletableFuture.failedFuture(planned);
+    }
+    CompletableFuture<?>[] replies = new CompletableFuture<?>[calls.size()];
+    for (int i = 0; i < calls.size(); i++) {
+      calls.get(i).send();
+      replies[i] = calls.get(i).reply;
+    }
+    return CompletableFuture.allOf(replies)
+        .handle(
+            (ignored, error) -> {
+              StatusException first = null;
+              for (Call call : calls) {
+                StatusException e = call.collect(failed); // answers are in: never waits
+                first = first == null ? e : first;
+              }
+              if (failed.isEmpty()) {
+                return Arrays.asList(results);
+              }
+              release();
+              throw first != null
+                  ? first
+                  : new StatusException(StatusCode.CHECKSUM_MISMATCH, "a block did not match");
+            });
+  }
+
+  private void release() {
+    for (int i = 0; i < results.length; i++) {
+      if (results[i] != null) {
+        results[i].release();
+        results[i] = null;
+      }
     }
   }
 
   /** One call per node for {@code indices}; fills results, adds what failed to {@code failed}. */
   private StatusException attempt(List<Integer> indices, int round, List<Integer> failed) {
+    List<Call> all = new ArrayList<>();
+    StatusException first = plan(indices, round, failed, all);
+    for (Call call : all) {
+      call.send();
+    }
+    for (Call call : all) {
+      StatusException e = call.collect(failed);
+      first = first == null ? e : first;
+    }
+    return first;
+  }
+
+  /**
+   * Groups {@code indices} into calls by the node of the replica each reads from this round (into
+   * {@code calls}, not sent); reads with no replica to go to are added to {@code failed}.
+   */
+  private StatusException plan(
+      List<Integer> indices, int round, List<Integer> failed, List<Call> calls) {
     RoutingInfo routing = client.routing();
     StatusException first = null;
     Map<Endpoint, List<Call>> byNode = new LinkedHashMap<>();
@@ -114,25 +177,17 @@ final class BatchReads {
             readable.get(
                 Math.floorMod(spread + index + round + replicaShift[index], readable.size()));
         Endpoint node = StorageClient.endpointOf(routing, replica);
-        List<Call> calls = byNode.computeIfAbsent(node, n -> new ArrayList<>());
-        if (calls.isEmpty() || calls.getLast().full(read.length())) {
-          calls.add(new Call(node));
+        List<Call> toNode = byNode.computeIfAbsent(node, n -> new ArrayList<>());
+        if (toNode.isEmpty() || toNode.getLast().full(read.length())) {
+          toNode.add(new Call(node));
         }
-        calls.getLast().add(index, read, chain.version());
+        toNode.getLast().add(index, read, chain.version());
       } catch (StatusException e) {
         first = first == null ? e : first;
         failed.add(index);
       }
     }
-    List<Call> all = new ArrayList<>();
-    byNode.values().forEach(all::addAll);
-    for (Call call : all) {
-      call.send();
-    }
-    for (Call call : all) {
-      StatusException e = call.collect(failed);
-      first = first == null ? e : first;
-    }
+    byNode.values().forEach(calls::addAll);
     return first;
   }
 

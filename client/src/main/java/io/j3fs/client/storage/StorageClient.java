@@ -29,6 +29,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -191,6 +192,16 @@ public final class StorageClient {
    */
   public List<ByteBuf> batchRead(List<ReadRequest> reads) {
     return new BatchReads(this, reads).run();
+  }
+
+  /**
+   * A batch read's first attempt, without blocking: completes (on the thread that completes the
+   * last answer, an event loop) with the bytes, or fails, with nothing left to release, where any
+   * read would need a retry or a second read; the caller then uses {@link #batchRead}, which does
+   * everything from the start.
+   */
+  public CompletableFuture<List<ByteBuf>> batchReadFirstAttempt(List<ReadRequest> reads) {
+    return new BatchReads(this, reads).firstAttempt();
   }
 
   /**

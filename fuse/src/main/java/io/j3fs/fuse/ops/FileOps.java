@@ -5,6 +5,7 @@ import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.OpenRsp;
 import io.j3fs.proto.meta.UserInfo;
@@ -14,6 +15,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The file operations: open, create, read, write, flush, release, fsync, fallocate. Bytes go
@@ -86,18 +88,51 @@ public final class FileOps {
   }
 
   public Reply read(Request r) {
+    ReadOf read = readOf(r);
+    if (read.shared().anyDirty()) {
+      read.shared().drainAll(); // this mount's buffered bytes are part of what a read must see
+    }
+    return withData(new Reply(0), read.from(ctx.io()::read));
+  }
+
+  /**
+   * read's first attempt, without blocking (see {@code FileIo.readFirstAttempt}): the reply once
+   * the storage answers, or a failed future where the read needs a retry. Null where it cannot
+   * start without blocking: this mount buffered writes to the inode, which must be sent first.
+   *
+   * @throws Errno.Failure EBADF for an unknown handle
+   */
+  public CompletableFuture<Reply> readFirstAttempt(Request r) {
+    ReadOf read = readOf(r);
+    if (read.shared().anyDirty()) {
+      return null;
+    }
+    return read.from(ctx.io()::readFirstAttempt).thenApply(data -> withData(new Reply(0), data));
+  }
+
+  /** A read request: the handle's file, and the range asked for. */
+  private record ReadOf(OpenFile file, long offset, int size) {
+    OpenInode shared() {
+      return file.shared();
+    }
+
+    /** Calls a FileIo read with this file's inode, layout and the length this mount knows. */
+    <T> T from(FileRead<T> io) {
+      Inode inode = file.inode();
+      return io.read(inode.getId(), inode.getLayout(), shared().length(), offset, size);
+    }
+  }
+
+  /** One of FileIo's reads: (inode, layout, file length, offset, length). */
+  private interface FileRead<T> {
+    T read(long inodeId, Layout layout, long fileLength, long offset, int length);
+  }
+
+  private ReadOf readOf(Request r) {
     long fh = r.u64("fh");
     long offset = r.u64("offset");
     int size = r.u32("size");
-    OpenFile file = ctx.files().file(fh);
-    OpenInode shared = file.shared();
-    if (shared.anyDirty()) {
-      shared.drainAll(); // this mount's buffered bytes are part of what a read must see
-    }
-    Inode inode = file.inode();
-    ByteBuf data =
-        ctx.io().read(inode.getId(), inode.getLayout(), shared.length(), offset, Math.max(0, size));
-    return withData(new Reply(0), data);
+    return new ReadOf(ctx.files().file(fh), offset, Math.max(0, size));
   }
 
   /**

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -340,6 +341,78 @@ class CraqTest {
         cluster = null;
       }
     }
+  }
+
+  /**
+   * A batch read's first attempt (what the FUSE readers start without a handler thread): the same
+   * bytes as the blocking read where nothing needs a retry; a failed future, and nothing handed
+   * out, where a read meets a damaged copy, so the caller can read again with retries.
+   */
+  @Test
+  void aFirstAttemptAnswersOrFailsWithoutRetrying() throws Exception {
+    cluster = new StorageCluster(7, 3, 1);
+    StorageClient client = cluster.newStorageClient("c");
+    byte[] healthy = bytes(7, 150_000);
+    byte[] damagedData = bytes(8, 150_000);
+    client.write(ChainId.of(1), ChunkId.of(700, 0), 0, Unpooled.wrappedBuffer(healthy), CHUNK_SIZE);
+    client.write(
+        ChainId.of(1), ChunkId.of(700, 1), 0, Unpooled.wrappedBuffer(damagedData), CHUNK_SIZE);
+    List<StorageClient.ReadRequest> reads =
+        List.of(
+            new StorageClient.ReadRequest(ChainId.of(1), ChunkId.of(700, 0), 4096, 8192),
+            new StorageClient.ReadRequest(ChainId.of(1), ChunkId.of(700, 0), 140_000, 20_000),
+            new StorageClient.ReadRequest(ChainId.of(1), ChunkId.of(700, 9), 0, 4096));
+    for (int round = 0; round < 6; round++) { // each attempt picks its replicas afresh
+      List<ByteBuf> got = client.batchReadFirstAttempt(reads).get(10, TimeUnit.SECONDS);
+      try {
+        assertThat(bytesOf(got.get(0)))
+            .isEqualTo(java.util.Arrays.copyOfRange(healthy, 4096, 4096 + 8192));
+        assertThat(bytesOf(got.get(1)))
+            .isEqualTo(java.util.Arrays.copyOfRange(healthy, 140_000, 150_000));
+        assertThat(got.get(2).readableBytes()).as("an absent chunk reads empty").isZero();
+      } finally {
+        got.forEach(ByteBuf::release);
+      }
+    }
+
+    ChunkMeta damaged = replicaMeta(2, 1, ChunkId.of(700, 1));
+    cluster
+        .targets(2)
+        .stores(TargetId.of(StorageCluster.target(2, 1)))
+        .data()
+        .corrupt(damaged.sizeClass(), damaged.slot(), 10);
+    List<StorageClient.ReadRequest> damagedRead =
+        List.of(new StorageClient.ReadRequest(ChainId.of(1), ChunkId.of(700, 1), 0, 4096));
+    int failed = 0;
+    for (int round = 0; round < 30; round++) {
+      try {
+        client
+            .batchReadFirstAttempt(damagedRead)
+            .get(10, TimeUnit.SECONDS)
+            .forEach(
+                b -> {
+                  assertThat(bytesOf(b))
+                      .isEqualTo(java.util.Arrays.copyOfRange(damagedData, 0, 4096));
+                  b.release();
+                });
+      } catch (java.util.concurrent.ExecutionException e) {
+        assertThat(e.getCause()).isInstanceOf(StatusException.class);
+        failed++;
+      }
+    }
+    assertThat(failed).as("first attempts that met the damaged copy").isBetween(1, 29);
+    // The blocking read, with its retries, always gets the right bytes.
+    for (int round = 0; round < 6; round++) {
+      ByteBuf b = client.batchRead(damagedRead).getFirst();
+      assertThat(bytesOf(b)).isEqualTo(java.util.Arrays.copyOfRange(damagedData, 0, 4096));
+      b.release();
+    }
+  }
+
+  private static byte[] bytesOf(ByteBuf b) {
+    byte[] out = new byte[b.readableBytes()];
+    b.getBytes(b.readerIndex(), out);
+    return out;
   }
 
   private void batchOfReads() {
