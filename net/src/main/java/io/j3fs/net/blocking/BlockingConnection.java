@@ -15,6 +15,7 @@ import io.j3fs.proto.RpcError;
 import io.j3fs.proto.WireMethod;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +58,8 @@ public final class BlockingConnection implements AutoCloseable {
     this.peer = peer;
     this.options = options;
     this.socket = socket;
-    this.in = socket.getInputStream();
+    // Buffered: an answer's header and message usually arrive together and come in one read(2).
+    this.in = new BufferedInputStream(socket.getInputStream(), INITIAL_BUFFER_BYTES);
     this.out = socket.getOutputStream();
   }
 
