@@ -13,8 +13,8 @@ import java.util.function.LongSupplier;
 /**
  * One thread's direct line to the metadata service: a {@link BlockingConnection} on which the
  * thread itself sends a read and waits for its answer, skipping the event loop and the hand-offs of
- * {@link MetaClient#call}. The FUSE readers use it to answer lookups and getattrs on the thread
- * that read the request.
+ * {@link MetaClient#call}. The FUSE readers use it to answer lookups, getattrs and read-only opens
+ * on the thread that read the request.
  *
  * <p>A call made while {@link MetaClient#DIRECT} is bound to these links takes this path and makes
  * one attempt. It either answers, fails with the operation's own (non-retriable) status, or throws
