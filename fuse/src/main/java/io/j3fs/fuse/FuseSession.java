@@ -269,12 +269,7 @@ public final class FuseSession implements AutoCloseable {
           if (cached == null) {
             return links != null && answerDirect(channel, r, links);
           }
-          try {
-            reply(channel, r.unique(), 0, cached);
-          } finally {
-            cached.release();
-          }
-          RequestMetrics.record(r.opcode(), 0, System.nanoTime() - started);
+          answer(channel, r, new Outcome(cached, 0), started);
         }
         case Opcode.LOOKUP -> {
           return links != null && answerDirect(channel, r, links);
@@ -283,13 +278,7 @@ public final class FuseSession implements AutoCloseable {
           return readAsync(channel, r);
         }
         case Opcode.OPEN -> {
-          // Only an open that neither writes nor truncates: the service changes nothing for it,
-          // so it may be declined and run again.
-          int flags = r.u32("flags");
-          r.rewind();
-          return links != null
-              && (flags & (O_ACCMODE | O_TRUNC)) == 0
-              && answerDirect(channel, r, links);
+          return links != null && ops.files().opensReadOnly(r) && answerDirect(channel, r, links);
         }
         default -> {
           return false;
@@ -313,32 +302,15 @@ public final class FuseSession implements AutoCloseable {
    */
   private boolean answerDirect(FuseChannel channel, Request r, DirectMetaLinks links) {
     long started = System.nanoTime();
-    Reply out = null;
-    int errno = 0;
+    Outcome outcome;
     try {
-      out = ScopedValue.where(MetaClient.DIRECT, links).call(() -> ops.dispatch(r));
+      outcome = ScopedValue.where(MetaClient.DIRECT, links).call(() -> run(r));
     } catch (DirectMetaLinks.Declined e) {
       log.debug("FUSE op {} handed on: {}", r.opcode(), e.getMessage());
       r.rewind();
       return false;
-    } catch (StatusException e) {
-      errno = Errno.of(e.code());
-    } catch (Errno.Failure e) {
-      errno = e.errno();
-    } catch (Request.MalformedRequest e) {
-      throw e; // answered EINVAL by the caller
-    } catch (RuntimeException e) {
-      errno = Errno.EIO;
-      log.error("FUSE op {} failed", r.opcode(), e);
     }
-    RequestMetrics.record(r.opcode(), errno, System.nanoTime() - started);
-    try {
-      reply(channel, r.unique(), errno, errno == 0 ? out : null);
-    } finally {
-      if (out != null) {
-        out.release();
-      }
-    }
+    answer(channel, r, outcome, started);
     return true;
   }
 
@@ -375,13 +347,8 @@ public final class FuseSession implements AutoCloseable {
           }
           inflight.forget(r.unique());
           try {
-            reply(channel, r.unique(), 0, out);
-            RequestMetrics.record(r.opcode(), 0, System.nanoTime() - started);
-          } catch (RuntimeException e) {
-            log.error("FUSE reply to a read failed; answering EIO", e);
-            reply(channel, r.unique(), Errno.EIO, null);
+            answer(channel, r, new Outcome(out, 0), started);
           } finally {
-            out.release();
             inFlight.release();
           }
         });
@@ -411,49 +378,65 @@ public final class FuseSession implements AutoCloseable {
     }
   }
 
-  private static final int O_ACCMODE = 03;
-  private static final int O_TRUNC = 01000;
+  /** An operation's reply, or the errno its failure maps to (0: the reply). */
+  private record Outcome(Reply out, int errno) {}
+
+  /**
+   * Runs a request's operation. A decline of the direct links passes through (the request goes on
+   * to a handler thread); any other failure becomes its errno.
+   */
+  private Outcome run(Request r) {
+    try {
+      Reply out = ops.dispatch(r);
+      return out == null ? new Outcome(null, Errno.ENOSYS) : new Outcome(out, 0);
+    } catch (DirectMetaLinks.Declined e) {
+      throw e;
+    } catch (StatusException e) {
+      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
+      return new Outcome(null, Errno.of(e.code()));
+    } catch (Errno.Failure e) {
+      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
+      return new Outcome(null, e.errno());
+    } catch (Request.MalformedRequest e) {
+      log.warn("malformed FUSE request: {}", e.getMessage());
+      return new Outcome(null, Errno.EINVAL);
+    } catch (Throwable e) { // an Error too: the caller waits for an answer without a timeout
+      log.error("FUSE op {} failed", r.opcode(), e);
+      return new Outcome(null, Errno.EIO);
+    }
+  }
 
   private void handle(FuseChannel channel, Request r) {
     long started = System.nanoTime();
-    Reply out = null;
-    int errno = 0;
+    Outcome outcome;
     try {
-      if (!inflight.start(r.unique())) {
-        errno = Errno.EINTR; // interrupted before it started
-      } else {
-        out = ops.dispatch(r);
-        if (out == null) {
-          errno = Errno.ENOSYS;
-        }
-      }
-    } catch (StatusException e) {
-      errno = Errno.of(e.code());
-      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
-    } catch (Errno.Failure e) {
-      errno = e.errno();
-      log.debug("FUSE op {} failed: {}", r.opcode(), e.getMessage());
-    } catch (Request.MalformedRequest e) {
-      errno = Errno.EINVAL;
-      log.warn("malformed FUSE request: {}", e.getMessage());
-    } catch (Throwable e) { // an Error too: the caller waits for an answer without a timeout
-      errno = Errno.EIO;
-      log.error("FUSE op {} failed", r.opcode(), e);
+      outcome =
+          inflight.start(r.unique())
+              ? run(r)
+              : new Outcome(null, Errno.EINTR); // interrupted before it started
     } finally {
       inflight.finish(r.unique());
     }
     if (r.opcode() == Opcode.DESTROY) {
       log.info("FUSE connection destroyed");
     }
-    RequestMetrics.record(r.opcode(), errno, System.nanoTime() - started);
+    answer(channel, r, outcome, started);
+  }
+
+  /**
+   * Records the request's metrics and writes its reply (EIO if writing the reply failed), then
+   * releases the reply.
+   */
+  private void answer(FuseChannel channel, Request r, Outcome outcome, long startedNanos) {
+    RequestMetrics.record(r.opcode(), outcome.errno(), System.nanoTime() - startedNanos);
     try {
-      reply(channel, r.unique(), errno, errno == 0 ? out : null);
+      reply(channel, r.unique(), outcome.errno(), outcome.errno() == 0 ? outcome.out() : null);
     } catch (RuntimeException e) {
       log.error("FUSE reply to op {} failed; answering EIO", r.opcode(), e);
       reply(channel, r.unique(), Errno.EIO, null);
     } finally {
-      if (out != null) {
-        out.release();
+      if (outcome.out() != null) {
+        outcome.out().release();
       }
     }
   }

@@ -66,10 +66,7 @@ final class BatchReads {
   /** Runs the batch; the buffers, in request order, belong to the caller. */
   List<ByteBuf> run() {
     StorageClient.Retry retry = client.newRetry();
-    List<Integer> pending = new ArrayList<>(reads.size());
-    for (int i = 0; i < reads.size(); i++) {
-      pending.add(i);
-    }
+    List<Integer> pending = allIndices();
     try {
       for (int round = 0; ; round++) {
         List<Integer> failed = new ArrayList<>();
@@ -98,29 +95,18 @@ final class BatchReads {
    * block that did not match): then the caller runs the whole batch with {@link #run()}.
    */
   CompletableFuture<List<ByteBuf>> firstAttempt() {
-    List<Integer> all = new ArrayList<>(reads.size());
-    for (int i = 0; i < reads.size(); i++) {
-      all.add(i);
-    }
     List<Integer> failed = new ArrayList<>();
     List<Call> calls = new ArrayList<>();
-    StatusException planned = plan(all, 0, failed, calls);
+    StatusException planned = plan(allIndices(), 0, failed, calls);
     if (!failed.isEmpty()) {
       return CompletableFuture.failedFuture(planned);
     }
-    CompletableFuture<?>[] replies = new CompletableFuture<?>[calls.size()];
-    for (int i = 0; i < calls.size(); i++) {
-      calls.get(i).send();
-      replies[i] = calls.get(i).reply;
-    }
-    return CompletableFuture.allOf(replies)
+    calls.forEach(Call::send);
+    return CompletableFuture.allOf(
+            calls.stream().map(c -> c.reply).toArray(CompletableFuture[]::new))
         .handle(
             (ignored, error) -> {
-              StatusException first = null;
-              for (Call call : calls) {
-                StatusException e = call.collect(failed); // answers are in: never waits
-                first = first == null ? e : first;
-              }
+              StatusException first = collect(calls, failed, null); // answers are in: never waits
               if (failed.isEmpty()) {
                 return Arrays.asList(results);
               }
@@ -142,16 +128,28 @@ final class BatchReads {
 
   /** One call per node for {@code indices}; fills results, adds what failed to {@code failed}. */
   private StatusException attempt(List<Integer> indices, int round, List<Integer> failed) {
-    List<Call> all = new ArrayList<>();
-    StatusException first = plan(indices, round, failed, all);
-    for (Call call : all) {
-      call.send();
-    }
-    for (Call call : all) {
+    List<Call> calls = new ArrayList<>();
+    StatusException first = plan(indices, round, failed, calls);
+    calls.forEach(Call::send);
+    return collect(calls, failed, first);
+  }
+
+  /** Collects every call's answer (in order); returns the first failure, {@code first} if any. */
+  private static StatusException collect(
+      List<Call> calls, List<Integer> failed, StatusException first) {
+    for (Call call : calls) {
       StatusException e = call.collect(failed);
       first = first == null ? e : first;
     }
     return first;
+  }
+
+  private List<Integer> allIndices() {
+    List<Integer> all = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      all.add(i);
+    }
+    return all;
   }
 
   /**

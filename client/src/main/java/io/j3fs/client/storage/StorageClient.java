@@ -30,6 +30,7 @@ import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,8 +58,7 @@ public final class StorageClient {
   private static final WireMethod WRITE = WireCatalog.get().method("Storage.Write");
   static final WireMethod BATCH_READ = WireCatalog.get().method("Storage.BatchRead");
 
-  private final java.util.concurrent.ConcurrentHashMap<Endpoint, NodeReads> nodeReads =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Endpoint, NodeReads> nodeReads = new ConcurrentHashMap<>();
 
   private final RpcClient rpc;
   private final MgmtdClient mgmtd;
@@ -359,7 +359,7 @@ public final class StorageClient {
     return node.endpoint();
   }
 
-  static RpcReply await(java.util.concurrent.CompletableFuture<RpcReply> future) {
+  static RpcReply await(CompletableFuture<RpcReply> future) {
     try {
       return future.get();
     } catch (ExecutionException e) {

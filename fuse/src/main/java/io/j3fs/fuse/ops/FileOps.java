@@ -31,6 +31,7 @@ public final class FileOps {
   static final int SERVICE_FLAGS = 03 | 01000 | 02000;
 
   static final int O_TRUNC = 01000;
+  static final int O_ACCMODE = 03;
 
   /** Bulk parts of one reply, at most (writev's limit is 1024 with the header). */
   static final int MAX_PARTS = 512;
@@ -60,6 +61,16 @@ public final class FileOps {
                 .build(),
             OpenRsp.class);
     return openOut(ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags));
+  }
+
+  /**
+   * Whether an OPEN neither writes nor truncates, so the service changes nothing for it (it may be
+   * declined and run again). Leaves the request's read position where it was.
+   */
+  public boolean opensReadOnly(Request r) {
+    int flags = r.u32("flags");
+    r.rewind();
+    return (flags & (O_ACCMODE | O_TRUNC)) == 0;
   }
 
   /**

@@ -17,16 +17,19 @@ public final class OpenOp implements MetaOp<OpenReq, OpenRsp> {
     this.ctx = ctx;
   }
 
-  /** Whether an open with these flags only reads (see {@code Opens.readOnly}). */
+  /**
+   * An open that neither writes nor truncates changes nothing, so it needs no write transaction, no
+   * idempotency record and no commit: a dataloader's open of a sample costs reads only.
+   */
   public static boolean readOnly(int flags) {
-    return Opens.readOnly(flags);
+    return !Opens.writes(flags) && (flags & Opens.O_TRUNC) == 0;
   }
 
   @Override
   public OpenRsp run(OpenReq request) {
     int flags = request.getFlags();
     boolean follow = (flags & Opens.O_NOFOLLOW) == 0;
-    if (Opens.readOnly(flags)) {
+    if (readOnly(flags)) {
       return ctx.kv()
           .read(
               tx -> {

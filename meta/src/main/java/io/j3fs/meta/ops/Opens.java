@@ -62,14 +62,6 @@ final class Opens {
     return new Opened(inode, session);
   }
 
-  /**
-   * An open that neither writes nor truncates changes nothing, so it needs no write transaction, no
-   * idempotency record and no commit: a dataloader's open of a sample costs reads only.
-   */
-  static boolean readOnly(int flags) {
-    return !writes(flags) && (flags & O_TRUNC) == 0;
-  }
-
   /** The type and permission checks of an open. */
   static void check(Inode inode, UserInfo user, int flags) {
     if (inode.getType() == InodeType.SYMLINK) {

@@ -456,9 +456,9 @@ class CraqTest {
     }
     try {
       for (int i = 0; i < reads.size(); i++) {
-        byte[] bytes = new byte[got.get(i).readableBytes()];
-        got.get(i).getBytes(got.get(i).readerIndex(), bytes);
-        assertThat(bytes).as("read %d: %s", i, reads.get(i)).isEqualTo(expected.get(i));
+        assertThat(bytesOf(got.get(i)))
+            .as("read %d: %s", i, reads.get(i))
+            .isEqualTo(expected.get(i));
       }
     } finally {
       got.forEach(ByteBuf::release);
