@@ -9,7 +9,7 @@ import java.util.List;
  * @param mgmtd every mgmtd address (required)
  * @param mountpoint where to mount (the command line's --mountpoint wins; one of them is required)
  * @param threads platform threads reading requests, each on its own cloned /dev/fuse descriptor
- *     (default 4)
+ *     (default 8; up to half of them may be waiting for a commit, see directMetaTimeoutMs)
  * @param maxInFlight requests being handled at once, at most; readers wait beyond it (default 256)
  * @param maxBackground asynchronous requests (reads ahead, async direct I/O) the kernel keeps
  *     outstanding (default 128)
@@ -17,9 +17,9 @@ import java.util.List;
  * @param entryTimeoutMs how long the kernel may cache a name's lookup (default 30000)
  * @param negativeTimeoutMs how long the kernel may remember a name is absent (default 5000)
  * @param directMetaTimeoutMs how long a reader thread waits for the metadata service when it
- *     answers a lookup or getattr itself over its own connection; past it (or on any failure) the
- *     request goes to a handler thread and the ordinary client (default 1000; 0: readers never call
- *     the metadata service themselves)
+ *     answers a lookup, getattr, read-only open, create, mkdir, unlink or rmdir itself over its own
+ *     connection; past it (or on any failure) the request goes to a handler thread and the ordinary
+ *     client (default 1000; 0: readers never call the metadata service themselves)
  * @param writeBufferBytes bytes buffered per open file before they are sent (default 4194304)
  * @param readAheadBytes the kernel's read-ahead window for the mount (default 16777216)
  * @param writebackCache let the kernel cache writes and send them in the background (default false)
@@ -50,7 +50,7 @@ public record FuseConfig(
       throw new IllegalArgumentException("mgmtd is required: a list of host:port addresses");
     }
     mgmtd.forEach(Endpoint::parse);
-    threads = range("threads", threads, 4, 1, 64);
+    threads = range("threads", threads, 8, 1, 64);
     maxInFlight = range("max_in_flight", maxInFlight, 256, 1, 65_536);
     maxBackground = range("max_background", maxBackground, 128, 1, 65_535);
     attrTimeoutMs = nonNegative("attr_timeout_ms", attrTimeoutMs, 30_000);

@@ -6,6 +6,7 @@ import io.j3fs.common.status.StatusException;
 import io.j3fs.fuse.kernel.FuseChannel;
 import io.j3fs.fuse.ops.Errno;
 import io.j3fs.fuse.ops.FsContext;
+import io.j3fs.fuse.ops.MetaRequestIds;
 import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Opcode;
 import io.j3fs.fuse.protocol.Reply;
@@ -76,6 +77,12 @@ public final class FuseSession implements AutoCloseable {
   private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
   private final Semaphore inFlight;
 
+  /**
+   * Readers that may be in a mutation of their own at once (half of them): a mutation waits for its
+   * commit, and the other readers must stay free for the requests behind it.
+   */
+  private final Semaphore directMutations;
+
   /** Read buffers not in use; with those in use, never more than {@link #bufferPermits}. */
   private final ArrayBlockingQueue<MemorySegment> spares;
 
@@ -94,6 +101,7 @@ public final class FuseSession implements AutoCloseable {
     this.config = config;
     this.ops = new Operations(ctx);
     this.inFlight = new Semaphore(config.maxInFlight());
+    this.directMutations = new Semaphore(config.threads() / 2);
     this.spares = new ArrayBlockingQueue<>(config.threads() + SPARE_BUFFERS);
     this.bufferPermits = new Semaphore(config.threads() + SPARE_BUFFERS);
     this.stopped = new CountDownLatch(config.threads());
@@ -232,7 +240,7 @@ public final class FuseSession implements AutoCloseable {
         }
         inFlight.acquireUninterruptibly();
         inflight.add(r.unique(), Operations.readOnly(r.opcode()));
-        handOn(channel, r, lent);
+        handOn(channel, r, lent, null);
       }
     } catch (RuntimeException e) {
       log.error("FUSE reader stopped", e);
@@ -255,7 +263,9 @@ public final class FuseSession implements AutoCloseable {
   /**
    * What the reader thread answers itself: forgets and interrupts (quick, and order matters), a
    * directory's attributes this mount holds (DirAttrCache), and, over the reader's own direct
-   * links, lookups, getattrs and read-only opens. False: hand the request to a handler thread.
+   * links, lookups, getattrs, read-only opens, and creates, mkdirs, unlinks and rmdirs; and the
+   * flushes and releases of handles with nothing to send or report. False: hand the request to a
+   * handler thread.
    */
   private boolean handleInline(FuseChannel channel, Request r, DirectMetaLinks links) {
     try {
@@ -279,6 +289,25 @@ public final class FuseSession implements AutoCloseable {
         }
         case Opcode.OPEN -> {
           return links != null && ops.files().opensReadOnly(r) && answerDirect(channel, r, links);
+        }
+        case Opcode.CREATE -> {
+          return links != null
+              && ops.files().createsWithoutTruncating(r)
+              && mutateDirect(channel, r, links);
+        }
+        case Opcode.MKDIR, Opcode.UNLINK, Opcode.RMDIR -> {
+          return links != null && mutateDirect(channel, r, links);
+        }
+        case Opcode.FLUSH, Opcode.RELEASE -> {
+          long started = System.nanoTime();
+          Reply out =
+              r.opcode() == Opcode.FLUSH
+                  ? ops.files().flushIfQuiet(r)
+                  : ops.files().releaseIfQuiet(r);
+          if (out == null) {
+            return false;
+          }
+          answer(channel, r, new Outcome(out, 0), started);
         }
         default -> {
           return false;
@@ -315,6 +344,41 @@ public final class FuseSession implements AutoCloseable {
   }
 
   /**
+   * Runs a create, mkdir, unlink or rmdir on this reader thread with its one metadata mutation on
+   * {@code links}, when fewer than half the readers are in one already (else false: a handler
+   * thread runs it). When the links decline, the mutation may still have been applied (its answer
+   * lost or late): the request goes on to a handler thread with the request ids of this attempt
+   * ({@link MetaRequestIds}), so the service answers a repeat from its idempotency record. It is
+   * registered as a mutation (never interrupted), whatever happened here.
+   */
+  private boolean mutateDirect(FuseChannel channel, Request r, DirectMetaLinks links) {
+    if (!directMutations.tryAcquire()) {
+      return false;
+    }
+    long started = System.nanoTime();
+    MetaRequestIds ids = new MetaRequestIds();
+    Outcome outcome;
+    try {
+      outcome =
+          ScopedValue.where(MetaClient.DIRECT, links)
+              .where(FsContext.REQUEST_IDS, ids)
+              .call(() -> run(r));
+    } catch (DirectMetaLinks.Declined e) {
+      log.debug("FUSE op {} handed on with its request ids: {}", r.opcode(), e.getMessage());
+      r.rewind();
+      ids.restart();
+      inFlight.acquireUninterruptibly();
+      inflight.add(r.unique(), false);
+      handOn(channel, r, null, ids);
+      return true;
+    } finally {
+      directMutations.release();
+    }
+    answer(channel, r, outcome, started);
+    return true;
+  }
+
+  /**
    * Starts a READ's first attempt from the reader thread, without a handler thread: the reply is
    * written from the completion of its storage calls (an event loop), two thread wake-ups fewer per
    * read. Where the read cannot start so (buffered writes to send first) it returns false, and
@@ -342,7 +406,7 @@ public final class FuseSession implements AutoCloseable {
         (out, failure) -> {
           if (failure != null) {
             r.rewind();
-            handOn(channel, r, null);
+            handOn(channel, r, null, null);
             return;
           }
           inflight.forget(r.unique());
@@ -357,14 +421,15 @@ public final class FuseSession implements AutoCloseable {
 
   /**
    * A request already counted in flight (and registered in {@code inflight}) goes to a handler
-   * thread; {@code held}, a read buffer lent to a large write, is given back when it is done.
+   * thread; {@code held}, a read buffer lent to a large write, is given back when it is done;
+   * {@code ids}, the request ids of a declined direct attempt, are its mutations' ids (or null).
    */
-  private void handOn(FuseChannel channel, Request r, MemorySegment held) {
+  private void handOn(FuseChannel channel, Request r, MemorySegment held, MetaRequestIds ids) {
     try {
       handlers.execute(
           () -> {
             try {
-              handle(channel, r);
+              handle(channel, r, ids);
             } finally {
               giveBack(held);
               inFlight.release();
@@ -406,14 +471,17 @@ public final class FuseSession implements AutoCloseable {
     }
   }
 
-  private void handle(FuseChannel channel, Request r) {
+  private void handle(FuseChannel channel, Request r, MetaRequestIds ids) {
     long started = System.nanoTime();
     Outcome outcome;
     try {
-      outcome =
-          inflight.start(r.unique())
-              ? run(r)
-              : new Outcome(null, Errno.EINTR); // interrupted before it started
+      if (!inflight.start(r.unique())) {
+        outcome = new Outcome(null, Errno.EINTR); // interrupted before it started
+      } else if (ids != null) {
+        outcome = ScopedValue.where(FsContext.REQUEST_IDS, ids).call(() -> run(r));
+      } else {
+        outcome = run(r);
+      }
     } finally {
       inflight.finish(r.unique());
     }

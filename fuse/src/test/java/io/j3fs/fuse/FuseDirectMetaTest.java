@@ -24,15 +24,23 @@ import io.j3fs.net.RpcServer;
 import io.j3fs.net.ServerOptions;
 import io.j3fs.net.inproc.InProcessNetwork;
 import io.j3fs.net.netty.NettyTransport;
+import io.j3fs.proto.meta.CloseRsp;
+import io.j3fs.proto.meta.CreateReq;
+import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.LookupReq;
 import io.j3fs.proto.meta.LookupRsp;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.OpenRsp;
+import io.j3fs.proto.meta.RemoveReq;
+import io.j3fs.proto.meta.RemoveRsp;
+import io.j3fs.proto.meta.RequestId;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +69,12 @@ class FuseDirectMetaTest {
   final AtomicInteger tcpOpens = new AtomicInteger();
   final AtomicInteger ordinaryOpens = new AtomicInteger();
 
+  /** The request ids of the mutations each server received, in order. */
+  final List<RequestId> tcpMutations = new CopyOnWriteArrayList<>();
+
+  final List<RequestId> ordinaryMutations = new CopyOnWriteArrayList<>();
+  final AtomicInteger ordinaryCloses = new AtomicInteger();
+
   private void start(Long directTimeoutMs) throws Exception {
     tcp = new NettyTransport(NettyTransport.Io.best(), 1);
     tcpMeta = new Dispatcher();
@@ -82,6 +96,24 @@ class FuseDirectMetaTest {
           tcpOpens.incrementAndGet();
           return RpcResponse.of(opened(request.message(OpenReq.class)));
         });
+    tcpMeta.register(
+        "Meta.Remove",
+        request -> {
+          RemoveReq req = request.message(RemoveReq.class);
+          tcpMutations.add(req.getRequest());
+          switch (req.getPath().getPath()) {
+            case "absent" -> throw new StatusException(StatusCode.NOT_FOUND, "no such name");
+            case "slow" -> sleepQuietly(SLOW_MS); // applied, but answered past the timeout
+            default -> {}
+          }
+          return RpcResponse.of(RemoveRsp.getDefaultInstance());
+        });
+    tcpMeta.register(
+        "Meta.Create",
+        request -> {
+          tcpMutations.add(request.message(CreateReq.class).getRequest());
+          return RpcResponse.of(created(DIRECT_INODE));
+        });
     tcpServer = tcp.serve(Endpoint.loopback(0), tcpMeta, ServerOptions.DEFAULT);
     Endpoint meta = tcpServer.endpoint();
 
@@ -102,6 +134,24 @@ class FuseDirectMetaTest {
         request -> {
           ordinaryOpens.incrementAndGet();
           return RpcResponse.of(opened(request.message(OpenReq.class)));
+        });
+    inProcessMeta.register(
+        "Meta.Remove",
+        request -> {
+          ordinaryMutations.add(request.message(RemoveReq.class).getRequest());
+          return RpcResponse.of(RemoveRsp.getDefaultInstance());
+        });
+    inProcessMeta.register(
+        "Meta.Create",
+        request -> {
+          ordinaryMutations.add(request.message(CreateReq.class).getRequest());
+          return RpcResponse.of(created(ORDINARY_INODE));
+        });
+    inProcessMeta.register(
+        "Meta.Close",
+        request -> {
+          ordinaryCloses.incrementAndGet();
+          return RpcResponse.of(CloseRsp.getDefaultInstance());
         });
     inProcessServer = inProcess.serve(meta, inProcessMeta, ServerOptions.DEFAULT);
     ordinary = inProcess.client(ClientOptions.DEFAULT);
@@ -135,6 +185,21 @@ class FuseDirectMetaTest {
   private static LookupRsp found(long id) {
     return LookupRsp.newBuilder()
         .setInode(Inode.newBuilder().setId(id).setType(InodeType.FILE).setMode(0644).setNlink(1))
+        .build();
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static CreateRsp created(long id) {
+    return CreateRsp.newBuilder()
+        .setInode(Inode.newBuilder().setId(id).setType(InodeType.FILE).setMode(0644).setNlink(1))
+        .setCreated(true)
         .build();
   }
 
@@ -227,6 +292,111 @@ class FuseDirectMetaTest {
 
   private static byte[] le32(int v) {
     return ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+  }
+
+  /** How long the TCP server takes over a "slow" removal: past the direct timeout used with it. */
+  static final long SLOW_MS = 1_500;
+
+  private ByteBuffer unlink(long unique, String name) throws InterruptedException {
+    kernel.send(request(Opcode.UNLINK, unique, 1, (name + "\0").getBytes(StandardCharsets.UTF_8)));
+    return kernel.reply();
+  }
+
+  /**
+   * A CREATE of {@code name} in the root: fuse_create_in (flags, mode, umask, open flags), name.
+   */
+  private ByteBuffer create(long unique, String name, int flags) throws InterruptedException {
+    byte[] in =
+        FuseSessionTest.concat(
+            FuseSessionTest.concat(le32(flags), le32(0100644)),
+            FuseSessionTest.concat(le32(022), le32(0)));
+    kernel.send(
+        request(
+            Opcode.CREATE,
+            unique,
+            1,
+            FuseSessionTest.concat(in, (name + "\0").getBytes(StandardCharsets.UTF_8))));
+    return kernel.reply();
+  }
+
+  @Test
+  void aMutationIsAnsweredOverTheReadersOwnConnection() throws Exception {
+    start(null);
+    assertThat(errorOf(unlink(40, "gone"), 40)).isZero();
+    assertThat(errorOf(unlink(41, "absent"), 41))
+        .as("its own answer, not tried again")
+        .isEqualTo(Errno.ENOENT);
+    assertThat(tcpMutations).hasSize(2);
+    assertThat(ordinaryMutations).isEmpty();
+    assertThat(tcpMutations.get(0)).isNotEqualTo(tcpMutations.get(1));
+  }
+
+  /**
+   * A mutation whose direct attempt timed out may have been applied: the ordinary path sends it
+   * with the same request id, which the service's idempotency record answers.
+   */
+  @Test
+  void aDeclinedMutationGoesOnWithTheSameRequestId() throws Exception {
+    start(300L);
+    ByteBuffer reply = unlink(42, "slow");
+    assertThat(errorOf(reply, 42)).isZero();
+    assertThat(tcpMutations).hasSize(1);
+    assertThat(ordinaryMutations).containsExactly(tcpMutations.getFirst());
+  }
+
+  @Test
+  void onlyCreatesThatDoNotTruncateTakeTheReadersConnection() throws Exception {
+    start(null);
+    ByteBuffer direct = create(43, "new", 0101); // O_CREAT | O_WRONLY
+    assertThat(errorOf(direct, 43)).isZero();
+    assertThat(nodeIdOf(direct)).isEqualTo(DIRECT_INODE);
+    ByteBuffer truncating = create(44, "cut", 01101); // O_CREAT | O_WRONLY | O_TRUNC
+    assertThat(errorOf(truncating, 44)).isZero();
+    assertThat(nodeIdOf(truncating)).isEqualTo(ORDINARY_INODE);
+    assertThat(tcpMutations).hasSize(1);
+    assertThat(ordinaryMutations).hasSize(1);
+  }
+
+  /** fuse_flush_in or fuse_release_in of handle {@code fh} (flags, lock owner 0). */
+  private ByteBuffer handleOp(int opcode, long unique, long fh) throws InterruptedException {
+    byte[] in = FuseSessionTest.concat(le64(fh), FuseSessionTest.concat(le64(0), le64(0)));
+    kernel.send(request(opcode, unique, 5, in));
+    return kernel.reply();
+  }
+
+  private static byte[] le64(long v) {
+    return ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array();
+  }
+
+  /**
+   * A flush with nothing to send or report, and the release of such a handle, are answered by the
+   * reader: nothing to ask the service, except that a write session still ends there (in the
+   * background, after the reply).
+   */
+  @Test
+  void quietFlushesAndReleasesAskTheServiceNothing() throws Exception {
+    start(null);
+    kernel.send(request(Opcode.OPEN, 50, 5, FuseSessionTest.concat(le32(0), le32(0))));
+    ByteBuffer opened = kernel.reply();
+    assertThat(errorOf(opened, 50)).isZero();
+    long fh = opened.getLong(16);
+    assertThat(errorOf(handleOp(Opcode.FLUSH, 51, fh), 51)).isZero();
+    assertThat(errorOf(handleOp(Opcode.RELEASE, 52, fh), 52)).isZero();
+    assertThat(errorOf(handleOp(Opcode.FLUSH, 53, fh), 53)).as("released").isEqualTo(Errno.EBADF);
+
+    kernel.send(request(Opcode.OPEN, 54, 5, FuseSessionTest.concat(le32(01), le32(0))));
+    ByteBuffer writing = kernel.reply();
+    assertThat(errorOf(writing, 54)).isZero();
+    long wfh = writing.getLong(16);
+    assertThat(errorOf(handleOp(Opcode.FLUSH, 55, wfh), 55)).isZero();
+    assertThat(ordinaryCloses.get()).isZero();
+    assertThat(errorOf(handleOp(Opcode.RELEASE, 56, wfh), 56)).isZero();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (ordinaryCloses.get() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(ordinaryCloses.get()).as("its write session ended, after the reply").isEqualTo(1);
+    assertThat(errorOf(handleOp(Opcode.FLUSH, 57, wfh), 57)).as("released").isEqualTo(Errno.EBADF);
   }
 
   @Test

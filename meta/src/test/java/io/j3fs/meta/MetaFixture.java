@@ -4,6 +4,7 @@ import io.j3fs.client.routing.RoutingInfo;
 import io.j3fs.common.id.ChainId;
 import io.j3fs.common.time.Clock;
 import io.j3fs.kv.KvEngine;
+import io.j3fs.meta.gc.GcHint;
 import io.j3fs.meta.gc.GcWorker;
 import io.j3fs.meta.ops.*;
 import io.j3fs.meta.store.InodeIdAllocator;
@@ -64,6 +65,10 @@ public final class MetaFixture {
   }
 
   public MetaFixture(KvEngine kv, MetaSettings settings) {
+    this(kv, settings, Clock.system());
+  }
+
+  public MetaFixture(KvEngine kv, MetaSettings settings, Clock clock) {
     this.kv = kv;
     List<ChainId> chains = new ArrayList<>();
     for (int c = 1; c <= 8; c++) {
@@ -74,8 +79,8 @@ public final class MetaFixture {
             7, Map.of(), Map.of(), Map.of(), Map.of(1, new RoutingInfo.ChainTable(1, 3, chains)));
     ctx =
         new MetaContext(
-            kv, Clock.system(), new InodeIdAllocator(kv), settings, () -> routing, storage);
-    RootInode.ensure(kv, Clock.system());
+            kv, clock, new InodeIdAllocator(kv), settings, () -> routing, storage, new GcHint());
+    RootInode.ensure(kv, clock);
     gc = new GcWorker(ctx);
     stat = new StatOp(ctx);
     batchStat = new BatchStatOp(ctx);

@@ -192,6 +192,11 @@ public final class Deployment {
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("--sun-misc-unsafe-memory-access=allow");
     command.add("-Xmx1g");
+    // For profiling a local cluster (e.g. perf's frame pointers): split on white space.
+    String extra = System.getenv("J3FS_SERVER_JAVA_OPTS");
+    if (extra != null && !extra.isBlank()) {
+      command.addAll(List.of(extra.trim().split("\\s+")));
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.j3fs.cli.Main");

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ends write sessions in batches: the closes that arrive while one call is in flight go out
@@ -25,9 +27,16 @@ import java.util.function.Function;
  * thread to go on, so no caller waits behind others' closes for long. If a batch fails (all or
  * nothing on the service), its closes are sent again one by one, each getting its own answer.
  *
- * <p>Thread-safe. The queue holds at most {@code maxQueued} closes; a caller beyond that waits.
+ * <p>{@link #closeLater} queues a close without waiting for it, for a caller that must not block (a
+ * FUSE reader answering a release, whose outcome nobody sees): a virtual thread sends it, and its
+ * failure is logged. {@link #awaitIdle} waits for such closes at shutdown.
+ *
+ * <p>Thread-safe. The queue holds at most {@code maxQueued} closes; a caller beyond that waits
+ * ({@link #closeLater} declines instead).
  */
 public final class CloseBatcher {
+  private static final Logger log = LoggerFactory.getLogger(CloseBatcher.class);
+
   /** Calls one sender makes before handing the rest to a new thread. */
   static final int MAX_ROUNDS = 8;
 
@@ -39,6 +48,7 @@ public final class CloseBatcher {
   private final int maxQueued;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
   private boolean sending; // guarded by this: a sender is draining the queue
+  private int laterInFlight; // guarded by this: closeLater's closes not answered yet
 
   public CloseBatcher(
       Function<BatchCloseReq, BatchCloseRsp> batchCall,
@@ -58,6 +68,57 @@ public final class CloseBatcher {
         req -> meta.call("Close", req, CloseRsp.class),
         64,
         4_096);
+  }
+
+  /**
+   * Queues a close and returns at once: false (nothing queued) when the queue is full, and then the
+   * caller ends the session the waiting way.
+   */
+  public boolean closeLater(CloseReq request) {
+    Pending pending = new Pending(request, new CompletableFuture<>());
+    boolean send;
+    synchronized (this) {
+      if (queue.size() >= maxQueued) {
+        return false;
+      }
+      queue.add(pending);
+      laterInFlight++;
+      send = !sending;
+      sending = true;
+    }
+    pending
+        .done()
+        .whenComplete(
+            (rsp, failure) -> {
+              if (failure != null) {
+                log.warn(
+                    "ending write session {} of inode 0x{} failed: {}",
+                    request.getSessionId(),
+                    Long.toHexString(request.getInodeId()),
+                    failure.toString());
+              }
+              synchronized (this) {
+                laterInFlight--;
+                notifyAll();
+              }
+            });
+    if (send) {
+      Thread.ofVirtual().name("close-batcher").start(this::drain); // takes over `sending`
+    }
+    return true;
+  }
+
+  /** Waits up to {@code timeoutMs} until every close queued by {@link #closeLater} is answered. */
+  public synchronized boolean awaitIdle(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (laterInFlight > 0) {
+      long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+      if (leftMs <= 0) {
+        return false;
+      }
+      wait(leftMs);
+    }
+    return true;
   }
 
   /** Ends one session; returns what {@code Meta.Close} would have. */

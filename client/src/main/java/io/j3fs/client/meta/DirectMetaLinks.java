@@ -18,16 +18,20 @@ import java.util.function.LongSupplier;
  *
  * <p>A call made while {@link MetaClient#DIRECT} is bound to these links takes this path and makes
  * one attempt. It either answers, fails with the operation's own (non-retriable) status, or throws
- * {@link Declined}: the method is not one of {@code methods}, no server is reachable now, or the
- * attempt failed in a way a retry might mend. The caller then runs the whole request again on the
- * ordinary path, so only calls that change nothing may be listed in {@code methods}.
+ * {@link Declined}: the method is not one of {@code reads} or {@code mutations}, no server is
+ * reachable now, or the attempt failed in a way a retry might mend. The caller then runs the whole
+ * request again on the ordinary path, so a read listed must change nothing, and a mutation listed
+ * must be sent again with the request id it had here: a declined attempt may still have been
+ * applied (its answer lost or late), and the service's idempotency record answers the repeat with
+ * that outcome instead of applying it twice.
  *
  * <p>After a transport failure the links stay declined for {@link #RECONNECT_BACKOFF_MS}, so an
  * unreachable server costs one failed connect per back-off, not one per request. After {@link
- * #SLOW_CALLS} answers in a row that each took longer than {@link #SLOW_CALL_MS} they stay declined
+ * #SLOW_CALLS} reads in a row that each took longer than {@link #SLOW_CALL_MS} they stay declined
  * for {@link #SLOW_BACKOFF_MS}: a server whose reads are slow (a store across the network, such as
  * PostgreSQL) is better served by the ordinary path, which keeps many calls in flight where the
- * reader threads keep one each.
+ * reader threads keep one each. Mutations are not timed: their wait for the commit's fsync is not
+ * that slowness.
  *
  * <p>Not thread-safe: owned by one thread, closed by it.
  */
@@ -50,7 +54,8 @@ public final class DirectMetaLinks implements AutoCloseable {
 
   private final ClientOptions options;
   private final long timeoutMs;
-  private final Set<String> methods;
+  private final Set<String> reads;
+  private final Set<String> mutations;
   private final LongSupplier nanoClock;
   private BlockingConnection connection;
   private int next;
@@ -61,30 +66,40 @@ public final class DirectMetaLinks implements AutoCloseable {
    * @param options the connection settings of the client these links stand beside (token, name,
    *     frame limits); never TLS
    * @param timeoutMs how long one call may wait for its answer before it is declined
-   * @param methods the metadata methods (without "Meta.") that may take this path: reads only
+   * @param reads the metadata methods (without "Meta.") that may take this path and change nothing
+   * @param mutations the mutations that may take it: their caller sends a declined one again with
+   *     the same request id (see above)
    */
   public DirectMetaLinks(
-      ClientOptions options, long timeoutMs, Set<String> methods, LongSupplier nanoClock) {
+      ClientOptions options,
+      long timeoutMs,
+      Set<String> reads,
+      Set<String> mutations,
+      LongSupplier nanoClock) {
     if (options.ssl() != null) {
       throw new IllegalArgumentException("direct metadata links do not speak TLS");
     }
     this.options = options;
     this.timeoutMs = timeoutMs;
-    this.methods = Set.copyOf(methods);
+    this.reads = Set.copyOf(reads);
+    this.mutations = Set.copyOf(mutations);
     this.nanoClock = nanoClock;
     this.declineUntilNanos = nanoClock.getAsLong(); // nanoTime may be negative: not 0
   }
 
   <T extends Message> T call(
       List<Endpoint> servers, String method, Message request, Class<T> type) {
-    if (!methods.contains(method)) {
+    boolean read = reads.contains(method);
+    if (!read && !mutations.contains(method)) {
       throw new Declined("Meta." + method + " does not take the direct path");
     }
     BlockingConnection c = connection(servers);
-    long startedNanos = nanoClock.getAsLong();
+    long startedNanos = read ? nanoClock.getAsLong() : 0;
     try {
       T answer = c.call(WireCatalog.get().method("Meta." + method), request, type, timeoutMs);
-      timed(startedNanos);
+      if (read) {
+        timed(startedNanos);
+      }
       return answer;
     } catch (StatusException e) {
       if (c.isClosed()) {
@@ -93,8 +108,10 @@ public final class DirectMetaLinks implements AutoCloseable {
       if (e.code().retriable() || c.isClosed()) {
         throw new Declined(e.getMessage());
       }
-      timed(startedNanos);
-      throw e; // the operation's own answer, such as NOT_FOUND
+      if (read) {
+        timed(startedNanos);
+      }
+      throw e; // the operation's own answer, such as NOT_FOUND or EXISTS
     }
   }
 

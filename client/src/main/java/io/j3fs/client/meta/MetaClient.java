@@ -83,13 +83,14 @@ public final class MetaClient {
   }
 
   /**
-   * Direct links for one thread, for {@code methods} (reads only), or null when this client's
-   * servers cannot be reached that way (an in-process network, or TLS).
+   * Direct links for one thread, for {@code reads} and {@code mutations} (see {@link
+   * DirectMetaLinks}), or null when this client's servers cannot be reached that way (an in-process
+   * network, or TLS).
    */
-  public DirectMetaLinks newDirectLinks(long timeoutMs, Set<String> methods) {
+  public DirectMetaLinks newDirectLinks(long timeoutMs, Set<String> reads, Set<String> mutations) {
     return directOptions == null
         ? null
-        : new DirectMetaLinks(directOptions, timeoutMs, methods, System::nanoTime);
+        : new DirectMetaLinks(directOptions, timeoutMs, reads, mutations, System::nanoTime);
   }
 
   public String clientId() {

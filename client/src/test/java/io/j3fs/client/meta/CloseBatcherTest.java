@@ -145,6 +145,57 @@ class CloseBatcherTest {
             e -> assertThat(e.code()).isEqualTo(StatusCode.PERMISSION_DENIED));
   }
 
+  /**
+   * closeLater returns before its close is sent, sends every close once (a failed one is answered
+   * too, and logged), declines when the queue is full, and awaitIdle waits for all of them.
+   */
+  @Test
+  void closesQueuedForLaterAreSentWithoutTheCallerWaiting() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch firstSent = new CountDownLatch(1);
+    ConcurrentHashMap<Long, Integer> sent = new ConcurrentHashMap<>();
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              await(release);
+              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
+              for (CloseReq c : req.getClosesList()) {
+                if (c.getInodeId() == 3) {
+                  throw new StatusException(StatusCode.UNAVAILABLE, "the batch failed");
+                }
+              }
+              for (CloseReq c : req.getClosesList()) {
+                sent.merge(c.getInodeId(), 1, Integer::sum);
+                out.addResults(answer(c));
+              }
+              return out.build();
+            },
+            req -> {
+              firstSent.countDown();
+              await(release);
+              sent.merge(req.getInodeId(), 1, Integer::sum);
+              if (req.getInodeId() == 3) {
+                throw new StatusException(StatusCode.NOT_FOUND, "gone");
+              }
+              return answer(req);
+            },
+            16,
+            8);
+    assertThat(batcher.closeLater(req(1))).isTrue();
+    firstSent.await(); // alone in its call, which waits on the service
+    for (long id = 2; id <= 8; id++) {
+      assertThat(batcher.closeLater(req(id))).as("queued, not sent yet").isTrue();
+    }
+    assertThat(batcher.awaitIdle(100)).as("the sends wait on the service").isFalse();
+    // seven queued behind the first: one more fills the queue
+    assertThat(batcher.closeLater(req(9))).isTrue();
+    assertThat(batcher.closeLater(req(10))).as("the queue is full").isFalse();
+    release.countDown();
+    assertThat(batcher.awaitIdle(10_000)).isTrue();
+    assertThat(sent).hasSize(9);
+    assertThat(sent.values()).allSatisfy(n -> assertThat(n).isEqualTo(1));
+  }
+
   static CloseReq req(long inode) {
     return CloseReq.newBuilder().setInodeId(inode).setSessionId("s" + inode).build();
   }

@@ -18,6 +18,8 @@ import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.LookupReq;
 import io.j3fs.proto.meta.LookupRsp;
+import io.j3fs.proto.meta.MkdirsReq;
+import io.j3fs.proto.meta.MkdirsRsp;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,6 +40,7 @@ class DirectMetaLinksTest {
   final AtomicInteger lookups = new AtomicInteger();
   final AtomicLong nowNanos = new AtomicLong(-5_000_000_000L); // nanoTime may be negative
   final AtomicLong callNanos = new AtomicLong();
+  final AtomicLong mkdirs = new AtomicLong();
   DirectMetaLinks links;
 
   @BeforeEach
@@ -60,8 +63,18 @@ class DirectMetaLinksTest {
         request -> {
           throw new IllegalStateException("a mutation must never take the direct path");
         });
+    dispatcher.register(
+        "Meta.Mkdirs",
+        request -> {
+          mkdirs.incrementAndGet();
+          nowNanos.addAndGet(callNanos.get());
+          return RpcResponse.of(
+              MkdirsRsp.newBuilder().setInode(Inode.newBuilder().setId(77)).build());
+        });
     server = transport.serve(Endpoint.loopback(0), dispatcher, ServerOptions.DEFAULT);
-    links = new DirectMetaLinks(ClientOptions.DEFAULT, 2_000, Set.of("Lookup"), nowNanos::get);
+    links =
+        new DirectMetaLinks(
+            ClientOptions.DEFAULT, 2_000, Set.of("Lookup"), Set.of("Mkdirs"), nowNanos::get);
   }
 
   @AfterEach
@@ -134,6 +147,24 @@ class DirectMetaLinksTest {
     }
   }
 
+  /** A listed mutation is answered, and its wait for a commit never counts as a slow answer. */
+  @Test
+  void listedMutationsAreAnsweredAndNotTimed() {
+    callNanos.set((DirectMetaLinks.SLOW_CALL_MS + 1) * 1_000_000);
+    for (int i = 0; i < 2 * DirectMetaLinks.SLOW_CALLS; i++) {
+      MkdirsRsp rsp =
+          links.call(
+              List.of(server.endpoint()),
+              "Mkdirs",
+              MkdirsReq.getDefaultInstance(),
+              MkdirsRsp.class);
+      assertThat(rsp.getInode().getId()).isEqualTo(77);
+    }
+    assertThat(mkdirs.get()).isEqualTo(2 * DirectMetaLinks.SLOW_CALLS);
+    callNanos.set(0);
+    assertThat(lookup("still")).as("reads still take the links").isEqualTo(5);
+  }
+
   @Test
   void metaClientCallsTakeTheBoundLinks() throws Exception {
     RoutingInfo routing =
@@ -162,12 +193,12 @@ class DirectMetaLinksTest {
                     client.call(
                         "Lookup", LookupReq.newBuilder().setName("four").build(), LookupRsp.class));
     assertThat(rsp.getInode().getId()).isEqualTo(4);
-    try (DirectMetaLinks made = client.newDirectLinks(1_000, Set.of("Lookup"))) {
+    try (DirectMetaLinks made = client.newDirectLinks(1_000, Set.of("Lookup"), Set.of())) {
       assertThat(made).isNotNull();
     }
     MetaClient inProcessOnly =
         new MetaClient(null, () -> routing, () -> {}, "test", MetaClient.Config.DEFAULT);
-    assertThat(inProcessOnly.newDirectLinks(1_000, Set.of("Lookup"))).isNull();
+    assertThat(inProcessOnly.newDirectLinks(1_000, Set.of("Lookup"), Set.of())).isNull();
     assertThatThrownBy(
             () ->
                 ScopedValue.where(MetaClient.DIRECT, links)

@@ -74,6 +74,18 @@ public final class FileOps {
   }
 
   /**
+   * Whether a CREATE leaves an existing file's bytes alone (no O_TRUNC), so that its one mutation
+   * may be tried on the reader's direct links and sent again with the same request id: a cut is
+   * done on storage before the service's transaction, and is not one to repeat. Leaves the
+   * request's read position where it was.
+   */
+  public boolean createsWithoutTruncating(Request r) {
+    int flags = r.u32("flags");
+    r.rewind();
+    return (flags & O_TRUNC) == 0;
+  }
+
+  /**
    * An open with O_TRUNC cuts the file from the length the service has: what this mount buffered
    * for it must be out and reported first, or it would land after the cut.
    */
@@ -194,6 +206,36 @@ public final class FileOps {
     file.shared().drainOthers(file);
     file.write(offset, data);
     return new Reply(8).u32(size).u32(0);
+  }
+
+  /**
+   * A FLUSH the reader answers itself, or null (the request rewound) for a handler thread: the
+   * handle is quiet ({@link OpenFile#quiet}), so flush would send nothing and report nothing. Every
+   * close(2) sends one, and most find nothing to do (a read-only open, a file written and flushed).
+   */
+  public Reply flushIfQuiet(Request r) {
+    OpenFile file = ctx.files().find(r.u64("fh"));
+    r.rewind();
+    return file != null && file.quiet() ? Reply.empty() : null;
+  }
+
+  /**
+   * A RELEASE the reader answers itself, or null (rewound): a quiet handle goes away at once; its
+   * write session, if it has one, ends in the background ({@link FsContext#closeSessionLater}), its
+   * length having been reported by the flushes before. Nobody sees a release's outcome.
+   */
+  public Reply releaseIfQuiet(Request r) {
+    OpenFile file = ctx.files().find(r.u64("fh"));
+    if (file == null || !file.quiet()) {
+      r.rewind();
+      return null;
+    }
+    if (!file.session().isEmpty() && !ctx.closeSessionLater(file, ctx.user(r))) {
+      r.rewind();
+      return null; // the close queue is full: a handler thread waits for its turn
+    }
+    ctx.files().release(file);
+    return Reply.empty();
   }
 
   /** flush (every close(2) of a descriptor): buffered bytes out, the length reported. */

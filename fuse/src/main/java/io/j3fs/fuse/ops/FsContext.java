@@ -91,17 +91,29 @@ public final class FsContext {
    */
   public DirectMetaLinks newDirectLinks() {
     long timeoutMs = config.directMetaTimeoutMs();
-    return timeoutMs == 0 ? null : meta.newDirectLinks(timeoutMs, DIRECT_METHODS);
+    return timeoutMs == 0 ? null : meta.newDirectLinks(timeoutMs, DIRECT_READS, DIRECT_MUTATIONS);
   }
 
   /**
    * The metadata calls behind lookup, getattr and a read-only open (the reader sends only opens
    * without write access or O_TRUNC this way): none of them changes anything.
    */
-  static final Set<String> DIRECT_METHODS = Set.of("Lookup", "BatchStat", "Open");
+  static final Set<String> DIRECT_READS = Set.of("Lookup", "BatchStat", "Open");
+
+  /**
+   * The metadata calls behind create (without O_TRUNC), mkdir, unlink and rmdir: one mutation each,
+   * sent again with the same request id when declined ({@link #REQUEST_IDS}).
+   */
+  static final Set<String> DIRECT_MUTATIONS = Set.of("Create", "Mkdirs", "Remove");
+
+  /**
+   * Bound while a request runs that may run again after a declined direct attempt: its mutations'
+   * request ids then come from there, the same in every run (see {@link MetaRequestIds}).
+   */
+  public static final ScopedValue<MetaRequestIds> REQUEST_IDS = ScopedValue.newInstance();
 
   public RequestId newRequest() {
-    return meta.newRequest();
+    return REQUEST_IDS.isBound() ? REQUEST_IDS.get().next(meta::newRequest) : meta.newRequest();
   }
 
   public <T extends Message> T call(String method, Message request, Class<T> type) {
@@ -241,22 +253,48 @@ public final class FsContext {
     if (file.session().isEmpty()) {
       return;
     }
-    closer.close(
-        CloseReq.newBuilder()
-            .setUser(user)
-            .setRequest(newRequest())
-            .setInodeId(file.inodeId())
-            .setSessionId(file.session())
-            .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
-            .setWrote(report.wrote())
-            .build());
+    closer.close(closing(file, report, user));
   }
 
   /**
-   * At shutdown: every handle still open sends what it buffered (acknowledged writes must not be
-   * lost with the daemon) and ends its write session; failures are logged, the rest go on.
+   * Ends a quiet handle's write session without waiting (a reader answering its release): its
+   * length was reported already, so the close only ends the session, and nobody sees its outcome.
+   * False, with nothing done, when the close queue is full (end it the waiting way then).
+   */
+  public boolean closeSessionLater(OpenFile file, UserInfo user) {
+    return closer.closeLater(closing(file, file.takeReport(), user));
+  }
+
+  private CloseReq closing(OpenFile file, OpenFile.Report report, UserInfo user) {
+    return CloseReq.newBuilder()
+        .setUser(user)
+        .setRequest(newRequest())
+        .setInodeId(file.inodeId())
+        .setSessionId(file.session())
+        .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
+        .setWrote(report.wrote())
+        .build();
+  }
+
+  /** How long shutdown waits for the sessions released handles are still ending. */
+  static final long CLOSE_LATER_WAIT_MS = 5_000;
+
+  /**
+   * At shutdown: the sessions of released handles end, then every handle still open sends what it
+   * buffered (acknowledged writes must not be lost with the daemon) and ends its write session;
+   * failures are logged, the rest go on.
    */
   public void closeAll() {
+    try {
+      if (!closer.awaitIdle(CLOSE_LATER_WAIT_MS)) {
+        org.slf4j.LoggerFactory.getLogger(FsContext.class)
+            .warn(
+                "write sessions still ending after {} ms; the pruner ends the rest",
+                CLOSE_LATER_WAIT_MS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     for (OpenFile file : files.openFiles()) {
       try {
         file.drain();

@@ -238,6 +238,18 @@ public final class OpenFile {
     }
   }
 
+  /**
+   * Whether a flush of this handle would do nothing: nothing buffered or in flight, no write
+   * failure to report, no length to report. Then a reader thread answers the FLUSH (or, for a
+   * handle without a write session, the RELEASE) itself, without a handler thread.
+   */
+  public synchronized boolean quiet() {
+    return buffer == null
+        && failure == null
+        && !unreported
+        && inflight.stream().allMatch(send -> send.done().isDone());
+  }
+
   /** Whether bytes written through this handle have not reached storage yet. */
   public synchronized boolean dirty() {
     return buffer != null || inflight.stream().anyMatch(send -> !send.done().isDone());

@@ -73,6 +73,11 @@ public final class OpenFiles implements AutoCloseable {
     return f;
   }
 
+  /** The handle {@code fh}, or null. */
+  public OpenFile find(long fh) {
+    return files.get(fh);
+  }
+
   /** Forgets a released handle. */
   public void release(OpenFile file) {
     files.remove(file.fh());

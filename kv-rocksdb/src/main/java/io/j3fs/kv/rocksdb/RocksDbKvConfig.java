@@ -8,6 +8,9 @@ import java.nio.file.Path;
  * @param path directory of the database; created if missing
  * @param durability when a commit is acknowledged
  * @param blockCacheBytes shared block cache size
+ * @param rowCacheBytes cache of point reads' results (key and value), in front of the table files:
+ *     a metadata lookup is a few point reads (an entry, an inode), and one that hits here skips the
+ *     file's index, filter and block search (0: none)
  * @param writeBufferBytes size of one memtable
  * @param maxTransactionAgeMs a transaction's reads fail with TRANSACTION_TOO_OLD after this long,
  *     so a forgotten transaction cannot pin old data forever
@@ -19,6 +22,7 @@ public record RocksDbKvConfig(
     Path path,
     Durability durability,
     long blockCacheBytes,
+    long rowCacheBytes,
     long writeBufferBytes,
     long maxTransactionAgeMs,
     long conflictWindowMs,
@@ -47,9 +51,9 @@ public record RocksDbKvConfig(
     if (durability == null) {
       throw new IllegalArgumentException("rocksdb durability is required");
     }
-    if (blockCacheBytes < 0 || writeBufferBytes < 1 << 20) {
+    if (blockCacheBytes < 0 || rowCacheBytes < 0 || writeBufferBytes < 1 << 20) {
       throw new IllegalArgumentException(
-          "rocksdb blockCacheBytes must be >= 0 and writeBufferBytes >= 1 MiB");
+          "rocksdb blockCacheBytes and rowCacheBytes must be >= 0 and writeBufferBytes >= 1 MiB");
     }
     if (maxTransactionAgeMs < 1
         || conflictWindowMs < 1
@@ -63,7 +67,15 @@ public record RocksDbKvConfig(
   /** Defaults for a database at {@code path}. */
   public static RocksDbKvConfig at(Path path) {
     return new RocksDbKvConfig(
-        path, Durability.FSYNC, 256L << 20, 64L << 20, 5_000, 5_000, 200_000, 256L << 20);
+        path,
+        Durability.FSYNC,
+        256L << 20,
+        64L << 20,
+        64L << 20,
+        5_000,
+        5_000,
+        200_000,
+        256L << 20);
   }
 
   public RocksDbKvConfig withDurability(Durability newDurability) {
@@ -71,6 +83,7 @@ public record RocksDbKvConfig(
         path,
         newDurability,
         blockCacheBytes,
+        rowCacheBytes,
         writeBufferBytes,
         maxTransactionAgeMs,
         conflictWindowMs,

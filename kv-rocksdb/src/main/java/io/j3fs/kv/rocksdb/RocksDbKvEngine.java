@@ -65,6 +65,7 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
 
   private final RocksDbKvConfig config;
   private final LRUCache blockCache;
+  private final LRUCache rowCache;
   private final BloomFilter bloomFilter;
   private final Options options;
   private final WriteOptions writeOptions;
@@ -111,6 +112,7 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
           e);
     }
     this.blockCache = new LRUCache(Math.max(1 << 20, config.blockCacheBytes()));
+    this.rowCache = config.rowCacheBytes() == 0 ? null : new LRUCache(config.rowCacheBytes());
     this.bloomFilter = new BloomFilter(10);
     BlockBasedTableConfig table =
         new BlockBasedTableConfig()
@@ -132,6 +134,9 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
             // with the default point-in-time recovery: records carry their log number, so what an
             // old file still holds past the new tail is never replayed.
             .setRecycleLogFileNum(RECYCLED_WAL_FILES);
+    if (rowCache != null) {
+      options.setRowCache(rowCache);
+    }
     // Every write goes to the WAL (never disabled); fsync is done by syncUpTo so that committers
     // can share it.
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(false);
@@ -142,6 +147,9 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
       options.close();
       bloomFilter.close();
       blockCache.close();
+      if (rowCache != null) {
+        rowCache.close();
+      }
       throw new StatusException(
           StatusCode.UNAVAILABLE,
           "cannot open rocksdb at " + config.path() + ": " + describe(e),
@@ -208,6 +216,9 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     options.close();
     bloomFilter.close();
     blockCache.close();
+    if (rowCache != null) {
+      rowCache.close();
+    }
     log.info("closed rocksdb engine at {}", config.path());
   }
 
@@ -302,30 +313,17 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     protected void commitWrites(WriteBuffer writes) {
       KeyRanges writeSet = writes.writeRanges();
       KeyRanges readSet = readSet();
+      // A cleared range is written as a delete of each key it holds when the commit is applied
+      // (RocksDB's range deletion cannot stand beside the row cache), so the keys are read under
+      // the commit lock, where no other commit adds one; the points come after them, since the
+      // last write of a key in a batch wins. Without ranges the batch is built before taking the
+      // lock, which then covers only validation and the write itself.
+      boolean clearsRanges = writes.rangeCount() > 0;
       long version;
       try (WriteBatch batch = new WriteBatch()) {
-        // Built before taking the commit lock: the lock only covers validation and the write
-        // itself.
-        writes.forEachRange(
-            (begin, end) -> {
-              try {
-                batch.deleteRange(begin, end);
-              } catch (RocksDBException e) {
-                throw storageError("cannot build write batch", e);
-              }
-            });
-        writes.forEachPoint(
-            (key, value) -> {
-              try {
-                if (value == null) {
-                  batch.delete(key);
-                } else {
-                  batch.put(key, value);
-                }
-              } catch (RocksDBException e) {
-                throw storageError("cannot build write batch", e);
-              }
-            });
+        if (!clearsRanges) {
+          addPoints(batch, writes);
+        }
         commitLock.lock();
         try {
           enterNative();
@@ -333,6 +331,10 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
             long now = clock.monotonicNanos();
             history.trim(now);
             history.check(reader.readVersion, readSet);
+            if (clearsRanges) {
+              writes.forEachRange((begin, end) -> deleteEachKey(batch, begin, end));
+              addPoints(batch, writes);
+            }
             db.write(writeOptions, batch);
             version = committedVersion + 1;
             history.append(version, now, writeSet);
@@ -355,6 +357,40 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     protected void release() {
       reader.release();
     }
+  }
+
+  private static void addPoints(WriteBatch batch, WriteBuffer writes) {
+    writes.forEachPoint(
+        (key, value) -> {
+          try {
+            if (value == null) {
+              batch.delete(key);
+            } else {
+              batch.put(key, value);
+            }
+          } catch (RocksDBException e) {
+            throw storageError("cannot build write batch", e);
+          }
+        });
+  }
+
+  /** Adds a delete of every key now in {@code [begin, end)}; under the commit lock. */
+  private void deleteEachKey(WriteBatch batch, byte[] begin, byte[] end) {
+    try (Slice upper = new Slice(end);
+        ReadOptions options = new ReadOptions().setIterateUpperBound(upper);
+        RocksIterator it = db.newIterator(options)) {
+      for (it.seek(begin); it.isValid(); it.next()) {
+        batch.delete(it.key());
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw storageError("cannot clear a range", e);
+    }
+  }
+
+  /** Bytes the row cache holds now (0 without one), for tests. */
+  long rowCacheUsageBytes() {
+    return rowCache == null ? 0 : rowCache.getUsage();
   }
 
   /** The database itself, for tests that look at RocksDB's own counters. */

@@ -206,6 +206,43 @@ class RocksDbKvEngineTest {
     }
   }
 
+  /**
+   * Point reads of table files are cached (the row cache), and a cached value never hides a newer
+   * one or shows a snapshot something it did not hold.
+   */
+  @Test
+  void pointReadsAreCachedAndStayCorrect() throws Exception {
+    try (RocksDbKvEngine engine = new RocksDbKvEngine(RocksDbKvConfig.at(dir.resolve("db")))) {
+      engine.run(
+          tx -> {
+            tx.set(b("k"), b("v1"));
+            return null;
+          });
+      flush(engine);
+      assertThat(engine.rowCacheUsageBytes()).isZero();
+      assertThat(read(engine, "k")).isEqualTo("v1");
+      assertThat(engine.rowCacheUsageBytes()).as("the read's result is cached").isPositive();
+      ReadTransaction old = engine.beginRead();
+      assertThat(old.get(b("k"))).isEqualTo(b("v1"));
+      engine.run(
+          tx -> {
+            tx.set(b("k"), b("v2"));
+            return null;
+          });
+      assertThat(read(engine, "k")).as("from the memtable").isEqualTo("v2");
+      flush(engine);
+      assertThat(read(engine, "k")).as("from the newer file").isEqualTo("v2");
+      assertThat(read(engine, "k")).isEqualTo("v2");
+      assertThat(old.get(b("k"))).as("the older snapshot").isEqualTo(b("v1"));
+      old.close();
+    }
+  }
+
+  private static String read(RocksDbKvEngine engine, String key) {
+    byte[] value = engine.read(tx -> tx.get(b(key)));
+    return value == null ? null : new String(value, UTF_8);
+  }
+
   private static void flush(RocksDbKvEngine engine) throws org.rocksdb.RocksDBException {
     try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
       engine.database().flush(flush);

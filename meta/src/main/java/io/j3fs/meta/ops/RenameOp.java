@@ -40,11 +40,14 @@ public final class RenameOp implements MetaOp<RenameReq, RenameRsp> {
         || flags == (RENAME_NOREPLACE | RENAME_EXCHANGE)) {
       throw StatusException.invalidArgument("rename flags " + flags + " are not valid");
     }
-    return Idempotent.run(
-        ctx,
-        request.getRequest(),
-        RenameRsp.parser(),
-        tx -> RenameRsp.newBuilder().setInode(rename(tx, request)).build());
+    RenameRsp rsp =
+        Idempotent.run(
+            ctx,
+            request.getRequest(),
+            RenameRsp.parser(),
+            tx -> RenameRsp.newBuilder().setInode(rename(tx, request)).build());
+    ctx.gcHint().queued(); // committed; a replaced name may have queued its inode (GcHint)
+    return rsp;
   }
 
   private Inode rename(Transaction tx, RenameReq request) {

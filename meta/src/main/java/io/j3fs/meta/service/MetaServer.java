@@ -9,6 +9,7 @@ import io.j3fs.kv.KvEngine;
 import io.j3fs.meta.ChunkStorage;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.MetaSettings;
+import io.j3fs.meta.gc.GcHint;
 import io.j3fs.meta.gc.GcWorker;
 import io.j3fs.meta.gc.SessionPruner;
 import io.j3fs.meta.ops.BatchCloseOp;
@@ -133,7 +134,8 @@ public final class MetaServer implements AutoCloseable {
       ChunkStorage storage) {
     this.config = config;
     this.ctx =
-        new MetaContext(kv, clock, new InodeIdAllocator(kv), config.settings(), routing, storage);
+        new MetaContext(
+            kv, clock, new InodeIdAllocator(kv), config.settings(), routing, storage, new GcHint());
     RootInode.ensure(kv, clock);
     this.gc = new GcWorker(ctx);
     this.mgmtd = mgmtd;
