@@ -9,7 +9,8 @@ import java.util.List;
  * @param mgmtd every mgmtd address (required)
  * @param mountpoint where to mount (the command line's --mountpoint wins; one of them is required)
  * @param threads platform threads reading requests, each on its own cloned /dev/fuse descriptor
- *     (default 8; up to half of them may be waiting for a commit, see directMetaTimeoutMs)
+ *     (default 8; up to half of them may be waiting for a commit, see directMetaTimeoutMs; with
+ *     one, mutations always go to handler threads)
  * @param maxInFlight requests being handled at once, at most; readers wait beyond it (default 256)
  * @param maxBackground asynchronous requests (reads ahead, async direct I/O) the kernel keeps
  *     outstanding (default 128)

@@ -369,6 +369,7 @@ public final class FuseSession implements AutoCloseable {
       ids.restart();
       inFlight.acquireUninterruptibly();
       inflight.add(r.unique(), false);
+      // No read buffer to pass on: these requests are small, so they were copied out of it.
       handOn(channel, r, null, ids);
       return true;
     } finally {
@@ -436,6 +437,17 @@ public final class FuseSession implements AutoCloseable {
             }
           });
     } catch (RejectedExecutionException shuttingDown) {
+      if (ids != null) {
+        // A declined direct mutation may have been applied: an EIO would report it failed, so
+        // it is finished here, on the reader, with its request ids.
+        try {
+          handle(channel, r, ids);
+        } finally {
+          giveBack(held);
+          inFlight.release();
+        }
+        return;
+      }
       inflight.finish(r.unique());
       giveBack(held);
       inFlight.release();

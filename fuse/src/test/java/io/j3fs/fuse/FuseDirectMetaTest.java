@@ -111,7 +111,11 @@ class FuseDirectMetaTest {
     tcpMeta.register(
         "Meta.Create",
         request -> {
-          tcpMutations.add(request.message(CreateReq.class).getRequest());
+          CreateReq req = request.message(CreateReq.class);
+          tcpMutations.add(req.getRequest());
+          if (req.getPath().getPath().equals("slow")) {
+            sleepQuietly(SLOW_MS); // made, but answered past the timeout
+          }
           return RpcResponse.of(created(DIRECT_INODE));
         });
     tcpServer = tcp.serve(Endpoint.loopback(0), tcpMeta, ServerOptions.DEFAULT);
@@ -342,6 +346,20 @@ class FuseDirectMetaTest {
     assertThat(errorOf(reply, 42)).isZero();
     assertThat(tcpMutations).hasSize(1);
     assertThat(ordinaryMutations).containsExactly(tcpMutations.getFirst());
+  }
+
+  @Test
+  void aDeclinedCreateGoesOnWithTheSameRequestIdAndOneHandle() throws Exception {
+    start(300L);
+    ByteBuffer reply = create(45, "slow", 0101); // O_CREAT | O_WRONLY
+    assertThat(errorOf(reply, 45)).isZero();
+    assertThat(nodeIdOf(reply)).isEqualTo(ORDINARY_INODE);
+    assertThat(tcpMutations).hasSize(1);
+    assertThat(ordinaryMutations).containsExactly(tcpMutations.getFirst());
+    // fuse_entry_out is 128 bytes after the 16-byte header; fuse_open_out's fh follows
+    long fh = reply.getLong(16 + 128);
+    assertThat(fh).as("the first handle: the declined attempt opened none").isEqualTo(1);
+    assertThat(errorOf(handleOp(Opcode.FLUSH, 46, fh), 46)).isZero();
   }
 
   @Test

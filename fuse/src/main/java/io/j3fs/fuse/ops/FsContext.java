@@ -86,8 +86,9 @@ public final class FsContext {
   }
 
   /**
-   * A reader thread's own links to the metadata service, for the lookups and getattrs it answers
-   * itself; null when the mount is configured without them or its client cannot make them.
+   * A reader thread's own links to the metadata service, for the requests it answers itself
+   * (lookups, getattrs, read-only opens, and creates, mkdirs, unlinks and rmdirs); null when the
+   * mount is configured without them or its client cannot make them.
    */
   public DirectMetaLinks newDirectLinks() {
     long timeoutMs = config.directMetaTimeoutMs();

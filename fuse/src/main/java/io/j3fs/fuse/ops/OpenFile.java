@@ -239,15 +239,14 @@ public final class OpenFile {
   }
 
   /**
-   * Whether a flush of this handle would do nothing: nothing buffered or in flight, no write
-   * failure to report, no length to report. Then a reader thread answers the FLUSH (or, for a
-   * handle without a write session, the RELEASE) itself, without a handler thread.
+   * Whether a flush of this handle would do nothing: nothing buffered, no send recorded (a finished
+   * send's failure is only known once it is awaited, so any send left makes the handle not quiet),
+   * no write failure to report, no length to report. Then a reader thread answers the FLUSH or the
+   * RELEASE itself, without a handler thread (a release's write session then ends in the
+   * background).
    */
   public synchronized boolean quiet() {
-    return buffer == null
-        && failure == null
-        && !unreported
-        && inflight.stream().allMatch(send -> send.done().isDone());
+    return buffer == null && failure == null && !unreported && inflight.isEmpty();
   }
 
   /** Whether bytes written through this handle have not reached storage yet. */

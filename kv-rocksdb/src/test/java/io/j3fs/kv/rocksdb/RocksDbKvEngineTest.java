@@ -235,6 +235,27 @@ class RocksDbKvEngineTest {
       assertThat(read(engine, "k")).isEqualTo("v2");
       assertThat(old.get(b("k"))).as("the older snapshot").isEqualTo(b("v1"));
       old.close();
+      // Cached keys cleared, one by itself and one by a range: neither is read again.
+      engine.run(
+          tx -> {
+            tx.set(b("r1"), b("x"));
+            tx.set(b("r2"), b("y"));
+            return null;
+          });
+      flush(engine);
+      assertThat(read(engine, "r1")).isEqualTo("x");
+      assertThat(read(engine, "r2")).isEqualTo("y");
+      engine.run(
+          tx -> {
+            tx.clear(b("k"));
+            tx.clearRange(b("r"), b("s"));
+            tx.set(b("r2"), b("z")); // written after the range clear in the same commit: kept
+            return null;
+          });
+      flush(engine);
+      assertThat(read(engine, "k")).isNull();
+      assertThat(read(engine, "r1")).isNull();
+      assertThat(read(engine, "r2")).isEqualTo("z");
     }
   }
 
