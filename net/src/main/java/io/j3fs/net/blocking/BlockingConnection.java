@@ -15,14 +15,12 @@ import io.j3fs.proto.RpcError;
 import io.j3fs.proto.WireMethod;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 
 /**
  * One connection on which the calling thread itself writes a request and reads its answer: no event
@@ -38,6 +36,12 @@ import java.net.SocketTimeoutException;
  * <p>Not thread-safe: one owner thread. Any transport failure (timeout, lost connection, a frame
  * that is not the answer) closes the connection, since a late answer would otherwise be taken for
  * the next call's; the owner opens a new one.
+ *
+ * <p>The channel stays in blocking mode with no socket timeout, so an answer costs one read(2):
+ * with a timeout set, the JDK makes the socket non-blocking and every wait becomes a read that
+ * finds nothing, a poll(2) and a read again. Deadlines are kept by {@link Deadlines} instead, which
+ * closes a connection whose call (or connect) ran past its own; the blocked read then fails and the
+ * call answers TIMEOUT.
  */
 public final class BlockingConnection implements AutoCloseable {
   /** Requests are encoded into a buffer of this size, grown (up to the frame limit) when needed. */
@@ -45,22 +49,28 @@ public final class BlockingConnection implements AutoCloseable {
 
   private final Endpoint peer;
   private final ClientOptions options;
-  private final Socket socket;
-  private final InputStream in;
-  private final OutputStream out;
-  private final byte[] header = new byte[FrameHeader.BYTES];
+  private final SocketChannel channel;
   private byte[] buffer = new byte[INITIAL_BUFFER_BYTES];
+
+  /**
+   * Bytes read and not used yet, in read mode: an answer's header and message usually arrive
+   * together and come in one read(2).
+   */
+  private ByteBuffer in = ByteBuffer.allocate(INITIAL_BUFFER_BYTES).flip();
+
   private long nextRequestId = 1;
   private boolean closed;
 
-  private BlockingConnection(Endpoint peer, ClientOptions options, Socket socket)
-      throws IOException {
+  /** When the call in progress must have its answer (System.nanoTime), or 0: no call. */
+  volatile long deadlineNanos;
+
+  /** Set by {@link Deadlines} before it closes the channel of a call past its deadline. */
+  volatile boolean timedOut;
+
+  private BlockingConnection(Endpoint peer, ClientOptions options, SocketChannel channel) {
     this.peer = peer;
     this.options = options;
-    this.socket = socket;
-    // Buffered: an answer's header and message usually arrive together and come in one read(2).
-    this.in = new BufferedInputStream(socket.getInputStream(), INITIAL_BUFFER_BYTES);
-    this.out = socket.getOutputStream();
+    this.channel = channel;
   }
 
   /**
@@ -73,26 +83,39 @@ public final class BlockingConnection implements AutoCloseable {
     if (options.ssl() != null) {
       throw new IllegalArgumentException("blocking connections do not speak TLS");
     }
-    Socket socket = new Socket();
     BlockingConnection c = null;
     try {
-      socket.setTcpNoDelay(true);
-      socket.connect(
-          new InetSocketAddress(peer.host(), peer.port()),
-          (int) Math.max(1, Math.min(timeoutMs, options.connectTimeoutMs())));
-      c = new BlockingConnection(peer, options, socket);
+      SocketChannel channel = SocketChannel.open();
+      c = new BlockingConnection(peer, options, channel);
+      Deadlines.watch(c);
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      c.deadlineNanos = deadline(Math.min(timeoutMs, options.connectTimeoutMs()));
+      channel.connect(new InetSocketAddress(peer.host(), peer.port()));
+      c.deadlineNanos = deadline(timeoutMs);
       HandshakeReq hello = Handshake.request(options);
-      c.exchange(FrameHeader.FLAG_HANDSHAKE, 0, 0, hello, null, timeoutMs, "handshake");
+      c.exchange(FrameHeader.FLAG_HANDSHAKE, 0, 0, hello, null, "handshake");
+      c.deadlineNanos = 0;
       return c;
     } catch (IOException e) {
-      closeQuietly(socket);
+      boolean late = c != null && c.timedOut;
+      if (c != null) {
+        c.close();
+      }
       throw new StatusException(
-          e instanceof SocketTimeoutException ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
-          "cannot connect to " + peer + ": " + e.getMessage());
+          late ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
+          "cannot connect to " + peer + ": " + (late ? "no answer in time" : e.getMessage()));
     } catch (RuntimeException e) {
-      closeQuietly(socket);
+      if (c != null) {
+        c.close();
+      }
       throw e;
     }
+  }
+
+  /** A deadline {@code timeoutMs} from now; never 0 (which means "no call"). */
+  private static long deadline(long timeoutMs) {
+    long at = System.nanoTime() + Math.max(1, timeoutMs) * 1_000_000L;
+    return at == 0 ? 1 : at;
   }
 
   public Endpoint peer() {
@@ -100,7 +123,7 @@ public final class BlockingConnection implements AutoCloseable {
   }
 
   public boolean isClosed() {
-    return closed;
+    return closed || timedOut;
   }
 
   /**
@@ -112,9 +135,10 @@ public final class BlockingConnection implements AutoCloseable {
    */
   public <T extends Message> T call(
       WireMethod method, Message request, Class<T> type, long timeoutMs) {
-    if (closed) {
+    if (isClosed()) {
       throw new StatusException(StatusCode.UNAVAILABLE, "connection to " + peer + " is closed");
     }
+    deadlineNanos = deadline(timeoutMs);
     try {
       Message answer =
           exchange(
@@ -123,14 +147,16 @@ public final class BlockingConnection implements AutoCloseable {
               method.methodId(),
               request,
               method.responsePrototype(),
-              timeoutMs,
               method.fullName());
       return type.cast(answer);
     } catch (IOException e) {
+      boolean late = timedOut;
       close();
       throw new StatusException(
-          e instanceof SocketTimeoutException ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
-          method.fullName() + " to " + peer + ": " + describe(e));
+          late ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
+          method.fullName() + " to " + peer + ": " + (late ? "no answer in time" : e.getMessage()));
+    } finally {
+      deadlineNanos = 0;
     }
   }
 
@@ -139,13 +165,7 @@ public final class BlockingConnection implements AutoCloseable {
    * returned; otherwise the answer's message is parsed with {@code prototype}.
    */
   private Message exchange(
-      int flags,
-      int serviceId,
-      int methodId,
-      Message request,
-      Message prototype,
-      long timeoutMs,
-      String what)
+      int flags, int serviceId, int methodId, Message request, Message prototype, String what)
       throws IOException {
     boolean handshake = (flags & FrameHeader.FLAG_HANDSHAKE) != 0;
     long requestId = handshake ? 0 : nextRequestId++;
@@ -169,17 +189,21 @@ public final class BlockingConnection implements AutoCloseable {
         CodedOutputStream.newInstance(buffer, FrameHeader.BYTES, messageLength);
     request.writeTo(coded);
     coded.checkNoSpaceLeft();
-    socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMs)));
-    out.write(buffer, 0, frameLength);
-    out.flush();
+    ByteBuffer out = ByteBuffer.wrap(buffer, 0, frameLength);
+    while (out.hasRemaining()) {
+      channel.write(out);
+    }
 
-    readFully(header, FrameHeader.BYTES);
+    need(FrameHeader.BYTES);
     FrameHeader answer;
     try {
-      answer = FrameHeader.peek(Unpooled.wrappedBuffer(header), options.limits());
+      answer =
+          FrameHeader.peek(
+              Unpooled.wrappedBuffer(in.slice(in.position(), FrameHeader.BYTES)), options.limits());
     } catch (MalformedFrameException e) {
       throw new IOException("malformed answer: " + e.getMessage());
     }
+    in.position(in.position() + FrameHeader.BYTES);
     if (!answer.isResponse()
         || answer.isHandshake() != handshake
         || answer.requestId() != requestId) {
@@ -187,18 +211,19 @@ public final class BlockingConnection implements AutoCloseable {
           "answer to request " + answer.requestId() + " where " + requestId + " was asked");
     }
     int bodyLength = answer.messageLength();
-    byte[] body = bodyLength <= buffer.length ? buffer : new byte[bodyLength];
-    readFully(body, bodyLength);
+    need(bodyLength);
+    ByteBuffer body = in.slice(in.position(), bodyLength);
+    in.position(in.position() + bodyLength);
     skip(answer.payloadLength()); // message-only calls: a payload is not expected, and not kept
     try {
       if (answer.isError()) {
-        RpcError error = RpcError.parser().parseFrom(body, 0, bodyLength);
+        RpcError error = RpcError.parser().parseFrom(body);
         throw new StatusException(StatusCode.fromNumber(error.getCode()), error.getMessage());
       }
       if (prototype == null) {
         return null;
       }
-      return prototype.getParserForType().parseFrom(body, 0, bodyLength);
+      return prototype.getParserForType().parseFrom(body);
     } catch (InvalidProtocolBufferException e) {
       close();
       throw new StatusException(
@@ -206,46 +231,60 @@ public final class BlockingConnection implements AutoCloseable {
     }
   }
 
-  private void readFully(byte[] into, int length) throws IOException {
-    int at = 0;
-    while (at < length) {
-      int n = in.read(into, at, length - at);
-      if (n < 0) {
+  /**
+   * Reads until {@code n} bytes are buffered (growing the buffer if it is smaller; frames are
+   * bounded by the frame limits checked in the header).
+   */
+  private void need(int n) throws IOException {
+    if (in.remaining() >= n) {
+      return;
+    }
+    if (in.capacity() < n) {
+      ByteBuffer bigger = ByteBuffer.allocate(Math.max(n, in.capacity() * 2));
+      bigger.put(in);
+      in = bigger;
+    } else {
+      in.compact();
+    }
+    while (in.position() < n) {
+      if (channel.read(in) < 0) {
         throw new EOFException("connection closed by the server");
       }
-      at += n;
     }
+    in.flip();
   }
 
+  /** Reads past {@code length} bytes. */
   private void skip(int length) throws IOException {
     long left = length;
     while (left > 0) {
-      long n = in.skip(left);
-      if (n <= 0) {
-        if (in.read() < 0) {
-          throw new EOFException("connection closed by the server");
-        }
-        n = 1;
+      if (!in.hasRemaining()) {
+        need(1);
       }
+      int n = (int) Math.min(left, in.remaining());
+      in.position(in.position() + n);
       left -= n;
     }
   }
 
-  private static String describe(IOException e) {
-    return e instanceof SocketTimeoutException ? "no answer in time" : e.getMessage();
+  /** Closes the channel from {@link Deadlines}' thread: the owner's blocked read or write fails. */
+  void expire() {
+    timedOut = true;
+    closeQuietly();
   }
 
   @Override
   public void close() {
     if (!closed) {
       closed = true;
-      closeQuietly(socket);
+      Deadlines.unwatch(this);
+      closeQuietly();
     }
   }
 
-  private static void closeQuietly(Socket socket) {
+  private void closeQuietly() {
     try {
-      socket.close();
+      channel.close();
     } catch (IOException ignored) {
       // nothing was pending on it that anyone waits for
     }
