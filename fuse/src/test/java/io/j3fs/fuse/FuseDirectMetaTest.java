@@ -241,7 +241,7 @@ class FuseDirectMetaTest {
 
   @Test
   void aLookupIsAnsweredOverTheReadersOwnConnection() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     ByteBuffer reply = lookup(10, "direct");
     assertThat(errorOf(reply, 10)).isZero();
     assertThat(nodeIdOf(reply)).isEqualTo(DIRECT_INODE);
@@ -251,7 +251,7 @@ class FuseDirectMetaTest {
 
   @Test
   void aDeclinedLookupIsHandedOnWholeAndTheOperationsOwnAnswersAreKept() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     // BUSY is worth a retry: the reader hands the request on, rewound, so the ordinary path
     // reads the same name.
     ByteBuffer busy = lookup(11, "busy");
@@ -269,7 +269,7 @@ class FuseDirectMetaTest {
 
   @Test
   void aLostServerIsDeclinedAndTheOrdinaryPathAnswers() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     assertThat(nodeIdOf(lookup(14, "direct"))).isEqualTo(DIRECT_INODE);
     tcpServer.close();
     for (int i = 0; i < 4; i++) {
@@ -282,7 +282,7 @@ class FuseDirectMetaTest {
 
   @Test
   void onlyOpensThatNeitherWriteNorTruncateTakeTheReadersConnection() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     int unique = 30;
     for (int flags : new int[] {0, 01, 02, 01000, 0100000}) {
       kernel.send(request(Opcode.OPEN, unique, 5, FuseSessionTest.concat(le32(flags), le32(0))));
@@ -299,7 +299,19 @@ class FuseDirectMetaTest {
   }
 
   /** How long the TCP server takes over a "slow" removal: past the direct timeout used with it. */
-  static final long SLOW_MS = 1_500;
+  static final long SLOW_MS = 3_000;
+
+  /**
+   * The direct timeout of the tests that expect the direct path to answer: generous, so that a
+   * reader's first connect on a loaded machine is not taken for a failure.
+   */
+  static final long DIRECT_MS = 5_000;
+
+  /**
+   * The direct timeout of the tests with slow answers: long enough for the reader's first connect
+   * and handshake on a loaded machine, well short of SLOW_MS.
+   */
+  static final long SLOW_TIMEOUT_MS = 1_500;
 
   private ByteBuffer unlink(long unique, String name) throws InterruptedException {
     kernel.send(request(Opcode.UNLINK, unique, 1, (name + "\0").getBytes(StandardCharsets.UTF_8)));
@@ -325,7 +337,7 @@ class FuseDirectMetaTest {
 
   @Test
   void aMutationIsAnsweredOverTheReadersOwnConnection() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     assertThat(errorOf(unlink(40, "gone"), 40)).isZero();
     assertThat(errorOf(unlink(41, "absent"), 41))
         .as("its own answer, not tried again")
@@ -341,7 +353,7 @@ class FuseDirectMetaTest {
    */
   @Test
   void aDeclinedMutationGoesOnWithTheSameRequestId() throws Exception {
-    start(300L);
+    start(SLOW_TIMEOUT_MS);
     ByteBuffer reply = unlink(42, "slow");
     assertThat(errorOf(reply, 42)).isZero();
     assertThat(tcpMutations).hasSize(1);
@@ -350,7 +362,7 @@ class FuseDirectMetaTest {
 
   @Test
   void aDeclinedCreateGoesOnWithTheSameRequestIdAndOneHandle() throws Exception {
-    start(300L);
+    start(SLOW_TIMEOUT_MS);
     ByteBuffer reply = create(45, "slow", 0101); // O_CREAT | O_WRONLY
     assertThat(errorOf(reply, 45)).isZero();
     assertThat(nodeIdOf(reply)).isEqualTo(ORDINARY_INODE);
@@ -364,7 +376,7 @@ class FuseDirectMetaTest {
 
   @Test
   void onlyCreatesThatDoNotTruncateTakeTheReadersConnection() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     ByteBuffer direct = create(43, "new", 0101); // O_CREAT | O_WRONLY
     assertThat(errorOf(direct, 43)).isZero();
     assertThat(nodeIdOf(direct)).isEqualTo(DIRECT_INODE);
@@ -393,7 +405,7 @@ class FuseDirectMetaTest {
    */
   @Test
   void quietFlushesAndReleasesAskTheServiceNothing() throws Exception {
-    start(null);
+    start(DIRECT_MS);
     kernel.send(request(Opcode.OPEN, 50, 5, FuseSessionTest.concat(le32(0), le32(0))));
     ByteBuffer opened = kernel.reply();
     assertThat(errorOf(opened, 50)).isZero();

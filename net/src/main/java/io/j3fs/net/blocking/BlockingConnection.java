@@ -21,6 +21,8 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One connection on which the calling thread itself writes a request and reads its answer: no event
@@ -41,7 +43,8 @@ import java.nio.channels.SocketChannel;
  * with a timeout set, the JDK makes the socket non-blocking and every wait becomes a read that
  * finds nothing, a poll(2) and a read again. Deadlines are kept by {@link Deadlines} instead, which
  * closes a connection whose call (or connect) ran past its own; the blocked read then fails and the
- * call answers TIMEOUT.
+ * call answers TIMEOUT. An interrupt of the owner thread closes the channel too (the connection is
+ * then unusable, UNAVAILABLE); the FUSE readers are never interrupted.
  */
 public final class BlockingConnection implements AutoCloseable {
   /** Requests are encoded into a buffer of this size, grown (up to the frame limit) when needed. */
@@ -61,8 +64,15 @@ public final class BlockingConnection implements AutoCloseable {
   private long nextRequestId = 1;
   private boolean closed;
 
-  /** When the call in progress must have its answer (System.nanoTime), or 0: no call. */
-  volatile long deadlineNanos;
+  /**
+   * When the call in progress must have its answer (System.nanoTime), 0 when there is none, or
+   * {@link #EXPIRED} once {@link Deadlines} took it. Owner and watchdog both change it by
+   * compare-and-set only, so the watchdog can expire exactly the call it saw late, never one that
+   * finished meanwhile or the next one.
+   */
+  final AtomicLong deadlineNanos = new AtomicLong();
+
+  static final long EXPIRED = Long.MIN_VALUE;
 
   /** Set by {@link Deadlines} before it closes the channel of a call past its deadline. */
   volatile boolean timedOut;
@@ -84,38 +94,48 @@ public final class BlockingConnection implements AutoCloseable {
       throw new IllegalArgumentException("blocking connections do not speak TLS");
     }
     BlockingConnection c = null;
+    boolean opened = false;
     try {
       SocketChannel channel = SocketChannel.open();
       c = new BlockingConnection(peer, options, channel);
       Deadlines.watch(c);
       channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-      c.deadlineNanos = deadline(Math.min(timeoutMs, options.connectTimeoutMs()));
+      long connectBy = deadline(Math.min(timeoutMs, options.connectTimeoutMs()));
+      c.deadlineNanos.set(connectBy);
       channel.connect(new InetSocketAddress(peer.host(), peer.port()));
-      c.deadlineNanos = deadline(timeoutMs);
+      long answerBy = deadline(timeoutMs);
+      if (!c.deadlineNanos.compareAndSet(connectBy, answerBy)) {
+        throw new IOException("connect took too long");
+      }
       HandshakeReq hello = Handshake.request(options);
       c.exchange(FrameHeader.FLAG_HANDSHAKE, 0, 0, hello, null, "handshake");
-      c.deadlineNanos = 0;
-      return c;
-    } catch (IOException e) {
-      boolean late = c != null && c.timedOut;
-      if (c != null) {
-        c.close();
+      if (!c.deadlineNanos.compareAndSet(answerBy, 0)) {
+        throw new IOException("the handshake took too long");
       }
+      opened = true;
+      return c;
+    } catch (IOException | UnresolvedAddressException e) {
+      boolean late = c != null && c.timedOut;
       throw new StatusException(
           late ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
-          "cannot connect to " + peer + ": " + (late ? "no answer in time" : e.getMessage()));
-    } catch (RuntimeException e) {
-      if (c != null) {
-        c.close();
+          "cannot connect to "
+              + peer
+              + ": "
+              + (late ? "no answer in time" : String.valueOf(e.getMessage())));
+    } finally {
+      if (!opened && c != null) {
+        c.close(); // whatever failed, it is not left watched
       }
-      throw e;
     }
   }
 
-  /** A deadline {@code timeoutMs} from now; never 0 (which means "no call"). */
+  /**
+   * A deadline {@code timeoutMs} from now (at most a day); never 0 or {@link #EXPIRED}, which mean
+   * something else.
+   */
   private static long deadline(long timeoutMs) {
-    long at = System.nanoTime() + Math.max(1, timeoutMs) * 1_000_000L;
-    return at == 0 ? 1 : at;
+    long at = System.nanoTime() + Math.clamp(timeoutMs, 1, 86_400_000L) * 1_000_000L;
+    return at == 0 || at == EXPIRED ? at + 1 : at;
   }
 
   public Endpoint peer() {
@@ -138,9 +158,11 @@ public final class BlockingConnection implements AutoCloseable {
     if (isClosed()) {
       throw new StatusException(StatusCode.UNAVAILABLE, "connection to " + peer + " is closed");
     }
-    deadlineNanos = deadline(timeoutMs);
+    long answerBy = deadline(timeoutMs);
+    deadlineNanos.set(answerBy);
+    Message answer;
     try {
-      Message answer =
+      answer =
           exchange(
               0,
               method.serviceId(),
@@ -148,15 +170,27 @@ public final class BlockingConnection implements AutoCloseable {
               request,
               method.responsePrototype(),
               method.fullName());
-      return type.cast(answer);
     } catch (IOException e) {
       boolean late = timedOut;
       close();
       throw new StatusException(
           late ? StatusCode.TIMEOUT : StatusCode.UNAVAILABLE,
           method.fullName() + " to " + peer + ": " + (late ? "no answer in time" : e.getMessage()));
-    } finally {
-      deadlineNanos = 0;
+    } catch (StatusException e) {
+      finishCall(answerBy);
+      throw e; // the operation's own failure, or a malformed answer (then closed)
+    }
+    finishCall(answerBy);
+    return type.cast(answer);
+  }
+
+  /**
+   * Ends the call's deadline; when the watchdog took it meanwhile (the answer came in the last
+   * instant), the channel is closing under us, and the connection is closed for good.
+   */
+  private void finishCall(long answerBy) {
+    if (!deadlineNanos.compareAndSet(answerBy, 0)) {
+      close();
     }
   }
 
@@ -214,16 +248,16 @@ public final class BlockingConnection implements AutoCloseable {
     need(bodyLength);
     ByteBuffer body = in.slice(in.position(), bodyLength);
     in.position(in.position() + bodyLength);
-    skip(answer.payloadLength()); // message-only calls: a payload is not expected, and not kept
     try {
-      if (answer.isError()) {
-        RpcError error = RpcError.parser().parseFrom(body);
+      // Parsed before the payload is skipped: skipping reads into the buffer the body lies in.
+      RpcError error = answer.isError() ? RpcError.parser().parseFrom(body) : null;
+      Message message =
+          error != null || prototype == null ? null : prototype.getParserForType().parseFrom(body);
+      skip(answer.payloadLength()); // message-only calls: a payload is not expected, and not kept
+      if (error != null) {
         throw new StatusException(StatusCode.fromNumber(error.getCode()), error.getMessage());
       }
-      if (prototype == null) {
-        return null;
-      }
-      return prototype.getParserForType().parseFrom(body);
+      return message;
     } catch (InvalidProtocolBufferException e) {
       close();
       throw new StatusException(
@@ -267,7 +301,10 @@ public final class BlockingConnection implements AutoCloseable {
     }
   }
 
-  /** Closes the channel from {@link Deadlines}' thread: the owner's blocked read or write fails. */
+  /**
+   * Closes the channel from {@link Deadlines}' thread, which took the deadline (set it to {@link
+   * #EXPIRED}): the owner's blocked read, write or connect fails.
+   */
   void expire() {
     timedOut = true;
     closeQuietly();

@@ -2,12 +2,14 @@ package io.j3fs.net.blocking;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.net.ClientOptions;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.net.Endpoint;
+import io.j3fs.net.RpcResponse;
 import io.j3fs.net.RpcServer;
 import io.j3fs.net.ServerOptions;
 import io.j3fs.net.netty.NettyTransport;
@@ -19,6 +21,10 @@ import io.j3fs.proto.debug.FailReq;
 import io.j3fs.proto.debug.FailRsp;
 import io.j3fs.proto.debug.SleepReq;
 import io.j3fs.proto.debug.SleepRsp;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.LookupReq;
+import io.j3fs.proto.meta.LookupRsp;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.net.ServerSocket;
 import org.junit.jupiter.api.AfterEach;
@@ -133,6 +139,84 @@ class BlockingConnectionTest {
         .isInstanceOfSatisfying(
             StatusException.class,
             e -> assertThat(e.code()).isEqualTo(StatusCode.PERMISSION_DENIED));
+  }
+
+  /**
+   * An answer with a payload (not expected on this connection) is read past whole, larger than the
+   * connection's buffer, and its message is intact; so is the next answer.
+   */
+  @Test
+  void aPayloadBesideTheAnswerIsSkippedAndTheMessageKept() {
+    dispatcher.register(
+        "Meta.Lookup",
+        request ->
+            RpcResponse.of(
+                LookupRsp.newBuilder().setInode(Inode.newBuilder().setId(4242)).build(),
+                Unpooled.wrappedBuffer(new byte[300_000])));
+    WireMethod lookup = WireCatalog.get().method("Meta.Lookup");
+    try (BlockingConnection c = open()) {
+      for (int i = 0; i < 3; i++) {
+        LookupRsp rsp =
+            c.call(lookup, LookupReq.newBuilder().setName("n").build(), LookupRsp.class, 5_000);
+        assertThat(rsp.getInode().getId()).isEqualTo(4242);
+      }
+      assertThat(
+              c.call(ECHO, EchoReq.newBuilder().setText("next").build(), EchoRsp.class, 5_000)
+                  .getText())
+          .isEqualTo("next");
+    }
+  }
+
+  /** Every way a connection ends takes it off the deadline watch. */
+  @Test
+  void noConnectionStaysWatched() {
+    int before = Deadlines.watched();
+    BlockingConnection c = open();
+    assertThat(Deadlines.watched()).isEqualTo(before + 1);
+    c.close();
+    assertThat(Deadlines.watched()).isEqualTo(before);
+    BlockingConnection late = open();
+    SleepReq slow = SleepReq.newBuilder().setSleepMs(500).build();
+    assertThatThrownBy(() -> late.call(SLEEP, slow, SleepRsp.class, 30))
+        .isInstanceOf(StatusException.class);
+    assertThat(Deadlines.watched()).isEqualTo(before);
+    assertThatThrownBy(
+            () ->
+                BlockingConnection.open(
+                    server.endpoint(), ClientOptions.DEFAULT.withToken("wrong"), 5_000))
+        .isInstanceOf(StatusException.class);
+    assertThat(Deadlines.watched()).isEqualTo(before);
+  }
+
+  /**
+   * A server that accepts and never answers the handshake: the open times out (no socket timeout).
+   */
+  @Test
+  void aSilentServerTimesTheOpenOut() throws IOException {
+    try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      long started = System.nanoTime();
+      assertTimeoutPreemptively(
+          java.time.Duration.ofSeconds(10),
+          () ->
+              assertThatThrownBy(
+                      () ->
+                          BlockingConnection.open(
+                              Endpoint.loopback(silent.getLocalPort()), ClientOptions.DEFAULT, 200))
+                  .isInstanceOfSatisfying(
+                      StatusException.class,
+                      e -> assertThat(e.code()).isEqualTo(StatusCode.TIMEOUT)));
+      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+    }
+  }
+
+  @Test
+  void anUnresolvableHostIsUnavailable() {
+    assertThatThrownBy(
+            () ->
+                BlockingConnection.open(
+                    new Endpoint("no-such-host.invalid", 9), ClientOptions.DEFAULT, 2_000))
+        .isInstanceOfSatisfying(
+            StatusException.class, e -> assertThat(e.code()).isEqualTo(StatusCode.UNAVAILABLE));
   }
 
   @Test
