@@ -330,17 +330,7 @@ public final class FuseSession implements AutoCloseable {
    * links' timeout.
    */
   private boolean answerDirect(FuseChannel channel, Request r, DirectMetaLinks links) {
-    long started = System.nanoTime();
-    Outcome outcome;
-    try {
-      outcome = ScopedValue.where(MetaClient.DIRECT, links).call(() -> run(r));
-    } catch (DirectMetaLinks.Declined e) {
-      log.debug("FUSE op {} handed on: {}", r.opcode(), e.getMessage());
-      r.rewind();
-      return false;
-    }
-    answer(channel, r, outcome, started);
-    return true;
+    return answerDirect(channel, r, links, null);
   }
 
   /**
@@ -355,25 +345,36 @@ public final class FuseSession implements AutoCloseable {
     if (!directMutations.tryAcquire()) {
       return false;
     }
+    try {
+      return answerDirect(channel, r, links, new MetaRequestIds());
+    } finally {
+      directMutations.release();
+    }
+  }
+
+  /**
+   * The direct run of a read ({@code ids} null: a decline hands the request back to the caller, by
+   * false) or of a mutation (a decline hands it on here, with its request ids).
+   */
+  private boolean answerDirect(
+      FuseChannel channel, Request r, DirectMetaLinks links, MetaRequestIds ids) {
     long started = System.nanoTime();
-    MetaRequestIds ids = new MetaRequestIds();
     Outcome outcome;
     try {
-      outcome =
-          ScopedValue.where(MetaClient.DIRECT, links)
-              .where(FsContext.REQUEST_IDS, ids)
-              .call(() -> run(r));
+      ScopedValue.Carrier bound = ScopedValue.where(MetaClient.DIRECT, links);
+      outcome = (ids == null ? bound : bound.where(FsContext.REQUEST_IDS, ids)).call(() -> run(r));
     } catch (DirectMetaLinks.Declined e) {
-      log.debug("FUSE op {} handed on with its request ids: {}", r.opcode(), e.getMessage());
+      log.debug("FUSE op {} handed on: {}", r.opcode(), e.getMessage());
       r.rewind();
+      if (ids == null) {
+        return false;
+      }
       ids.restart();
       inFlight.acquireUninterruptibly();
       inflight.add(r.unique(), false);
       // No read buffer to pass on: these requests are small, so they were copied out of it.
       handOn(channel, r, null, ids);
       return true;
-    } finally {
-      directMutations.release();
     }
     answer(channel, r, outcome, started);
     return true;

@@ -94,12 +94,10 @@ public final class DirectMetaLinks implements AutoCloseable {
       throw new Declined("Meta." + method + " does not take the direct path");
     }
     BlockingConnection c = connection(servers);
-    long startedNanos = read ? nanoClock.getAsLong() : 0;
+    long startedNanos = nanoClock.getAsLong();
     try {
       T answer = c.call(WireCatalog.get().method("Meta." + method), request, type, timeoutMs);
-      if (read) {
-        timed(startedNanos);
-      }
+      timed(read, startedNanos);
       return answer;
     } catch (StatusException e) {
       if (c.isClosed()) {
@@ -108,14 +106,16 @@ public final class DirectMetaLinks implements AutoCloseable {
       if (e.code().retriable() || c.isClosed()) {
         throw new Declined(e.getMessage());
       }
-      if (read) {
-        timed(startedNanos);
-      }
+      timed(read, startedNanos);
       throw e; // the operation's own answer, such as NOT_FOUND or EXISTS
     }
   }
 
-  private void timed(long startedNanos) {
+  /** Counts a read's answer towards a run of slow ones (mutations are not timed, see above). */
+  private void timed(boolean read, long startedNanos) {
+    if (!read) {
+      return;
+    }
     long now = nanoClock.getAsLong();
     if (now - startedNanos <= SLOW_CALL_MS * 1_000_000) {
       slowInARow = 0;

@@ -68,9 +68,14 @@ public final class FileOps {
    * declined and run again). Leaves the request's read position where it was.
    */
   public boolean opensReadOnly(Request r) {
+    return (peekFlags(r) & (O_ACCMODE | O_TRUNC)) == 0;
+  }
+
+  /** An OPEN's or CREATE's flags (the first field of either), read without moving the request. */
+  private static int peekFlags(Request r) {
     int flags = r.u32("flags");
     r.rewind();
-    return (flags & (O_ACCMODE | O_TRUNC)) == 0;
+    return flags;
   }
 
   /**
@@ -80,9 +85,7 @@ public final class FileOps {
    * request's read position where it was.
    */
   public boolean createsWithoutTruncating(Request r) {
-    int flags = r.u32("flags");
-    r.rewind();
-    return (flags & O_TRUNC) == 0;
+    return (peekFlags(r) & O_TRUNC) == 0;
   }
 
   /**
