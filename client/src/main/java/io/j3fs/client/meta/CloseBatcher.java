@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,13 @@ import org.slf4j.LoggerFactory;
  * FUSE reader answering a release, whose outcome nobody sees): a virtual thread sends it, and its
  * failure is logged. {@link #awaitIdle} waits for such closes at shutdown.
  *
+ * <p>A batch of such closes only goes when it is full, when a caller waits for a close in it, or
+ * when its oldest close has waited {@code lingerNanos}. Batching behind the call in flight alone
+ * put about three closes in a call under a mount creating files on four threads; nobody waits for
+ * these closes, and a session that ends a few milliseconds later holds nothing up (the GC only
+ * waits that much longer for a file removed meanwhile). A caller that waits never lingers itself:
+ * once its own close is answered it hands the queue to a virtual thread.
+ *
  * <p>Thread-safe. The queue holds at most {@code maxQueued} closes; a caller beyond that waits
  * ({@link #closeLater} declines instead).
  */
@@ -40,34 +48,56 @@ public final class CloseBatcher {
   /** Calls one sender makes before handing the rest to a new thread. */
   static final int MAX_ROUNDS = 8;
 
-  private record Pending(CloseReq request, CompletableFuture<CloseRsp> done) {}
+  /** The longest a batch of closes for later may wait for company: 10 s, for tests. */
+  static final long MAX_LINGER_NANOS = 10_000_000_000L;
+
+  /** How long a batch of closes for later waits for company by default: 5 ms. */
+  public static final long LATER_LINGER_NANOS = 5_000_000L;
+
+  /** A close in the queue; {@code waiting}: its caller waits for the answer. */
+  private record Pending(
+      CloseReq request, CompletableFuture<CloseRsp> done, long queuedNanos, boolean waiting) {}
 
   private final Function<BatchCloseReq, BatchCloseRsp> batchCall;
   private final Function<CloseReq, CloseRsp> singleCall;
   private final int maxBatch;
   private final int maxQueued;
+  private final long lingerNanos;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>(); // guarded by this
   private boolean sending; // guarded by this: a sender is draining the queue
   private int laterInFlight; // guarded by this: closeLater's closes not answered yet
+  private int waitersQueued; // guarded by this: queued closes whose callers wait
+  private int hurrying; // guarded by this: awaitIdle calls under way (no batch lingers then)
+  private Thread lingering; // guarded by this: the sender waiting for company, if one is
 
   public CloseBatcher(
       Function<BatchCloseReq, BatchCloseRsp> batchCall,
       Function<CloseReq, CloseRsp> singleCall,
       int maxBatch,
-      int maxQueued) {
+      int maxQueued,
+      long lingerNanos) {
+    if (lingerNanos < 0 || lingerNanos > MAX_LINGER_NANOS) {
+      throw new IllegalArgumentException(
+          "linger must be 0-" + MAX_LINGER_NANOS + " ns, got " + lingerNanos);
+    }
     this.batchCall = batchCall;
     this.singleCall = singleCall;
     this.maxBatch = maxBatch;
     this.maxQueued = maxQueued;
+    this.lingerNanos = lingerNanos;
   }
 
-  /** Batches of at most 64 closes (of the service's 256), at most 4,096 queued. */
+  /**
+   * Batches of at most 64 closes (of the service's 256), at most 4,096 queued, closes for later
+   * waiting up to {@link #LATER_LINGER_NANOS} for company.
+   */
   public static CloseBatcher of(MetaClient meta) {
     return new CloseBatcher(
         req -> meta.call("BatchClose", req, BatchCloseRsp.class),
         req -> meta.call("Close", req, CloseRsp.class),
         64,
-        4_096);
+        4_096,
+        LATER_LINGER_NANOS);
   }
 
   /**
@@ -75,17 +105,22 @@ public final class CloseBatcher {
    * caller ends the session the waiting way.
    */
   public boolean closeLater(CloseReq request) {
-    Pending pending = new Pending(request, new CompletableFuture<>());
-    boolean send;
+    Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime(), false);
+    boolean start;
+    Thread wake = null;
     synchronized (this) {
       if (queue.size() >= maxQueued) {
         return false;
       }
       queue.add(pending);
       laterInFlight++;
-      send = !sending;
+      start = !sending;
       sending = true;
+      if (queue.size() >= maxBatch) {
+        wake = stopLingering(); // a full batch waits for nobody
+      }
     }
+    LockSupport.unpark(wake);
     pending
         .done()
         .whenComplete(
@@ -102,8 +137,8 @@ public final class CloseBatcher {
                 notifyAll();
               }
             });
-    if (send) {
-      Thread.ofVirtual().name("close-batcher").start(this::drain); // takes over `sending`
+    if (start) {
+      startSender(); // takes over `sending`
     }
     return true;
   }
@@ -111,20 +146,32 @@ public final class CloseBatcher {
   /** Waits up to {@code timeoutMs} until every close queued by {@link #closeLater} is answered. */
   public synchronized boolean awaitIdle(long timeoutMs) throws InterruptedException {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-    while (laterInFlight > 0) {
-      long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
-      if (leftMs <= 0) {
-        return false;
+    hurrying++;
+    LockSupport.unpark(stopLingering());
+    try {
+      while (laterInFlight > 0) {
+        long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
+        if (leftMs <= 0) {
+          return false;
+        }
+        wait(leftMs);
       }
-      wait(leftMs);
+      return true;
+    } finally {
+      hurrying--;
     }
-    return true;
+  }
+
+  /** Whether a sender holds the queue (waiting for company or sending), for tests. */
+  synchronized boolean sending() {
+    return sending;
   }
 
   /** Ends one session; returns what {@code Meta.Close} would have. */
   public CloseRsp close(CloseReq request) {
-    Pending pending = new Pending(request, new CompletableFuture<>());
+    Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime(), true);
     boolean send;
+    Thread wake;
     synchronized (this) {
       while (queue.size() >= maxQueued) {
         try {
@@ -135,35 +182,100 @@ public final class CloseBatcher {
         }
       }
       queue.add(pending);
+      waitersQueued++;
       send = !sending;
       sending = true;
+      wake = stopLingering(); // this caller waits: the batch goes now
     }
+    LockSupport.unpark(wake);
     if (send) {
-      drain();
+      drain(false);
     }
     return Waits.get(pending.done(), "waiting for a close");
   }
 
-  /** Sends batches while closes are queued (this thread holds {@code sending}). */
-  private void drain() {
+  private void startSender() {
+    Thread.ofVirtual().name("close-batcher").start(() -> drain(true));
+  }
+
+  /**
+   * Sends batches while closes are queued (this thread holds {@code sending}); {@code dedicated}:
+   * this is a sender thread of its own, which may wait for company, not a caller of {@link #close}.
+   */
+  private void drain(boolean dedicated) {
+    Thread self = Thread.currentThread();
     for (int round = 0; ; round++) {
-      List<Pending> batch = new ArrayList<>();
+      long waitNanos;
       synchronized (this) {
         if (queue.isEmpty()) {
           sending = false;
           return;
         }
-        if (round == MAX_ROUNDS) {
-          Thread.ofVirtual().name("close-batcher").start(this::drain); // takes over `sending`
+        waitNanos = companyWaitNanos();
+        if (round == MAX_ROUNDS || (waitNanos > 0 && !dedicated)) {
+          startSender(); // takes over `sending`
           return;
         }
+        if (waitNanos > 0) {
+          lingering = self;
+        }
+      }
+      if (waitNanos > 0) {
+        linger(self, waitNanos);
+      }
+      List<Pending> batch = new ArrayList<>();
+      synchronized (this) {
         while (!queue.isEmpty() && batch.size() < maxBatch) {
-          batch.add(queue.poll());
+          Pending p = queue.poll();
+          if (p.waiting()) {
+            waitersQueued--;
+          }
+          batch.add(p);
         }
         notifyAll(); // room in the queue
       }
       send(batch);
     }
+  }
+
+  /**
+   * How much longer the next batch may wait for company (0: it goes now): until its oldest close
+   * has waited {@code lingerNanos}, unless it is full, someone waits for a close in it, or {@link
+   * #awaitIdle} runs. Under this object's lock, with the queue not empty.
+   */
+  private long companyWaitNanos() {
+    if (lingerNanos == 0 || queue.size() >= maxBatch || waitersQueued > 0 || hurrying > 0) {
+      return 0;
+    }
+    return Math.max(0, queue.peekFirst().queuedNanos() + lingerNanos - System.nanoTime());
+  }
+
+  /** Parks up to {@code waitNanos}, or until someone ends the wait ({@link #stopLingering}). */
+  private void linger(Thread self, long waitNanos) {
+    long deadline = System.nanoTime() + waitNanos;
+    try {
+      for (long left = waitNanos; left > 0; left = deadline - System.nanoTime()) {
+        synchronized (this) {
+          if (lingering != self) {
+            return; // woken: someone waits, the batch is full, or awaitIdle runs
+          }
+        }
+        LockSupport.parkNanos(this, left);
+      }
+    } finally {
+      synchronized (this) {
+        if (lingering == self) {
+          lingering = null;
+        }
+      }
+    }
+  }
+
+  /** Ends a sender's wait for company; under this object's lock. Returns it to unpark (or null). */
+  private Thread stopLingering() {
+    Thread t = lingering;
+    lingering = null;
+    return t;
   }
 
   private void send(List<Pending> batch) {

@@ -55,7 +55,8 @@ class CloseBatcherTest {
               return answer(req);
             },
             16,
-            1_000);
+            1_000,
+            0);
     int closes = 200;
     ConcurrentHashMap<Long, Long> answers = new ConcurrentHashMap<>();
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -103,7 +104,8 @@ class CloseBatcherTest {
               return answer(req);
             },
             16,
-            1_000);
+            1_000,
+            0);
     try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<CloseRsp> first = pool.submit(() -> batcher.close(req(1)));
       firstCallStarted.await();
@@ -138,7 +140,8 @@ class CloseBatcherTest {
               throw new StatusException(StatusCode.PERMISSION_DENIED, "not yours");
             },
             16,
-            1_000);
+            1_000,
+            0);
     assertThatThrownBy(() -> batcher.close(req(9)))
         .isInstanceOfSatisfying(
             StatusException.class,
@@ -180,7 +183,8 @@ class CloseBatcherTest {
               return answer(req);
             },
             16,
-            8);
+            8,
+            0);
     assertThat(batcher.closeLater(req(1))).isTrue();
     firstSent.await(); // alone in its call, which waits on the service
     for (long id = 2; id <= 8; id++) {
@@ -194,6 +198,101 @@ class CloseBatcherTest {
     assertThat(batcher.awaitIdle(10_000)).isTrue();
     assertThat(sent).hasSize(9);
     assertThat(sent.values()).allSatisfy(n -> assertThat(n).isEqualTo(1));
+  }
+
+  /**
+   * A close for later waits for company before it is sent; a waiting close, a full batch, or
+   * awaitIdle ends the wait at once (the linger here is 10 s, so any case that waited it out would
+   * show in the elapsed time).
+   */
+  @Test
+  void aLaterCloseWaitsForCompanyUntilSomeoneWaitsOrTheBatchIsFull() throws Exception {
+    List<List<Long>> calls = Collections.synchronizedList(new ArrayList<>());
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              calls.add(req.getClosesList().stream().map(CloseReq::getInodeId).toList());
+              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
+              req.getClosesList().forEach(c -> out.addResults(answer(c)));
+              return out.build();
+            },
+            req -> {
+              calls.add(List.of(req.getInodeId()));
+              return answer(req);
+            },
+            4,
+            100,
+            CloseBatcher.MAX_LINGER_NANOS);
+    long start = System.nanoTime();
+    assertThat(batcher.closeLater(req(1))).isTrue();
+    assertThat(batcher.closeLater(req(2))).isTrue();
+    Thread.sleep(50);
+    assertThat(calls).as("the sender waits for more closes").isEmpty();
+    assertThat(batcher.close(req(3)).getInode().getId()).isEqualTo(3);
+    assertThat(calls).containsExactly(List.of(1L, 2L, 3L));
+
+    awaitNotSending(batcher);
+    for (long id = 4; id <= 7; id++) {
+      assertThat(batcher.closeLater(req(id))).isTrue();
+    }
+    while (calls.size() < 2) {
+      Thread.sleep(1);
+    }
+    assertThat(calls.get(1)).as("a full batch goes at once").containsExactly(4L, 5L, 6L, 7L);
+
+    awaitNotSending(batcher);
+    assertThat(batcher.closeLater(req(8))).isTrue();
+    assertThat(batcher.awaitIdle(20_000)).isTrue();
+    assertThat(calls).hasSize(3);
+    assertThat(calls.get(2)).containsExactly(8L);
+    assertThat(System.nanoTime() - start)
+        .as("no case waited out the linger")
+        .isLessThan(CloseBatcher.MAX_LINGER_NANOS / 2);
+  }
+
+  /**
+   * Closes for later that arrive while a batch is in flight wait for company too, rather than going
+   * out in the sender's next round as whatever arrived meanwhile.
+   */
+  @Test
+  void closesQueuedBehindACallStillWaitForCompany() throws Exception {
+    List<List<Long>> calls = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch inFlight = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    CloseBatcher batcher =
+        new CloseBatcher(
+            req -> {
+              calls.add(req.getClosesList().stream().map(CloseReq::getInodeId).toList());
+              inFlight.countDown();
+              await(release);
+              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
+              req.getClosesList().forEach(c -> out.addResults(answer(c)));
+              return out.build();
+            },
+            req -> {
+              calls.add(List.of(req.getInodeId()));
+              return answer(req);
+            },
+            4,
+            100,
+            CloseBatcher.MAX_LINGER_NANOS);
+    for (long id = 1; id <= 4; id++) {
+      assertThat(batcher.closeLater(req(id))).isTrue();
+    }
+    inFlight.await(); // full: sent at once, and held in flight
+    assertThat(batcher.closeLater(req(5))).isTrue();
+    assertThat(batcher.closeLater(req(6))).isTrue();
+    release.countDown();
+    Thread.sleep(50);
+    assertThat(calls).as("5 and 6 wait for company").containsExactly(List.of(1L, 2L, 3L, 4L));
+    assertThat(batcher.awaitIdle(5_000)).isTrue();
+    assertThat(calls).containsExactly(List.of(1L, 2L, 3L, 4L), List.of(5L, 6L));
+  }
+
+  static void awaitNotSending(CloseBatcher batcher) throws InterruptedException {
+    while (batcher.sending()) {
+      Thread.sleep(1);
+    }
   }
 
   static CloseReq req(long inode) {

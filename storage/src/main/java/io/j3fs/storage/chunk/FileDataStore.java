@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -35,6 +36,12 @@ public final class FileDataStore implements DataStore {
 
   private final Path dir;
   private final int filesPerClass;
+
+  /**
+   * The file system holding {@link #dir}, found once: {@link Files#getFileStore} reads the mount
+   * table on every call, and slot allocation asks for free space each time a data file grows.
+   */
+  private final FileStore fileStore;
 
   /** Offset, length and address alignment of direct reads (the largest common block size). */
   public static final int DIRECT_ALIGNMENT = 4096;
@@ -90,6 +97,7 @@ public final class FileDataStore implements DataStore {
     }
     this.directReads = directReads;
     Files.createDirectories(dir);
+    this.fileStore = Files.getFileStore(dir);
   }
 
   @Override
@@ -420,7 +428,7 @@ public final class FileDataStore implements DataStore {
 
   @Override
   public long freeBytes() throws IOException {
-    return Files.getFileStore(dir).getUsableSpace();
+    return fileStore.getUsableSpace(); // a statvfs of the directory
   }
 
   @Override
