@@ -52,6 +52,28 @@ public interface KvEngine extends AutoCloseable {
   }
 
   /**
+   * A commit that was made and may not be durable yet: the body's result, and a future that
+   * completes when the commit is durable, or exceptionally ({@code COMMIT_UNKNOWN}) if the engine
+   * cannot make it so (its fsync failed, or it closed first). Others may read the commit before.
+   */
+  record Deferred<T>(T value, java.util.concurrent.CompletableFuture<Void> durable) {}
+
+  /**
+   * Runs {@code body} once in a read-write transaction and commits it without waiting for the
+   * commit to be durable: for a caller that must not block (an event loop) and answers when {@link
+   * Deferred#durable()} completes. A retriable failure is thrown to the caller instead of being
+   * retried, as from {@link #readOnce}; nothing was committed then. Engines whose commit is durable
+   * when it returns answer with a completed future.
+   */
+  default <T> Deferred<T> runOnceDeferred(TxBody<T> body) {
+    try (Transaction tx = begin()) {
+      T value = body.apply(tx);
+      tx.commit();
+      return new Deferred<>(value, java.util.concurrent.CompletableFuture.completedFuture(null));
+    }
+  }
+
+  /**
    * Whether a read transaction's reads never wait on anything but this machine's memory and local
    * disk (an embedded store), so that a short one may run on a transport's event loop. False for a
    * store reached over the network.

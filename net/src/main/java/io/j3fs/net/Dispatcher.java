@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -41,7 +42,8 @@ public final class Dispatcher implements AutoCloseable {
    * How one method is served: its handler, the inline handler tried first on the transport's thread
    * (or null), and the executor the handler runs on (null: a virtual thread).
    */
-  private record Binding(RpcHandler handler, RpcHandler inline, Executor executor) {}
+  private record Binding(
+      RpcHandler handler, RpcHandler inline, DeferredHandler deferred, Executor executor) {}
 
   private final Map<Integer, Binding> bindings = new ConcurrentHashMap<>();
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -52,7 +54,7 @@ public final class Dispatcher implements AutoCloseable {
 
   /** Registers the handler of method {@code "Service.Method"}; a method has at most one handler. */
   public Dispatcher register(String method, RpcHandler handler) {
-    return bind(method, new Binding(handler, null, null));
+    return bind(method, new Binding(handler, null, null, null));
   }
 
   /**
@@ -62,7 +64,7 @@ public final class Dispatcher implements AutoCloseable {
    * on} means virtual threads.
    */
   public Dispatcher register(String method, RpcHandler handler, Executor on) {
-    return bind(method, new Binding(handler, null, on));
+    return bind(method, new Binding(handler, null, null, on));
   }
 
   /**
@@ -70,7 +72,17 @@ public final class Dispatcher implements AutoCloseable {
    * transport's thread; {@code inline} must never block (see the class comment).
    */
   public Dispatcher registerInline(String method, RpcHandler inline, RpcHandler handler) {
-    return bind(method, new Binding(handler, inline, null));
+    return bind(method, new Binding(handler, inline, null, null));
+  }
+
+  /**
+   * Registers {@code handler} for {@code method} with an inline handler tried first on the
+   * transport's thread whose answer may come later ({@link DeferredHandler}); {@code inline} must
+   * never block.
+   */
+  public Dispatcher registerInlineDeferred(
+      String method, DeferredHandler inline, RpcHandler handler) {
+    return bind(method, new Binding(handler, null, inline, null));
   }
 
   private Dispatcher bind(String method, Binding binding) {
@@ -118,6 +130,9 @@ public final class Dispatcher implements AutoCloseable {
     if (binding.inline() != null && runInline(binding.inline(), request, reply)) {
       return;
     }
+    if (binding.deferred() != null && runDeferred(binding.deferred(), request, reply)) {
+      return;
+    }
     Runnable task = () -> run(binding.handler(), request, reply);
     if (binding.executor() != null) {
       try {
@@ -161,6 +176,55 @@ public final class Dispatcher implements AutoCloseable {
     timer(request.method().fullName(), status)
         .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     reply.accept(outcome);
+    return true;
+  }
+
+  /**
+   * Runs a deferred inline handler; false if it declined. Its answer is sent when its future
+   * completes, from the thread that completes it, and timed until then.
+   */
+  private static boolean runDeferred(
+      DeferredHandler inline, RpcRequest request, Consumer<Outcome> reply) {
+    long start = System.nanoTime();
+    CompletableFuture<RpcResponse> answer;
+    try {
+      answer = inline.handle(request);
+      if (answer == null) {
+        return false;
+      }
+    } catch (StatusException e) {
+      if (e.retriable()) {
+        return false;
+      }
+      answer = CompletableFuture.failedFuture(e);
+    } catch (RuntimeException | Error e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    request.payload().release();
+    answer.whenComplete(
+        (response, failure) -> {
+          StatusCode status = StatusCode.OK;
+          Outcome outcome;
+          Throwable cause =
+              failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                  ? c.getCause()
+                  : failure;
+          if (cause == null) {
+            outcome =
+                new Outcome(0, response.message(), response.payload(), response.payloadLength());
+          } else if (cause instanceof StatusException e) {
+            status = e.code();
+            outcome = error(e.code(), e.getMessage());
+          } else {
+            log.error("inline handler of {} failed", request.method().fullName(), cause);
+            status = StatusCode.INTERNAL;
+            outcome =
+                error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+          }
+          timer(request.method().fullName(), status)
+              .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+          reply.accept(outcome);
+        });
     return true;
   }
 

@@ -203,6 +203,69 @@ public abstract class RpcContractTest {
         .doesNotContainKeys("inline/worker", "missing/worker");
   }
 
+  /**
+   * A deferred inline handler's answer goes out when its future completes, not before; a failed
+   * future is answered with its status; declining (null, or a retriable failure) hands the request
+   * to the ordinary handler.
+   */
+  @Test
+  void deferredInlineHandlersAnswerWhenTheirFutureCompletes() throws Exception {
+    CompletableFuture<RpcResponse> later = new CompletableFuture<>();
+    java.util.Map<String, Boolean> ran = new java.util.concurrent.ConcurrentHashMap<>();
+    dispatcher.registerInlineDeferred(
+        "Meta.Lookup",
+        request -> {
+          String name = request.message(io.j3fs.proto.meta.LookupReq.class).getName();
+          ran.put(name + "/inline", true);
+          return switch (name) {
+            case "later" -> later;
+            case "decline" -> null;
+            case "retry" -> throw new StatusException(StatusCode.BUSY, "try elsewhere");
+            case "unknown" ->
+                CompletableFuture.failedFuture(
+                    new StatusException(StatusCode.COMMIT_UNKNOWN, "not known durable"));
+            default -> throw new StatusException(StatusCode.NOT_FOUND, "no " + name);
+          };
+        },
+        request -> {
+          String name = request.message(io.j3fs.proto.meta.LookupReq.class).getName();
+          ran.put(name + "/worker", true);
+          return RpcResponse.of(
+              io.j3fs.proto.meta.LookupRsp.newBuilder()
+                  .setInode(io.j3fs.proto.meta.Inode.newBuilder().setId(2))
+                  .build());
+        });
+    java.util.function.Function<String, CompletableFuture<RpcReply>> lookup =
+        name ->
+            client.call(
+                server.endpoint(),
+                "Meta.Lookup",
+                io.j3fs.proto.meta.LookupReq.newBuilder().setName(name).build(),
+                10_000);
+    CompletableFuture<RpcReply> waiting = lookup.apply("later");
+    for (String name : List.of("decline", "retry")) {
+      try (RpcReply reply = lookup.apply(name).get(10, TimeUnit.SECONDS)) {
+        assertThat(reply.message(io.j3fs.proto.meta.LookupRsp.class).getInode().getId())
+            .as(name)
+            .isEqualTo(2);
+      }
+    }
+    assertThat(failure(lookup.apply("unknown")).code()).isEqualTo(StatusCode.COMMIT_UNKNOWN);
+    assertThat(failure(lookup.apply("missing")).code()).isEqualTo(StatusCode.NOT_FOUND);
+    assertThat(waiting).as("no answer before its future completes").isNotDone();
+    later.complete(
+        RpcResponse.of(
+            io.j3fs.proto.meta.LookupRsp.newBuilder()
+                .setInode(io.j3fs.proto.meta.Inode.newBuilder().setId(1))
+                .build()));
+    try (RpcReply reply = waiting.get(10, TimeUnit.SECONDS)) {
+      assertThat(reply.message(io.j3fs.proto.meta.LookupRsp.class).getInode().getId()).isEqualTo(1);
+    }
+    assertThat(ran)
+        .containsKeys("decline/worker", "retry/worker")
+        .doesNotContainKeys("later/worker", "unknown/worker", "missing/worker");
+  }
+
   /** A method may run on a pool of its own; when the pool refuses, on a virtual thread. */
   @Test
   void handlersRunOnTheirOwnPoolOrElseOnAVirtualThread() throws Exception {

@@ -7,6 +7,7 @@ import io.j3fs.kv.IsolationModel;
 import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
+import io.j3fs.kv.TxBody;
 import io.j3fs.kv.spi.AbstractKvEngine;
 import io.j3fs.kv.spi.CommitHistory;
 import io.j3fs.kv.spi.KeyRanges;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
@@ -51,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * that covers its write; concurrent committers share one fsync. A reader may therefore see a commit
  * a few microseconds before its committer is told it is durable, but never one that is lost unless
  * the machine crashes within that window and the committer never heard success.
+ *
+ * <p>{@link #runOnceDeferred} commits the same way but returns before the fsync, with a future: a
+ * thread of the engine's own (the WAL syncer, started by the first such commit) syncs the WAL while
+ * deferred commits wait, and completes each future once a sync covers it, outside the monitor. A
+ * sync made by a waiting committer covers deferred commits too; both take turns by {@code syncing}.
  *
  * <p>An fsync failure leaves the engine failed (every later call answers UNAVAILABLE): after a
  * failed fsync the kernel may have dropped the dirty pages, so nothing written since can be trusted
@@ -89,6 +96,17 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
   private final Object syncMonitor = new Object();
   private long syncedVersion; // guarded by syncMonitor
   private boolean syncing; // guarded by syncMonitor
+
+  /** A deferred commit's wait for durability: done once the WAL is synced up to {@code version}. */
+  private record Waiter(long version, CompletableFuture<Void> durable) {}
+
+  /** Deferred commits not known durable yet (at most one per caller in flight). */
+  private final List<Waiter> waiters = new ArrayList<>(); // guarded by syncMonitor
+
+  /** The thread that syncs the WAL for deferred commits; started by the first one. */
+  private Thread syncer; // guarded by syncMonitor
+
+  private boolean stopSyncer; // guarded by syncMonitor
 
   public RocksDbKvEngine(RocksDbKvConfig config) {
     this(config, Clock.system());
@@ -193,6 +211,137 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
   }
 
   @Override
+  public <T> Deferred<T> runOnceDeferred(TxBody<T> body) {
+    RocksTransaction tx = new RocksTransaction(false);
+    tx.deferDurability = true;
+    try (tx) {
+      T value = body.apply(tx);
+      tx.commit();
+      return new Deferred<>(
+          value,
+          tx.version == 0 ? CompletableFuture.completedFuture(null) : durableAfter(tx.version));
+    }
+  }
+
+  /** A future completed once the WAL is synced up to {@code version} (a committed version). */
+  private CompletableFuture<Void> durableAfter(long version) {
+    if (config.durability() != RocksDbKvConfig.Durability.FSYNC) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    synchronized (syncMonitor) {
+      if (syncedVersion >= version) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (stopSyncer || failure != null) {
+        durable.completeExceptionally(notDurable());
+        return durable;
+      }
+      waiters.add(new Waiter(version, durable));
+      if (syncer == null) {
+        syncer = Thread.ofPlatform().daemon().name("rocksdb-wal-sync").start(this::syncLoop);
+      }
+      syncMonitor.notifyAll();
+    }
+    return durable;
+  }
+
+  private StatusException notDurable() {
+    return new StatusException(
+        StatusCode.COMMIT_UNKNOWN,
+        failure != null
+            ? "committed, but not known durable: rocksdb engine failed: " + failure
+            : "committed, but the rocksdb engine closed before its WAL sync");
+  }
+
+  /**
+   * The WAL syncer: while deferred commits wait, syncs the WAL (taking turns with committers that
+   * sync themselves) and completes the futures each sync covers. Stops when the engine closes; its
+   * last waiters are then answered by {@link #close()}.
+   */
+  private void syncLoop() {
+    while (true) {
+      List<Waiter> covered;
+      boolean mustSync;
+      synchronized (syncMonitor) {
+        while (!stopSyncer && (waiters.isEmpty() || syncing)) {
+          try {
+            syncMonitor.wait();
+          } catch (InterruptedException e) {
+            // only close() stops this thread, by stopSyncer
+          }
+        }
+        if (stopSyncer) {
+          return;
+        }
+        covered = takeWaiters(syncedVersion); // a committer's own sync may have covered some
+        mustSync = !waiters.isEmpty();
+        syncing = mustSync; // this thread's turn
+      }
+      complete(covered, null);
+      if (!mustSync) {
+        continue;
+      }
+      long upTo = committedVersion; // every commit up to here has its batch in the WAL
+      StatusException failed = null;
+      try {
+        enterNative();
+        try {
+          db.syncWal();
+        } finally {
+          exitNative();
+        }
+      } catch (RocksDBException e) {
+        failure = "WAL fsync failed: " + describe(e);
+        log.error("rocksdb engine at {} failed: {}", config.path(), failure);
+        failed = notDurable();
+      } catch (StatusException e) {
+        failed = notDurable(); // failed or closed meanwhile
+      }
+      synchronized (syncMonitor) {
+        syncing = false;
+        if (failed == null) {
+          syncedVersion = Math.max(syncedVersion, upTo);
+          covered = takeWaiters(syncedVersion);
+        } else if (failure != null) {
+          covered = takeWaiters(Long.MAX_VALUE); // nothing will be durable any more
+        } else {
+          covered = List.of(); // closing: close() syncs once more and answers them
+        }
+        syncMonitor.notifyAll();
+      }
+      complete(covered, failed);
+    }
+  }
+
+  /** Removes and returns the waiters at or below {@code version}; under syncMonitor. */
+  private List<Waiter> takeWaiters(long version) {
+    if (waiters.isEmpty()) {
+      return List.of();
+    }
+    List<Waiter> out = new ArrayList<>();
+    waiters.removeIf(
+        w -> {
+          if (w.version() <= version) {
+            out.add(w);
+            return true;
+          }
+          return false;
+        });
+    return out;
+  }
+
+  private static void complete(List<Waiter> covered, StatusException failed) {
+    for (Waiter w : covered) {
+      if (failed == null) {
+        w.durable().complete(null);
+      } else {
+        w.durable().completeExceptionally(failed);
+      }
+    }
+  }
+
+  @Override
   public void close() {
     commitLock.lock();
     try {
@@ -203,14 +352,35 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     } finally {
       commitLock.unlock();
     }
+    Thread stopping;
+    synchronized (syncMonitor) {
+      stopSyncer = true;
+      stopping = syncer;
+      syncMonitor.notifyAll();
+    }
+    if (stopping != null) {
+      try {
+        stopping.join(); // it stops at the end of a sync in progress
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     while (nativeCalls.sum() != 0) {
       Thread.onSpinWait();
     }
+    boolean synced = false;
     try {
       db.syncWal();
+      synced = true;
     } catch (RocksDBException e) {
       log.warn("final WAL sync of {} failed: {}", config.path(), describe(e));
     }
+    List<Waiter> left;
+    synchronized (syncMonitor) {
+      left = takeWaiters(Long.MAX_VALUE);
+    }
+    // every deferred commit is in the WAL that was just synced (no commit after `closed`)
+    complete(left, synced && failure == null ? null : notDurable());
     db.close();
     writeOptions.close();
     options.close();
@@ -300,6 +470,12 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
   private final class RocksTransaction extends OptimisticTransaction {
     private final RocksReader reader;
 
+    /** Commit without waiting for the WAL sync ({@link #runOnceDeferred}). */
+    boolean deferDurability;
+
+    /** The version this transaction committed as (0 until it commits writes). */
+    long version;
+
     RocksTransaction(boolean readOnly) {
       this(readOnly, new RocksReader());
     }
@@ -348,7 +524,8 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
           commitLock.unlock();
         }
       }
-      if (config.durability() == RocksDbKvConfig.Durability.FSYNC) {
+      this.version = version;
+      if (config.durability() == RocksDbKvConfig.Durability.FSYNC && !deferDurability) {
         syncUpTo(version);
       }
     }
@@ -385,6 +562,13 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
       it.status();
     } catch (RocksDBException e) {
       throw storageError("cannot clear a range", e);
+    }
+  }
+
+  /** The version the WAL is known synced up to, for tests. */
+  long syncedVersion() {
+    synchronized (syncMonitor) {
+      return syncedVersion;
     }
   }
 

@@ -8,11 +8,15 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.ManualClock;
 import io.j3fs.kv.KeyValue;
+import io.j3fs.kv.KvEngine;
 import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rocksdb.PerfLevel;
@@ -267,6 +271,72 @@ class RocksDbKvEngineTest {
   private static void flush(RocksDbKvEngine engine) throws org.rocksdb.RocksDBException {
     try (org.rocksdb.FlushOptions flush = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
       engine.database().flush(flush);
+    }
+  }
+
+  /**
+   * Deferred commits are made durable by the WAL syncer, taking turns with committers that sync
+   * themselves; closing answers every one still waiting, and all of them are there after a reopen.
+   */
+  @Test
+  void deferredCommitsBecomeDurableBesideWaitingOnesAndCloseAnswersTheRest() throws Exception {
+    RocksDbKvConfig config = RocksDbKvConfig.at(dir.resolve("deferred"));
+    assertThat(config.durability()).isEqualTo(RocksDbKvConfig.Durability.FSYNC);
+    int perThread = 300;
+    List<CompletableFuture<Void>> left = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (RocksDbKvEngine engine = new RocksDbKvEngine(config)) {
+      KvEngine.Deferred<String> one =
+          engine.runOnceDeferred(
+              tx -> {
+                tx.set(b("one"), b("1"));
+                return "done";
+              });
+      assertThat(one.value()).isEqualTo("done");
+      one.durable().get(10, TimeUnit.SECONDS);
+      assertThat(engine.syncedVersion()).as("synced past it").isGreaterThanOrEqualTo(1);
+
+      try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int thread = t;
+          done.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < perThread; i++) {
+                      byte[] key = b("k" + thread + "-" + i);
+                      if (thread < 2) { // waits for its own fsync, as a handler thread does
+                        engine.run(
+                            tx -> {
+                              tx.set(key, b("v"));
+                              return null;
+                            });
+                      } else {
+                        KvEngine.Deferred<Void> d =
+                            engine.runOnceDeferred(
+                                tx -> {
+                                  tx.set(key, b("v"));
+                                  return null;
+                                });
+                        if (thread == 2) {
+                          d.durable().join();
+                        } else {
+                          left.add(d.durable()); // not waited for: close answers it
+                        }
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (var f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+      }
+    }
+    assertThat(left).hasSize(perThread);
+    assertThat(left).allSatisfy(f -> assertThat(f).isCompleted());
+    try (RocksDbKvEngine engine = new RocksDbKvEngine(config)) {
+      List<KeyValue> keys = engine.read(tx -> tx.getRange(b("k"), b("l")).toList());
+      assertThat(keys).hasSize(4 * perThread);
     }
   }
 }

@@ -557,6 +557,38 @@ public abstract class KvEngineConformanceTest {
     assertThat(attempts.get()).isEqualTo(4);
   }
 
+  /**
+   * runOnceDeferred commits once: its result and writes are there at once, its durability future
+   * completes, and a conflict is thrown to the caller after one attempt, with nothing committed.
+   */
+  @Test
+  void runOnceDeferredCommitsOnceAndHandsConflictsBack() throws Exception {
+    put("counter", "0");
+    KvEngine.Deferred<Integer> first =
+        engine.runOnceDeferred(
+            tx -> {
+              int value = Integer.parseInt(s(tx.get(b("counter"))));
+              tx.set(b("counter"), b(Integer.toString(value + 1)));
+              return value + 1;
+            });
+    assertThat(first.value()).isEqualTo(1);
+    assertThat(read("counter")).isEqualTo("1");
+    first.durable().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    AtomicInteger attempts = new AtomicInteger();
+    assertConflict(
+        () ->
+            engine.runOnceDeferred(
+                tx -> {
+                  attempts.incrementAndGet();
+                  tx.get(b("counter"));
+                  put("counter", "100"); // a competing commit after this read
+                  tx.set(b("counter"), b("mine"));
+                  return null;
+                }));
+    assertThat(attempts).hasValue(1);
+    assertThat(read("counter")).isEqualTo("100");
+  }
+
   @Test
   void runPassesNonRetriableFailuresThroughAtOnce() {
     AtomicInteger attempts = new AtomicInteger();

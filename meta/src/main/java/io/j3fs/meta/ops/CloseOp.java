@@ -24,6 +24,12 @@ public final class CloseOp implements MetaOp<CloseReq, CloseRsp> {
         ctx, request.getRequest(), CloseRsp.parser(), tx -> apply(ctx, tx, request, queried));
   }
 
+  /** Whether this close needs nothing but the store (its length hint is not to be checked). */
+  public static boolean storeOnly(CloseReq request) {
+    return !Lengths.asksStorage(
+        request.hasLengthHint() ? request.getLengthHint() : null, request.getWrote());
+  }
+
   /** The length from storage when the request's hint is not exact (outside any transaction). */
   static long queryLength(MetaContext ctx, CloseReq request) {
     return Lengths.queryIfNeeded(

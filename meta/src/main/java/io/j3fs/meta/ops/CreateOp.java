@@ -21,6 +21,14 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
     this.ctx = ctx;
   }
 
+  /**
+   * Whether this create needs nothing but the store: not O_TRUNC (an existing file would be cut on
+   * storage first), and an inode id in hand (taking a block of ids is a commit of its own).
+   */
+  public static boolean storeOnly(MetaContext ctx, CreateReq request) {
+    return (request.getFlags() & Opens.O_TRUNC) == 0 && ctx.ids().hasIdsInHand();
+  }
+
   @Override
   public CreateRsp run(CreateReq request) {
     int flags = request.getFlags();

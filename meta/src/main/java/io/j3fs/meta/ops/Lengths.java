@@ -16,10 +16,14 @@ import io.j3fs.proto.meta.store.InodeRecord;
 final class Lengths {
   private Lengths() {}
 
+  /** Whether {@link #queryIfNeeded} would ask storage for this hint. */
+  static boolean asksStorage(LengthHint hint, boolean wrote) {
+    return hint != null && !hint.getExact() && (hint.getLength() > 0 || wrote);
+  }
+
   /** The length storage holds, when the hint cannot be trusted; -1 when not needed. */
   static long queryIfNeeded(MetaContext ctx, long inodeId, LengthHint hint, boolean wrote) {
-    boolean uncertain = hint != null && !hint.getExact() && (hint.getLength() > 0 || wrote);
-    if (!uncertain) {
+    if (!asksStorage(hint, wrote)) {
       return -1;
     }
     Inode inode = ctx.kv().read(tx -> MetaStore.requireInode(tx, inodeId).getInode());

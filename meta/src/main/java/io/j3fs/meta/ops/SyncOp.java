@@ -12,6 +12,12 @@ public final class SyncOp implements MetaOp<SyncReq, SyncRsp> {
     this.ctx = ctx;
   }
 
+  /** Whether this sync needs nothing but the store (its length hint is not to be checked). */
+  public static boolean storeOnly(SyncReq request) {
+    return !Lengths.asksStorage(
+        request.hasLengthHint() ? request.getLengthHint() : null, request.getWrote());
+  }
+
   @Override
   public SyncRsp run(SyncReq request) {
     long queried =

@@ -194,16 +194,20 @@ public final class MetaServer implements AutoCloseable {
       MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
       MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
     }
-    MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
-    MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));
-    MetaService.bind(d, "BatchClose", BatchCloseReq.class, new BatchCloseOp(ctx));
-    MetaService.bind(d, "Sync", SyncReq.class, new SyncOp(ctx));
-    MetaService.bind(d, "Mkdirs", MkdirsReq.class, new MkdirsOp(ctx));
-    MetaService.bind(d, "Symlink", SymlinkReq.class, new SymlinkOp(ctx));
+    if (ctx.kv().localReads()) {
+      registerInlineMutations(d);
+    } else {
+      MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
+      MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));
+      MetaService.bind(d, "BatchClose", BatchCloseReq.class, new BatchCloseOp(ctx));
+      MetaService.bind(d, "Sync", SyncReq.class, new SyncOp(ctx));
+      MetaService.bind(d, "Mkdirs", MkdirsReq.class, new MkdirsOp(ctx));
+      MetaService.bind(d, "Symlink", SymlinkReq.class, new SymlinkOp(ctx));
+      MetaService.bind(d, "HardLink", HardLinkReq.class, new HardLinkOp(ctx));
+      MetaService.bind(d, "Remove", RemoveReq.class, new RemoveOp(ctx));
+      MetaService.bind(d, "Rename", RenameReq.class, new RenameOp(ctx));
+    }
     MetaService.bind(d, "ReadLink", ReadLinkReq.class, new ReadLinkOp(ctx));
-    MetaService.bind(d, "HardLink", HardLinkReq.class, new HardLinkOp(ctx));
-    MetaService.bind(d, "Remove", RemoveReq.class, new RemoveOp(ctx));
-    MetaService.bind(d, "Rename", RenameReq.class, new RenameOp(ctx));
     MetaService.bind(d, "List", ListReq.class, new ListOp(ctx));
     MetaService.bind(d, "SetAttr", SetAttrReq.class, new SetAttrOp(ctx));
     MetaService.bind(d, "Truncate", TruncateReq.class, new TruncateOp(ctx));
@@ -214,6 +218,73 @@ public final class MetaServer implements AutoCloseable {
     MetaService.bind(d, "RemoveXattr", RemoveXattrReq.class, new RemoveXattrOp(ctx));
     MetaService.bind(d, "SetLayout", SetLayoutReq.class, new SetLayoutOp(ctx));
     MetaService.bind(d, "PruneSession", PruneSessionReq.class, new PruneSessionOp(ctx));
+  }
+
+  /**
+   * Mutations of an embedded store that need nothing else (no storage call) run on the event loop
+   * that read them and are answered once their commit's WAL sync is done ({@link
+   * MetaService#bindInlineMutation}): the hand-off to a virtual thread, its wait for the fsync and
+   * the hand-back to the event loop were most of a create's or an unlink's cost beyond the commit
+   * itself. The rest (O_TRUNC creates, lengths to be checked on storage, a create that must take a
+   * block of inode ids) run on virtual threads as before.
+   */
+  private void registerInlineMutations(Dispatcher d) {
+    OneAttemptWrites writes = new OneAttemptWrites(ctx.kv());
+    MetaContext once = ctx.withKv(writes);
+    MetaService.bindInlineMutation(
+        d,
+        "Create",
+        CreateReq.class,
+        writes,
+        new CreateOp(once),
+        new CreateOp(ctx),
+        q -> CreateOp.storeOnly(ctx, q));
+    MetaService.bindInlineMutation(
+        d,
+        "Close",
+        CloseReq.class,
+        writes,
+        new CloseOp(once),
+        new CloseOp(ctx),
+        CloseOp::storeOnly);
+    MetaService.bindInlineMutation(
+        d,
+        "BatchClose",
+        BatchCloseReq.class,
+        writes,
+        new BatchCloseOp(once),
+        new BatchCloseOp(ctx),
+        q -> q.getClosesList().stream().allMatch(CloseOp::storeOnly));
+    MetaService.bindInlineMutation(
+        d, "Sync", SyncReq.class, writes, new SyncOp(once), new SyncOp(ctx), SyncOp::storeOnly);
+    MetaService.bindInlineMutation(
+        d,
+        "Mkdirs",
+        MkdirsReq.class,
+        writes,
+        new MkdirsOp(once),
+        new MkdirsOp(ctx),
+        q -> ctx.ids().hasIdsInHand());
+    MetaService.bindInlineMutation(
+        d,
+        "Symlink",
+        SymlinkReq.class,
+        writes,
+        new SymlinkOp(once),
+        new SymlinkOp(ctx),
+        q -> ctx.ids().hasIdsInHand());
+    MetaService.bindInlineMutation(
+        d,
+        "HardLink",
+        HardLinkReq.class,
+        writes,
+        new HardLinkOp(once),
+        new HardLinkOp(ctx),
+        q -> true);
+    MetaService.bindInlineMutation(
+        d, "Remove", RemoveReq.class, writes, new RemoveOp(once), new RemoveOp(ctx), q -> true);
+    MetaService.bindInlineMutation(
+        d, "Rename", RenameReq.class, writes, new RenameOp(once), new RenameOp(ctx), q -> true);
   }
 
   /** The client ids mgmtd holds sessions for. */

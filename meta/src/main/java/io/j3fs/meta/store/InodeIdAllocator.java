@@ -26,6 +26,14 @@ public final class InodeIdAllocator {
     this.kv = kv;
   }
 
+  /**
+   * Whether {@link #next} can answer from memory (without a transaction of its own to take a
+   * block), as it can now; another thread may take the last one first.
+   */
+  public synchronized boolean hasIdsInHand() {
+    return next != end;
+  }
+
   public synchronized InodeId next() {
     if (next == end) {
       long block = takeBlock(ThreadLocalRandom.current().nextInt(SHARDS));
