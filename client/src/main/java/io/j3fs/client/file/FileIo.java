@@ -53,23 +53,6 @@ public final class FileIo {
     Layout layout = file.getLayout();
     long chunk = layout.getChunkSize();
     int length = data.readableBytes();
-    long firstIndex = offset / chunk;
-    if (length > 0 && (offset + length - 1) / chunk == firstIndex) {
-      // One chunk: written on this thread, which would only wait for a writer thread otherwise.
-      try {
-        storage.write(
-            chainOf(layout, firstIndex),
-            ChunkId.of(file.getId(), firstIndex),
-            (int) (offset - firstIndex * chunk),
-            data.slice(data.readerIndex(), length),
-            (int) chunk);
-      } catch (StatusException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new StatusException(StatusCode.INTERNAL, "write failed: " + e);
-      }
-      return;
-    }
     List<Future<?>> pending = new ArrayList<>();
     Semaphore slots = new Semaphore(MAX_PARALLEL_CHUNKS);
     try {

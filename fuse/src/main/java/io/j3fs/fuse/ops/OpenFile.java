@@ -259,46 +259,8 @@ public final class OpenFile {
    * through another handle needs the bytes out, not this handle's error).
    */
   public synchronized void drain() {
-    reap();
-    if (inflight.isEmpty()) {
-      sendHere(); // nothing to overlap or wait behind: no hand-off to a writer thread to wait for
-    } else {
-      send();
-    }
+    send();
     awaitInflight();
-  }
-
-  /**
-   * Sends the buffer on this thread (which waits for it anyway); a failure is kept as a background
-   * send's would be. Nothing else of this handle is in flight.
-   */
-  private void sendHere() {
-    ByteBuf out = buffer;
-    long at = bufferOffset;
-    buffer = null;
-    if (out == null) {
-      return;
-    }
-    if (out.readableBytes() == 0) {
-      out.release();
-      return;
-    }
-    int permits = sendPermits(out.capacity());
-    mountSends.acquireUninterruptibly(permits);
-    try {
-      io.write(inode, at, out);
-    } catch (StatusException e) {
-      if (failure == null) {
-        failure = e;
-      }
-    } catch (RuntimeException e) {
-      if (failure == null) {
-        failure = new StatusException(StatusCode.INTERNAL, "write failed: " + e);
-      }
-    } finally {
-      out.release();
-      mountSends.release(permits);
-    }
   }
 
   /** Sends what is buffered, waits, and throws a write failure not yet reported. */

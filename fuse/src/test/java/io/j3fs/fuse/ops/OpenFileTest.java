@@ -15,8 +15,8 @@ import java.util.concurrent.Semaphore;
 import org.junit.jupiter.api.Test;
 
 /**
- * A handle's failed sends are reported once, by the flush that sent them (on its own thread) or by
- * the first flush after a background send failed, and the handle's budget comes back either way.
+ * A handle's failed sends are reported once, by the flush that sent them or by the first flush
+ * after a background send failed, and the mount's send budget comes back either way.
  */
 class OpenFileTest {
   private static final int BUFFER = 1 << 16;

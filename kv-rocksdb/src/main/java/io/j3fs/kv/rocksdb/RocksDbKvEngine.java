@@ -455,16 +455,19 @@ public final class RocksDbKvEngine extends AbstractKvEngine {
     long covered =
         committedVersion; // every commit up to here has written its batch to the WAL already
     boolean synced = false;
-    enterNative();
     try {
-      db.syncWal();
-      synced = true;
+      enterNative(); // may throw (failed or closed): the turn is given back below all the same
+      try {
+        db.syncWal();
+        synced = true;
+      } finally {
+        exitNative();
+      }
     } catch (RocksDBException e) {
       failure = "WAL fsync failed: " + describe(e);
       log.error("rocksdb engine at {} failed: {}", config.path(), failure);
       throw new StatusException(StatusCode.COMMIT_UNKNOWN, failure, e);
     } finally {
-      exitNative();
       synchronized (syncMonitor) {
         syncing = false;
         if (synced) {

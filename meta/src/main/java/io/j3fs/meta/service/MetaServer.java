@@ -225,8 +225,9 @@ public final class MetaServer implements AutoCloseable {
    * that read them and are answered once their commit's WAL sync is done ({@link
    * MetaService#bindInlineMutation}): the hand-off to a virtual thread, its wait for the fsync and
    * the hand-back to the event loop were most of a create's or an unlink's cost beyond the commit
-   * itself. The rest (O_TRUNC creates, lengths to be checked on storage, a create that must take a
-   * block of inode ids) run on virtual threads as before.
+   * itself. The rest (O_TRUNC creates, lengths to be checked on storage, creates while few inode
+   * ids are in hand, so that the event loop never takes a block of ids itself) run on virtual
+   * threads as before.
    */
   private void registerInlineMutations(Dispatcher d) {
     OneAttemptWrites writes = new OneAttemptWrites(ctx.kv());
@@ -264,7 +265,7 @@ public final class MetaServer implements AutoCloseable {
         writes,
         new MkdirsOp(once),
         new MkdirsOp(ctx),
-        q -> ctx.ids().hasIdsInHand());
+        q -> ctx.ids().idsInHand() > InodeIdAllocator.INLINE_MARGIN + idsAtMost(q));
     MetaService.bindInlineMutation(
         d,
         "Symlink",
@@ -272,7 +273,7 @@ public final class MetaServer implements AutoCloseable {
         writes,
         new SymlinkOp(once),
         new SymlinkOp(ctx),
-        q -> ctx.ids().hasIdsInHand());
+        q -> ctx.ids().idsInHand() > InodeIdAllocator.INLINE_MARGIN);
     MetaService.bindInlineMutation(
         d,
         "HardLink",
@@ -285,6 +286,15 @@ public final class MetaServer implements AutoCloseable {
         d, "Remove", RemoveReq.class, writes, new RemoveOp(once), new RemoveOp(ctx), q -> true);
     MetaService.bindInlineMutation(
         d, "Rename", RenameReq.class, writes, new RenameOp(once), new RenameOp(ctx), q -> true);
+  }
+
+  /** The inode ids a Mkdirs may take: one per component of its path (only the last unless -p). */
+  static long idsAtMost(MkdirsReq request) {
+    if (!request.getRecursive()) {
+      return 1;
+    }
+    String path = request.getPath().getPath();
+    return 1 + path.chars().filter(c -> c == '/').count();
   }
 
   /** The client ids mgmtd holds sessions for. */

@@ -70,7 +70,7 @@ public final class OneAttemptWrites implements KvEngine {
     Deferred<T> done = store.runOnceDeferred(body);
     CompletableFuture<Void> before = durable.get();
     durable.set(
-        before == null || before.isDone()
+        before == null || (before.isDone() && !before.isCompletedExceptionally())
             ? done.durable()
             : CompletableFuture.allOf(before, done.durable()));
     return done.value();

@@ -18,29 +18,52 @@ public final class InodeIdAllocator {
   public static final int SHARDS = 32;
   public static final int BLOCK_IDS = 4096;
 
+  /**
+   * Ids an operation run on an event loop may count on finding in hand: it runs there only while at
+   * least this many more are (see {@link #idsInHand}), so the ids taken between its check and its
+   * use by other threads do not make it take a block, which is a commit and a WAL sync.
+   */
+  public static final int INLINE_MARGIN = 64;
+
   private final KvEngine kv;
-  private long next;
-  private long end;
+  private long next; // guarded by this
+  private long end; // guarded by this
+
+  /** end - next, readable without the lock (an event loop must not wait for a block's commit). */
+  private volatile long inHand;
 
   public InodeIdAllocator(KvEngine kv) {
     this.kv = kv;
   }
 
-  /**
-   * Whether {@link #next} can answer from memory (without a transaction of its own to take a
-   * block), as it can now; another thread may take the last one first.
-   */
-  public synchronized boolean hasIdsInHand() {
-    return next != end;
+  /** Ids {@link #next} can hand out now without taking a block; another thread may take some. */
+  public long idsInHand() {
+    return inHand;
   }
 
-  public synchronized InodeId next() {
-    if (next == end) {
+  /**
+   * The next id. When the block in hand is used up, a new one is taken outside the lock, so a
+   * caller that finds ids in hand never waits for another's commit; of two callers that took a
+   * block at once, the second one's goes unused (its ids are skipped, as a crashed process's are).
+   */
+  public InodeId next() {
+    while (true) {
+      synchronized (this) {
+        if (next != end) {
+          long id = next++;
+          inHand = end - next;
+          return InodeId.of(id);
+        }
+      }
       long block = takeBlock(ThreadLocalRandom.current().nextInt(SHARDS));
-      next = InodeId.FIRST + block * BLOCK_IDS;
-      end = next + BLOCK_IDS;
+      synchronized (this) {
+        if (next == end) {
+          next = InodeId.FIRST + block * BLOCK_IDS;
+          end = next + BLOCK_IDS;
+          inHand = end - next;
+        }
+      }
     }
-    return InodeId.of(next++);
   }
 
   private long takeBlock(int shard) {
