@@ -208,21 +208,7 @@ class CloseBatcherTest {
   @Test
   void aLaterCloseWaitsForCompanyUntilSomeoneWaitsOrTheBatchIsFull() throws Exception {
     List<List<Long>> calls = Collections.synchronizedList(new ArrayList<>());
-    CloseBatcher batcher =
-        new CloseBatcher(
-            req -> {
-              calls.add(req.getClosesList().stream().map(CloseReq::getInodeId).toList());
-              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
-              req.getClosesList().forEach(c -> out.addResults(answer(c)));
-              return out.build();
-            },
-            req -> {
-              calls.add(List.of(req.getInodeId()));
-              return answer(req);
-            },
-            4,
-            100,
-            CloseBatcher.MAX_LINGER_NANOS);
+    CloseBatcher batcher = lingering(calls, () -> {});
     long start = System.nanoTime();
     assertThat(batcher.closeLater(req(1))).isTrue();
     assertThat(batcher.closeLater(req(2))).isTrue();
@@ -260,22 +246,12 @@ class CloseBatcherTest {
     CountDownLatch inFlight = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     CloseBatcher batcher =
-        new CloseBatcher(
-            req -> {
-              calls.add(req.getClosesList().stream().map(CloseReq::getInodeId).toList());
+        lingering(
+            calls,
+            () -> {
               inFlight.countDown();
               await(release);
-              BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
-              req.getClosesList().forEach(c -> out.addResults(answer(c)));
-              return out.build();
-            },
-            req -> {
-              calls.add(List.of(req.getInodeId()));
-              return answer(req);
-            },
-            4,
-            100,
-            CloseBatcher.MAX_LINGER_NANOS);
+            });
     for (long id = 1; id <= 4; id++) {
       assertThat(batcher.closeLater(req(id))).isTrue();
     }
@@ -287,6 +263,28 @@ class CloseBatcherTest {
     assertThat(calls).as("5 and 6 wait for company").containsExactly(List.of(1L, 2L, 3L, 4L));
     assertThat(batcher.awaitIdle(5_000)).isTrue();
     assertThat(calls).containsExactly(List.of(1L, 2L, 3L, 4L), List.of(5L, 6L));
+  }
+
+  /**
+   * Batches of at most 4 that wait up to 10 s for company, recording each call's inode ids in
+   * {@code calls}; a batch call runs {@code during} before it answers.
+   */
+  static CloseBatcher lingering(List<List<Long>> calls, Runnable during) {
+    return new CloseBatcher(
+        req -> {
+          calls.add(req.getClosesList().stream().map(CloseReq::getInodeId).toList());
+          during.run();
+          BatchCloseRsp.Builder out = BatchCloseRsp.newBuilder();
+          req.getClosesList().forEach(c -> out.addResults(answer(c)));
+          return out.build();
+        },
+        req -> {
+          calls.add(List.of(req.getInodeId()));
+          return answer(req);
+        },
+        4,
+        100,
+        CloseBatcher.MAX_LINGER_NANOS);
   }
 
   static void awaitNotSending(CloseBatcher batcher) throws InterruptedException {

@@ -1,9 +1,8 @@
 package io.j3fs.meta.service;
 
-import io.j3fs.kv.IsolationModel;
+import io.j3fs.kv.ForwardingKvEngine;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.kv.ReadBody;
-import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
 import io.j3fs.kv.TxBody;
 import io.j3fs.kv.TxOptions;
@@ -14,21 +13,9 @@ import io.j3fs.kv.TxOptions;
  * the ordinary handler and its retries with backoff, so an event loop never sleeps in a retry.
  * Writes are refused: only read-only operations run inline.
  */
-public final class OneAttemptReads implements KvEngine {
-  private final KvEngine store;
-
+public final class OneAttemptReads extends ForwardingKvEngine {
   public OneAttemptReads(KvEngine store) {
-    this.store = store;
-  }
-
-  @Override
-  public String name() {
-    return store.name();
-  }
-
-  @Override
-  public IsolationModel isolationModel() {
-    return store.isolationModel();
+    super(store);
   }
 
   @Override
@@ -37,27 +24,17 @@ public final class OneAttemptReads implements KvEngine {
   }
 
   @Override
-  public ReadTransaction beginRead() {
-    return store.beginRead();
+  public <T> T run(TxOptions options, TxBody<T> body) {
+    throw new IllegalStateException("inline operations are read-only");
   }
 
   @Override
-  public <T> T run(TxOptions options, TxBody<T> body) {
+  public <T> Deferred<T> runOnceDeferred(TxBody<T> body) {
     throw new IllegalStateException("inline operations are read-only");
   }
 
   @Override
   public <T> T read(ReadBody<T> body) {
     return store.readOnce(body);
-  }
-
-  @Override
-  public boolean localReads() {
-    return store.localReads();
-  }
-
-  @Override
-  public void close() {
-    // the store belongs to the server
   }
 }

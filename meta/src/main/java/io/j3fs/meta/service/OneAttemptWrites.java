@@ -1,9 +1,8 @@
 package io.j3fs.meta.service;
 
-import io.j3fs.kv.IsolationModel;
+import io.j3fs.kv.ForwardingKvEngine;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.kv.ReadBody;
-import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
 import io.j3fs.kv.TxBody;
 import io.j3fs.kv.TxOptions;
@@ -18,16 +17,14 @@ import java.util.concurrent.CompletableFuture;
  * an event loop runs one inline operation at a time: {@link #startOperation()} before it, {@link
  * #takeDurable()} after it, and the answer goes out when that completes.
  */
-public final class OneAttemptWrites implements KvEngine {
-  private final KvEngine store;
-
+public final class OneAttemptWrites extends ForwardingKvEngine {
   /**
    * Per thread: the durability of the commits made since {@link #startOperation()} (null: none).
    */
   private final ThreadLocal<CompletableFuture<Void>> durable = new ThreadLocal<>();
 
   public OneAttemptWrites(KvEngine store) {
-    this.store = store;
+    super(store);
   }
 
   /** Starts collecting this thread's commits for one operation. */
@@ -45,23 +42,8 @@ public final class OneAttemptWrites implements KvEngine {
   }
 
   @Override
-  public String name() {
-    return store.name();
-  }
-
-  @Override
-  public IsolationModel isolationModel() {
-    return store.isolationModel();
-  }
-
-  @Override
   public Transaction begin() {
     throw new IllegalStateException("inline operations commit through run");
-  }
-
-  @Override
-  public ReadTransaction beginRead() {
-    return store.beginRead();
   }
 
   /** One attempt, committed without waiting for durability; {@code options} do not apply. */
@@ -77,22 +59,7 @@ public final class OneAttemptWrites implements KvEngine {
   }
 
   @Override
-  public <T> Deferred<T> runOnceDeferred(TxBody<T> body) {
-    return store.runOnceDeferred(body);
-  }
-
-  @Override
   public <T> T read(ReadBody<T> body) {
     return store.readOnce(body);
-  }
-
-  @Override
-  public boolean localReads() {
-    return store.localReads();
-  }
-
-  @Override
-  public void close() {
-    // the store belongs to the server
   }
 }

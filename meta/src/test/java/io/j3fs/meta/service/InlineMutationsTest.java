@@ -5,13 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
-import io.j3fs.kv.IsolationModel;
-import io.j3fs.kv.KvEngine;
-import io.j3fs.kv.ReadBody;
-import io.j3fs.kv.ReadTransaction;
-import io.j3fs.kv.Transaction;
+import io.j3fs.kv.ForwardingKvEngine;
 import io.j3fs.kv.TxBody;
-import io.j3fs.kv.TxOptions;
 import io.j3fs.kv.memory.MemoryKvEngine;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.MetaFixture;
@@ -45,11 +40,14 @@ import org.junit.jupiter.api.Test;
  */
 class InlineMutationsTest {
   /** A memory store whose deferred commits become durable when the test says. */
-  static final class GatedStore implements KvEngine {
-    final MemoryKvEngine store = new MemoryKvEngine();
+  static final class GatedStore extends ForwardingKvEngine {
     final List<CompletableFuture<Void>> gates = new CopyOnWriteArrayList<>();
     final AtomicInteger deferredAttempts = new AtomicInteger();
     final AtomicBoolean conflictNext = new AtomicBoolean();
+
+    GatedStore() {
+      super(new MemoryKvEngine());
+    }
 
     @Override
     public <T> Deferred<T> runOnceDeferred(TxBody<T> body) {
@@ -61,36 +59,6 @@ class InlineMutationsTest {
       CompletableFuture<Void> gate = new CompletableFuture<>();
       gates.add(gate);
       return new Deferred<>(done.value(), gate);
-    }
-
-    @Override
-    public String name() {
-      return "gated";
-    }
-
-    @Override
-    public IsolationModel isolationModel() {
-      return store.isolationModel();
-    }
-
-    @Override
-    public Transaction begin() {
-      return store.begin();
-    }
-
-    @Override
-    public ReadTransaction beginRead() {
-      return store.beginRead();
-    }
-
-    @Override
-    public <T> T run(TxOptions options, TxBody<T> body) {
-      return store.run(options, body);
-    }
-
-    @Override
-    public <T> T read(ReadBody<T> body) {
-      return store.read(body);
     }
 
     @Override

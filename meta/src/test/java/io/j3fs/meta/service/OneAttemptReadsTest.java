@@ -48,6 +48,8 @@ class OneAttemptReadsTest {
 
       assertThatThrownBy(() -> once.run(tx -> null)).isInstanceOf(IllegalStateException.class);
       assertThatThrownBy(once::begin).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> once.runOnceDeferred(tx -> null))
+          .isInstanceOf(IllegalStateException.class);
     }
   }
 

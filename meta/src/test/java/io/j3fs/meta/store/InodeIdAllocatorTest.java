@@ -3,6 +3,7 @@ package io.j3fs.meta.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.common.id.InodeId;
+import io.j3fs.kv.ForwardingKvEngine;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.kv.TxBody;
 import io.j3fs.kv.TxOptions;
@@ -59,7 +60,7 @@ class InodeIdAllocatorTest {
     try (MemoryKvEngine store = new MemoryKvEngine();
         ExecutorService pool = Executors.newFixedThreadPool(2)) {
       KvEngine slowFirst =
-          new ForwardingKv(store) {
+          new ForwardingKvEngine(store) {
             private boolean first = true;
 
             @Override
@@ -89,47 +90,5 @@ class InodeIdAllocatorTest {
       releaseFirst.countDown();
       assertThat(stuck.get(10, TimeUnit.SECONDS)).isNotEqualTo(other);
     }
-  }
-
-  /** A KV engine that forwards everything to another. */
-  static class ForwardingKv implements KvEngine {
-    private final KvEngine to;
-
-    ForwardingKv(KvEngine to) {
-      this.to = to;
-    }
-
-    @Override
-    public String name() {
-      return to.name();
-    }
-
-    @Override
-    public io.j3fs.kv.IsolationModel isolationModel() {
-      return to.isolationModel();
-    }
-
-    @Override
-    public io.j3fs.kv.Transaction begin() {
-      return to.begin();
-    }
-
-    @Override
-    public io.j3fs.kv.ReadTransaction beginRead() {
-      return to.beginRead();
-    }
-
-    @Override
-    public <T> T run(TxOptions options, TxBody<T> body) {
-      return to.run(options, body);
-    }
-
-    @Override
-    public <T> T read(io.j3fs.kv.ReadBody<T> body) {
-      return to.read(body);
-    }
-
-    @Override
-    public void close() {}
   }
 }
