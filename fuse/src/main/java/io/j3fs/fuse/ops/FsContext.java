@@ -20,6 +20,9 @@ import io.j3fs.proto.meta.CreateRsp;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.LengthHint;
+import io.j3fs.proto.meta.ListReq;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.StatResult;
@@ -42,6 +45,7 @@ public final class FsContext {
   private final OpenFiles files;
   private final Users users = new Users();
   private final DirAttrCache dirAttrs;
+  private final StatAhead statAhead;
   private final CloseBatcher closer;
 
   /** Directories whose attributes {@link DirAttrCache} keeps, at most. */
@@ -57,6 +61,14 @@ public final class FsContext {
     this.config = config;
     this.files = new OpenFiles(io, config.writeBufferBytes());
     this.dirAttrs = new DirAttrCache(clock, config.attrTimeoutMs(), DIR_ATTR_ENTRIES);
+    // Without default_permissions the kernel leaves the directory's search permission to the
+    // metadata service's lookup, which an answer from a listing would skip: no stat-ahead then.
+    this.statAhead =
+        new StatAhead(
+            clock,
+            this::listWithAttrs,
+            config.defaultPermissions() ? config.entryTimeoutMs() : 0,
+            config.attrTimeoutMs());
     this.closer = CloseBatcher.of(meta);
   }
 
@@ -118,7 +130,52 @@ public final class FsContext {
   }
 
   public <T extends Message> T call(String method, Message request, Class<T> type) {
-    return meta.call(method, request, type);
+    if (READS.contains(method) || (method.equals("Open") && readOnlyOpen(request))) {
+      return meta.call(method, request, type);
+    }
+    statAhead.changed(); // before and after: a listing that overlapped the change is not used
+    try {
+      return meta.call(method, request, type);
+    } finally {
+      statAhead.changed();
+    }
+  }
+
+  /** Metadata calls that change nothing. */
+  static final Set<String> READS =
+      Set.of(
+          "Lookup",
+          "Stat",
+          "BatchStat",
+          "List",
+          "ReadLink",
+          "GetXattr",
+          "ListXattr",
+          "GetRealPath",
+          "StatFs");
+
+  private static boolean readOnlyOpen(Message request) {
+    int flags = ((OpenReq) request).getFlags();
+    return (flags & OpenFile.O_ACCMODE) == 0 && (flags & O_TRUNC) == 0;
+  }
+
+  private static final int O_TRUNC = 01000;
+
+  public StatAhead statAhead() {
+    return statAhead;
+  }
+
+  /** Lists one page of a directory with attributes, for {@link StatAhead}. */
+  private ListRsp listWithAttrs(long dir, UserInfo user, String after) {
+    return meta.call(
+        "List",
+        ListReq.newBuilder()
+            .setUser(user)
+            .setPath(PathAt.newBuilder().setParent(dir))
+            .setAfter(after)
+            .setWithAttrs(true)
+            .build(),
+        ListRsp.class);
   }
 
   /** The inode a request names (its node id), as a path for the metadata service. */
@@ -254,7 +311,12 @@ public final class FsContext {
     if (file.session().isEmpty()) {
       return;
     }
-    closer.close(closing(file, report, user));
+    statAhead.changed();
+    try {
+      closer.close(closing(file, report, user));
+    } finally {
+      statAhead.changed();
+    }
   }
 
   /**
@@ -263,6 +325,9 @@ public final class FsContext {
    * False, with nothing done, when the close queue is full (end it the waiting way then).
    */
   public boolean closeSessionLater(OpenFile file, UserInfo user) {
+    // The length went with the flushes before; what the close still sets is the mtime (to within
+    // the milliseconds since the last flush set it), so a listing that overlaps it may show that.
+    statAhead.changed();
     return closer.closeLater(closing(file, file.takeReport(), user));
   }
 
@@ -307,6 +372,14 @@ public final class FsContext {
         files.release(file);
       }
     }
+  }
+
+  /** A fuse_entry_out with these timeouts (shorter than the configured ones: see StatAhead). */
+  public Reply entry(Inode inode, long entryMs, long attrMs) {
+    Reply out = new Reply(Attrs.ENTRY_BYTES);
+    Attrs.entryOut(out, inode, lengthOf(inode), entryMs, attrMs);
+    inodes.looked(Attrs.nodeId(inode.getId()));
+    return out;
   }
 
   /** A fuse_entry_out for an inode the kernel now holds one more reference to. */

@@ -56,19 +56,22 @@ public final class NamespaceOps {
 
   public Reply lookup(Request r) {
     String name = r.string("name");
+    long dir = Attrs.inodeId(r.nodeId());
+    StatAhead.Hit hit = ctx.statAhead().find(dir, name);
+    if (hit != null) {
+      return ctx.entry(hit.inode(), hit.entryMs(), hit.attrMs());
+    }
     long stamp = ctx.dirAttrs().stamp();
     try {
+      UserInfo user = ctx.user(r);
       Inode inode =
           ctx.call(
                   "Lookup",
-                  LookupReq.newBuilder()
-                      .setUser(ctx.user(r))
-                      .setParent(Attrs.inodeId(r.nodeId()))
-                      .setName(name)
-                      .build(),
+                  LookupReq.newBuilder().setUser(user).setParent(dir).setName(name).build(),
                   LookupRsp.class)
               .getInode();
       ctx.dirAttrs().remember(inode, stamp);
+      ctx.statAhead().missed(dir, user);
       return ctx.entry(inode);
     } catch (StatusException e) {
       long negativeMs = ctx.config().negativeTimeoutMs();

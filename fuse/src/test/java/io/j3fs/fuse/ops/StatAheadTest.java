@@ -1,0 +1,150 @@
+package io.j3fs.fuse.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.ManualClock;
+import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.UserInfo;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Stat-ahead lists a directory after enough lookups in it, answers only names the listing holds,
+ * with timeouts shortened by its age, and never uses a listing that a change of this mount, its age
+ * or a failure made unfit.
+ */
+class StatAheadTest {
+  static final long DIR = 42;
+  static final UserInfo USER = UserInfo.newBuilder().setUid(1000).setGid(1000).build();
+  final ManualClock clock = new ManualClock();
+  final AtomicInteger pages = new AtomicInteger();
+
+  /** Names n0..n(count-1) in pages of 10, each with inode id 1000 + i. */
+  ListRsp page(String after, int count) {
+    pages.incrementAndGet();
+    int from = after.isEmpty() ? 0 : Integer.parseInt(after.substring(1)) + 1;
+    ListRsp.Builder out = ListRsp.newBuilder();
+    for (int i = from; i < Math.min(count, from + 10); i++) {
+      out.addEntries(
+          DirEntry.newBuilder()
+              .setName("n" + i)
+              .setInodeId(1000 + i)
+              .setInode(Inode.newBuilder().setId(1000 + i)));
+    }
+    return out.setMore(from + 10 < count).build();
+  }
+
+  StatAhead statAhead(StatAhead.Lister lister) {
+    return new StatAhead(clock, lister, 30_000, 10_000);
+  }
+
+  static void await(BooleanSupplier done) throws InterruptedException {
+    for (int i = 0; i < 10_000 && !done.getAsBoolean(); i++) {
+      Thread.sleep(1);
+    }
+    assertThat(done.getAsBoolean()).isTrue();
+  }
+
+  void miss(StatAhead s, int times) {
+    for (int i = 0; i < times; i++) {
+      s.missed(DIR, USER);
+    }
+  }
+
+  @Test
+  void enoughLookupsListTheDirectoryAndItsNamesAreAnsweredWithShorterTimeouts() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 25));
+    miss(s, StatAhead.TRIGGER - 1);
+    Thread.sleep(20);
+    assertThat(pages).as("not yet").hasValue(0);
+    miss(s, 1);
+    await(() -> s.listings() == 1);
+    assertThat(pages).as("three pages of 10").hasValue(3);
+    clock.advanceMillis(500);
+    StatAhead.Hit hit = s.find(DIR, "n24");
+    assertThat(hit.inode().getId()).isEqualTo(1024);
+    assertThat(hit.entryMs()).isEqualTo(29_500);
+    assertThat(hit.attrMs()).isEqualTo(9_500);
+    assertThat(s.find(DIR, "n25")).as("not in the listing: asked for").isNull();
+    assertThat(s.find(DIR + 1, "n1")).isNull();
+    assertThat(s.hits()).isEqualTo(1);
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    assertThat(s.find(DIR, "n1")).as("too old").isNull();
+  }
+
+  @Test
+  void aChangeOfThisMountEndsAListingAndOneDuringItKeepsItFromBeingUsed() throws Exception {
+    CountDownLatch listing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              if (calls.incrementAndGet() == 1) {
+                listing.countDown();
+                try {
+                  release.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+              return page(after, 5);
+            });
+    miss(s, StatAhead.TRIGGER);
+    listing.await();
+    s.changed(); // while the first listing runs
+    release.countDown();
+    Thread.sleep(50);
+    assertThat(s.listings()).as("taken before a change: dropped").isZero();
+    assertThat(s.find(DIR, "n1")).isNull();
+
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    assertThat(s.find(DIR, "n1")).isNotNull();
+    s.changed();
+    assertThat(s.find(DIR, "n1")).as("this mount changed something").isNull();
+  }
+
+  @Test
+  void changesBetweenLookupsFailuresAndZeroTimeoutsStartNoListing() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 5));
+    for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
+      s.missed(DIR, USER);
+      if (i % (StatAhead.TRIGGER - 1) == 0) {
+        s.changed(); // a create or a write between stats: the listing would be stale at once
+      }
+    }
+    Thread.sleep(20);
+    assertThat(pages).hasValue(0);
+
+    StatAhead off = new StatAhead(clock, (dir, user, after) -> page(after, 5), 0, 10_000);
+    for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
+      off.missed(DIR, USER);
+    }
+    Thread.sleep(20);
+    assertThat(pages).as("entry timeout 0: nothing is cached, so nothing is listed").hasValue(0);
+
+    AtomicInteger failures = new AtomicInteger();
+    StatAhead failing =
+        statAhead(
+            (dir, user, after) -> {
+              failures.incrementAndGet();
+              throw new StatusException(StatusCode.PERMISSION_DENIED, "no read permission");
+            });
+    miss(failing, StatAhead.TRIGGER);
+    await(() -> failures.get() == 1);
+    Thread.sleep(20);
+    miss(failing, 3 * StatAhead.TRIGGER);
+    Thread.sleep(20);
+    assertThat(failures).as("left alone after a failure").hasValue(1);
+    clock.advanceMillis(StatAhead.FAILED_BACKOFF_MS + 1);
+    miss(failing, StatAhead.TRIGGER);
+    await(() -> failures.get() == 2);
+  }
+}
