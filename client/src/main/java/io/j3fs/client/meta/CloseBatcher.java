@@ -105,6 +105,14 @@ public final class CloseBatcher {
    * caller ends the session the waiting way.
    */
   public boolean closeLater(CloseReq request) {
+    return closeLater(request, null);
+  }
+
+  /**
+   * {@link #closeLater(CloseReq)}, and {@code onDone} (if not null) runs once the close is answered
+   * or has failed, on the thread that finished it.
+   */
+  public boolean closeLater(CloseReq request, Runnable onDone) {
     Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime(), false);
     boolean start;
     Thread wake = null;
@@ -131,6 +139,9 @@ public final class CloseBatcher {
                     request.getSessionId(),
                     Long.toHexString(request.getInodeId()),
                     failure.toString());
+              }
+              if (onDone != null) {
+                onDone.run();
               }
               synchronized (this) {
                 laterInFlight--;

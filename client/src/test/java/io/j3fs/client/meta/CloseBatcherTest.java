@@ -227,8 +227,11 @@ class CloseBatcherTest {
     assertThat(calls.get(1)).as("a full batch goes at once").containsExactly(4L, 5L, 6L, 7L);
 
     awaitNotSending(batcher);
-    assertThat(batcher.closeLater(req(8))).isTrue();
+    java.util.concurrent.atomic.AtomicInteger done =
+        new java.util.concurrent.atomic.AtomicInteger();
+    assertThat(batcher.closeLater(req(8), done::incrementAndGet)).isTrue();
     assertThat(batcher.awaitIdle(20_000)).isTrue();
+    assertThat(done).as("told once it is answered").hasValue(1);
     assertThat(calls).hasSize(3);
     assertThat(calls.get(2)).containsExactly(8L);
     assertThat(System.nanoTime() - start)

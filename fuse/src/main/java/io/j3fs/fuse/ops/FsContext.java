@@ -249,6 +249,11 @@ public final class FsContext {
     return out;
   }
 
+  /** Whether this mount has the inode open (its length may be ahead of the service's). */
+  public boolean openHere(long inodeId) {
+    return files.inode(inodeId) != null;
+  }
+
   /** The length to show for an inode: this mount's, while it has the file open and wrote ahead. */
   public long lengthOf(Inode inode) {
     if (inode.getType() != InodeType.FILE) {
@@ -325,10 +330,8 @@ public final class FsContext {
    * False, with nothing done, when the close queue is full (end it the waiting way then).
    */
   public boolean closeSessionLater(OpenFile file, UserInfo user) {
-    // The length went with the flushes before; what the close still sets is the mtime (to within
-    // the milliseconds since the last flush set it), so a listing that overlaps it may show that.
-    statAhead.changed();
-    return closer.closeLater(closing(file, file.takeReport(), user));
+    statAhead.changed(); // and again once the close is applied (it sets the mtime)
+    return closer.closeLater(closing(file, file.takeReport(), user), statAhead::changed);
   }
 
   private CloseReq closing(OpenFile file, OpenFile.Report report, UserInfo user) {

@@ -58,7 +58,9 @@ public final class NamespaceOps {
     String name = r.string("name");
     long dir = Attrs.inodeId(r.nodeId());
     StatAhead.Hit hit = ctx.statAhead().find(dir, name);
-    if (hit != null) {
+    if (hit != null && !ctx.openHere(hit.inode().getId())) {
+      // (A file open here goes to the service: this mount's record of its length must only ever
+      // grow from fresh answers, never from a listing up to 2 s old.)
       return ctx.entry(hit.inode(), hit.entryMs(), hit.attrMs());
     }
     long stamp = ctx.dirAttrs().stamp();

@@ -39,8 +39,12 @@ import org.slf4j.LoggerFactory;
  * within a second, at most {@link #MAX_FETCHES} at once, each of at most {@link #MAX_PER_DIR}
  * names; at most {@link #MAX_ENTRIES} names are kept in all (beyond that everything is dropped).
  *
+ * <p>A listing's answer may be older than an answer the kernel got in between (a lookup that went
+ * to the service while the listing was taken): within the timeouts, as said, but not always newer
+ * than the last one.
+ *
  * <p>Thread-safe: readers look up from the kernel's reader threads; listings run on virtual
- * threads.
+ * threads; keeping and dropping listings (and their count) hold this object's monitor.
  */
 public final class StatAhead {
   private static final Logger log = LoggerFactory.getLogger(StatAhead.class);
@@ -91,7 +95,7 @@ public final class StatAhead {
   private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
   private final Map<Long, Misses> misses = new ConcurrentHashMap<>();
   private final AtomicInteger fetches = new AtomicInteger();
-  private final AtomicInteger kept = new AtomicInteger();
+  private int kept; // guarded by this: names in all listings
   private final AtomicLong hits = new AtomicLong();
   private final AtomicLong listed = new AtomicLong();
 
@@ -189,15 +193,7 @@ public final class StatAhead {
         }
       }
       if (gen == generation.get() && !byName.isEmpty()) {
-        if (kept.addAndGet(byName.size()) > MAX_ENTRIES) {
-          listings.clear();
-          kept.set(byName.size());
-        }
-        Listing old = listings.put(dir, new Listing(byName, takenNanos, gen));
-        if (old != null) {
-          kept.addAndGet(-old.byName().size());
-        }
-        listed.incrementAndGet();
+        keep(dir, new Listing(byName, takenNanos, gen));
       }
     } catch (RuntimeException e) {
       failed = true;
@@ -213,10 +209,30 @@ public final class StatAhead {
     }
   }
 
-  private void drop(long dir, Listing l) {
-    if (listings.remove(dir, l)) {
-      kept.addAndGet(-l.byName().size());
+  /** Keeps a listing, within {@link #MAX_ENTRIES} names in all (beyond that, only this one). */
+  private synchronized void keep(long dir, Listing l) {
+    Listing old = listings.remove(dir);
+    if (old != null) {
+      kept -= old.byName().size();
     }
+    if (kept + l.byName().size() > MAX_ENTRIES) {
+      listings.clear();
+      kept = 0;
+    }
+    listings.put(dir, l);
+    kept += l.byName().size();
+    listed.incrementAndGet();
+  }
+
+  private synchronized void drop(long dir, Listing l) {
+    if (listings.remove(dir, l)) {
+      kept -= l.byName().size();
+    }
+  }
+
+  /** Names kept in all listings now. */
+  synchronized int kept() {
+    return kept;
   }
 
   /** Lookups answered from listings so far. */

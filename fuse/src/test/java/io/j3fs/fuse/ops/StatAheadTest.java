@@ -66,6 +66,7 @@ class StatAheadTest {
     miss(s, 1);
     await(() -> s.listings() == 1);
     assertThat(pages).as("three pages of 10").hasValue(3);
+    assertThat(s.kept()).isEqualTo(25);
     clock.advanceMillis(500);
     StatAhead.Hit hit = s.find(DIR, "n24");
     assertThat(hit.inode().getId()).isEqualTo(1024);
@@ -76,6 +77,7 @@ class StatAheadTest {
     assertThat(s.hits()).isEqualTo(1);
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
     assertThat(s.find(DIR, "n1")).as("too old").isNull();
+    assertThat(s.kept()).as("dropped with it").isZero();
   }
 
   @Test
