@@ -330,7 +330,7 @@ public final class FuseSession implements AutoCloseable {
    * links' timeout.
    */
   private boolean answerDirect(FuseChannel channel, Request r, DirectMetaLinks links) {
-    return answerDirect(channel, r, links, null);
+    return answerDirect(channel, r, links, null, () -> {});
   }
 
   /**
@@ -345,10 +345,20 @@ public final class FuseSession implements AutoCloseable {
     if (!directMutations.tryAcquire()) {
       return false;
     }
+    // The slot bounds readers waiting for a commit: it is given back as soon as the call is done,
+    // before the reply is written (the kernel's next request may then find it free).
+    java.util.concurrent.atomic.AtomicBoolean held =
+        new java.util.concurrent.atomic.AtomicBoolean(true);
+    Runnable giveBack =
+        () -> {
+          if (held.getAndSet(false)) {
+            directMutations.release();
+          }
+        };
     try {
-      return answerDirect(channel, r, links, new MetaRequestIds());
+      return answerDirect(channel, r, links, new MetaRequestIds(), giveBack);
     } finally {
-      directMutations.release();
+      giveBack.run();
     }
   }
 
@@ -357,13 +367,14 @@ public final class FuseSession implements AutoCloseable {
    * false) or of a mutation (a decline hands it on here, with its request ids).
    */
   private boolean answerDirect(
-      FuseChannel channel, Request r, DirectMetaLinks links, MetaRequestIds ids) {
+      FuseChannel channel, Request r, DirectMetaLinks links, MetaRequestIds ids, Runnable ran) {
     long started = System.nanoTime();
     Outcome outcome;
     try {
       ScopedValue.Carrier bound = ScopedValue.where(MetaClient.DIRECT, links);
       outcome = (ids == null ? bound : bound.where(FsContext.REQUEST_IDS, ids)).call(() -> run(r));
     } catch (DirectMetaLinks.Declined e) {
+      ran.run();
       log.debug("FUSE op {} handed on: {}", r.opcode(), e.getMessage());
       r.rewind();
       if (ids == null) {
@@ -376,6 +387,7 @@ public final class FuseSession implements AutoCloseable {
       handOn(channel, r, null, ids);
       return true;
     }
+    ran.run();
     answer(channel, r, outcome, started);
     return true;
   }

@@ -75,6 +75,10 @@ class FuseDirectMetaTest {
   final List<RequestId> ordinaryMutations = new CopyOnWriteArrayList<>();
   final AtomicInteger ordinaryCloses = new AtomicInteger();
 
+  /** Closes reaching the ordinary service wait for this (open unless a test holds them). */
+  volatile java.util.concurrent.CountDownLatch closesHeld =
+      new java.util.concurrent.CountDownLatch(0);
+
   private void start(Long directTimeoutMs) throws Exception {
     tcp = new NettyTransport(NettyTransport.Io.best(), 1);
     tcpMeta = new Dispatcher();
@@ -155,6 +159,11 @@ class FuseDirectMetaTest {
         "Meta.Close",
         request -> {
           ordinaryCloses.incrementAndGet();
+          try {
+            closesHeld.await(30, java.util.concurrent.TimeUnit.SECONDS); // past a reply's wait
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
           return RpcResponse.of(CloseRsp.getDefaultInstance());
         });
     inProcessServer = inProcess.serve(meta, inProcessMeta, ServerOptions.DEFAULT);
@@ -285,7 +294,7 @@ class FuseDirectMetaTest {
     start(DIRECT_MS);
     int unique = 30;
     for (int flags : new int[] {0, 01, 02, 01000, 0100000}) {
-      kernel.send(request(Opcode.OPEN, unique, 5, FuseSessionTest.concat(le32(flags), le32(0))));
+      kernel.send(request(Opcode.OPEN, unique, 5, le32(flags, 0)));
       assertThat(errorOf(kernel.reply(), unique)).as("open with flags 0%o", flags).isZero();
       unique++;
     }
@@ -294,8 +303,13 @@ class FuseDirectMetaTest {
     assertThat(ordinaryOpens.get()).isEqualTo(3);
   }
 
-  private static byte[] le32(int v) {
-    return ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(v).array();
+  /** Little-endian u32s, as the kernel's request structs hold them. */
+  private static byte[] le32(int... values) {
+    ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (int v : values) {
+      b.putInt(v);
+    }
+    return b.array();
   }
 
   /** How long the TCP server takes over a "slow" removal: past the direct timeout used with it. */
@@ -322,10 +336,7 @@ class FuseDirectMetaTest {
    * A CREATE of {@code name} in the root: fuse_create_in (flags, mode, umask, open flags), name.
    */
   private ByteBuffer create(long unique, String name, int flags) throws InterruptedException {
-    byte[] in =
-        FuseSessionTest.concat(
-            FuseSessionTest.concat(le32(flags), le32(0100644)),
-            FuseSessionTest.concat(le32(022), le32(0)));
+    byte[] in = le32(flags, 0100644, 022, 0);
     kernel.send(
         request(
             Opcode.CREATE,
@@ -389,13 +400,9 @@ class FuseDirectMetaTest {
 
   /** fuse_flush_in or fuse_release_in of handle {@code fh} (flags, lock owner 0). */
   private ByteBuffer handleOp(int opcode, long unique, long fh) throws InterruptedException {
-    byte[] in = FuseSessionTest.concat(le64(fh), FuseSessionTest.concat(le64(0), le64(0)));
+    byte[] in = FuseSessionTest.le64(fh, 0, 0);
     kernel.send(request(opcode, unique, 5, in));
     return kernel.reply();
-  }
-
-  private static byte[] le64(long v) {
-    return ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array();
   }
 
   /**
@@ -406,7 +413,7 @@ class FuseDirectMetaTest {
   @Test
   void quietFlushesAndReleasesAskTheServiceNothing() throws Exception {
     start(DIRECT_MS);
-    kernel.send(request(Opcode.OPEN, 50, 5, FuseSessionTest.concat(le32(0), le32(0))));
+    kernel.send(request(Opcode.OPEN, 50, 5, le32(0, 0)));
     ByteBuffer opened = kernel.reply();
     assertThat(errorOf(opened, 50)).isZero();
     long fh = opened.getLong(16);
@@ -414,17 +421,21 @@ class FuseDirectMetaTest {
     assertThat(errorOf(handleOp(Opcode.RELEASE, 52, fh), 52)).isZero();
     assertThat(errorOf(handleOp(Opcode.FLUSH, 53, fh), 53)).as("released").isEqualTo(Errno.EBADF);
 
-    kernel.send(request(Opcode.OPEN, 54, 5, FuseSessionTest.concat(le32(01), le32(0))));
+    kernel.send(request(Opcode.OPEN, 54, 5, le32(01, 0)));
     ByteBuffer writing = kernel.reply();
     assertThat(errorOf(writing, 54)).isZero();
     long wfh = writing.getLong(16);
     assertThat(errorOf(handleOp(Opcode.FLUSH, 55, wfh), 55)).isZero();
     assertThat(ordinaryCloses.get()).isZero();
-    assertThat(errorOf(handleOp(Opcode.RELEASE, 56, wfh), 56)).isZero();
+    closesHeld = new java.util.concurrent.CountDownLatch(1); // the service holds every close
+    assertThat(errorOf(handleOp(Opcode.RELEASE, 56, wfh), 56))
+        .as("answered while its session's close is still held")
+        .isZero();
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (ordinaryCloses.get() == 0 && System.nanoTime() < deadline) {
       Thread.sleep(5);
     }
+    closesHeld.countDown();
     assertThat(ordinaryCloses.get()).as("its write session ended, after the reply").isEqualTo(1);
     assertThat(errorOf(handleOp(Opcode.FLUSH, 57, wfh), 57)).as("released").isEqualTo(Errno.EBADF);
   }

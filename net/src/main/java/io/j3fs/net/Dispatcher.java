@@ -153,29 +153,23 @@ public final class Dispatcher implements AutoCloseable {
   /** Runs an inline handler; false if it declined (the request is then still to be handled). */
   private static boolean runInline(RpcHandler inline, RpcRequest request, Consumer<Outcome> reply) {
     long start = System.nanoTime();
-    StatusCode status = StatusCode.OK;
-    Outcome outcome;
+    RpcResponse response = null;
+    Throwable failure = null;
     try {
-      RpcResponse response = inline.handle(request);
+      response = inline.handle(request);
       if (response == null) {
         return false;
       }
-      outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
     } catch (StatusException e) {
       if (e.retriable()) {
         return false;
       }
-      status = e.code();
-      outcome = error(e.code(), e.getMessage());
+      failure = e;
     } catch (RuntimeException | Error e) {
-      log.error("inline handler of {} failed", request.method().fullName(), e);
-      status = StatusCode.INTERNAL;
-      outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+      failure = e;
     }
     request.payload().release();
-    timer(request.method().fullName(), status)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    reply.accept(outcome);
+    reply.accept(finish(request, start, response, failure));
     return true;
   }
 
@@ -203,51 +197,50 @@ public final class Dispatcher implements AutoCloseable {
     request.payload().release();
     answer.whenComplete(
         (response, failure) -> {
-          StatusCode status = StatusCode.OK;
-          Outcome outcome;
           Throwable cause =
               failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
                   ? c.getCause()
                   : failure;
-          if (cause == null) {
-            outcome =
-                new Outcome(0, response.message(), response.payload(), response.payloadLength());
-          } else if (cause instanceof StatusException e) {
-            status = e.code();
-            outcome = error(e.code(), e.getMessage());
-          } else {
-            log.error("inline handler of {} failed", request.method().fullName(), cause);
-            status = StatusCode.INTERNAL;
-            outcome =
-                error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
-          }
-          timer(request.method().fullName(), status)
-              .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-          reply.accept(outcome);
+          reply.accept(finish(request, start, response, cause));
         });
     return true;
   }
 
   private static void run(RpcHandler handler, RpcRequest request, Consumer<Outcome> reply) {
-    Outcome outcome;
     long start = System.nanoTime();
-    StatusCode status = StatusCode.OK;
+    RpcResponse response = null;
+    Throwable failure = null;
     try {
-      RpcResponse response = handler.handle(request);
-      outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
-    } catch (StatusException e) {
-      status = e.code();
-      outcome = error(e.code(), e.getMessage());
+      response = handler.handle(request);
     } catch (RuntimeException | Error e) {
-      log.error("handler of {} failed", request.method().fullName(), e);
-      status = StatusCode.INTERNAL;
-      outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+      failure = e;
     } finally {
       request.payload().release();
     }
+    reply.accept(finish(request, start, response, failure));
+  }
+
+  /**
+   * The outcome of a handled request (its response, or its failure: a status as it is, anything
+   * else INTERNAL without its text, and logged), timed from {@code startNanos}.
+   */
+  private static Outcome finish(
+      RpcRequest request, long startNanos, RpcResponse response, Throwable failure) {
+    StatusCode status = StatusCode.OK;
+    Outcome outcome;
+    if (failure == null) {
+      outcome = new Outcome(0, response.message(), response.payload(), response.payloadLength());
+    } else if (failure instanceof StatusException e) {
+      status = e.code();
+      outcome = error(e.code(), e.getMessage());
+    } else {
+      log.error("handler of {} failed", request.method().fullName(), failure);
+      status = StatusCode.INTERNAL;
+      outcome = error(StatusCode.INTERNAL, request.method().fullName() + " failed on the server");
+    }
     timer(request.method().fullName(), status)
-        .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-    reply.accept(outcome);
+        .record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+    return outcome;
   }
 
   /**

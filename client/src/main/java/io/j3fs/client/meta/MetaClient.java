@@ -163,18 +163,14 @@ public final class MetaClient {
    */
   private volatile LiveMetas live;
 
-  private LiveMetas currentMetas() {
+  private List<Endpoint> liveMetaEndpoints() {
     RoutingInfo now = routing.get();
     LiveMetas known = live;
     if (known == null || known.routing() != now) {
       known = LiveMetas.of(now);
       live = known;
     }
-    return known;
-  }
-
-  private List<Endpoint> liveMetaEndpoints() {
-    return currentMetas().endpoints();
+    return known.endpoints();
   }
 
   private static void sleep(long ms) {

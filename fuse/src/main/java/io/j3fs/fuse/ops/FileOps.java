@@ -68,7 +68,12 @@ public final class FileOps {
    * declined and run again). Leaves the request's read position where it was.
    */
   public boolean opensReadOnly(Request r) {
-    return (peekFlags(r) & (O_ACCMODE | O_TRUNC)) == 0;
+    return readOnly(peekFlags(r));
+  }
+
+  /** Whether open flags change nothing: read access, no O_TRUNC. */
+  static boolean readOnly(int flags) {
+    return (flags & (O_ACCMODE | O_TRUNC)) == 0;
   }
 
   /** An OPEN's or CREATE's flags (the first field of either), read without moving the request. */

@@ -130,7 +130,8 @@ public final class FsContext {
   }
 
   public <T extends Message> T call(String method, Message request, Class<T> type) {
-    if (READS.contains(method) || (method.equals("Open") && readOnlyOpen(request))) {
+    if (READS.contains(method)
+        || (method.equals("Open") && FileOps.readOnly(((OpenReq) request).getFlags()))) {
       return meta.call(method, request, type);
     }
     statAhead.changed(); // before and after: a listing that overlapped the change is not used
@@ -153,13 +154,6 @@ public final class FsContext {
           "ListXattr",
           "GetRealPath",
           "StatFs");
-
-  private static boolean readOnlyOpen(Message request) {
-    int flags = ((OpenReq) request).getFlags();
-    return (flags & OpenFile.O_ACCMODE) == 0 && (flags & O_TRUNC) == 0;
-  }
-
-  private static final int O_TRUNC = 01000;
 
   public StatAhead statAhead() {
     return statAhead;
@@ -387,14 +381,7 @@ public final class FsContext {
 
   /** A fuse_entry_out for an inode the kernel now holds one more reference to. */
   public Reply entry(Inode inode) {
-    Reply out = new Reply(Attrs.ENTRY_BYTES);
-    entryInto(out, inode);
-    return out;
-  }
-
-  private void entryInto(Reply out, Inode inode) {
-    entryUncounted(out, inode);
-    inodes.looked(Attrs.nodeId(inode.getId()));
+    return entry(inode, config.entryTimeoutMs(), config.attrTimeoutMs());
   }
 
   /**

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +97,7 @@ public final class StatAhead {
   private final Map<Long, Misses> misses = new ConcurrentHashMap<>();
   private final AtomicInteger fetches = new AtomicInteger();
   private int kept; // guarded by this: names in all listings
-  private final AtomicLong hits = new AtomicLong();
+  private final LongAdder hits = new LongAdder(); // counted by reader threads at once
   private final AtomicLong listed = new AtomicLong();
 
   public StatAhead(Clock clock, Lister lister, long entryTimeoutMs, long attrTimeoutMs) {
@@ -132,7 +133,7 @@ public final class StatAhead {
     if (inode == null || entryMs <= 0 || attrMs <= 0) {
       return null;
     }
-    hits.incrementAndGet();
+    hits.increment();
     return new Hit(inode, entryMs, attrMs);
   }
 
@@ -237,7 +238,7 @@ public final class StatAhead {
 
   /** Lookups answered from listings so far. */
   public long hits() {
-    return hits.get();
+    return hits.sum();
   }
 
   /** Listings taken and kept so far. */

@@ -26,8 +26,7 @@ public final class CloseOp implements MetaOp<CloseReq, CloseRsp> {
 
   /** Whether this close needs nothing but the store (its length hint is not to be checked). */
   public static boolean storeOnly(CloseReq request) {
-    return !Lengths.asksStorage(
-        request.hasLengthHint() ? request.getLengthHint() : null, request.getWrote());
+    return Lengths.storeOnly(request.hasLengthHint(), request.getLengthHint(), request.getWrote());
   }
 
   /** The length from storage when the request's hint is not exact (outside any transaction). */

@@ -4,7 +4,6 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.meta.MetaContext;
 import io.j3fs.meta.auth.Names;
-import io.j3fs.meta.store.InodeIdAllocator;
 import io.j3fs.meta.store.PathResolver;
 import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
@@ -27,8 +26,7 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
    * storage first), and an inode id in hand (taking a block of ids is a commit of its own).
    */
   public static boolean storeOnly(MetaContext ctx, CreateReq request) {
-    return (request.getFlags() & Opens.O_TRUNC) == 0
-        && ctx.ids().idsInHand() > InodeIdAllocator.INLINE_MARGIN;
+    return (request.getFlags() & Opens.O_TRUNC) == 0 && ctx.ids().canTakeInline(1);
   }
 
   @Override

@@ -21,6 +21,11 @@ final class Lengths {
     return hint != null && !hint.getExact() && (hint.getLength() > 0 || wrote);
   }
 
+  /** Whether a close or sync with this hint (if {@code hasHint}) needs nothing but the store. */
+  static boolean storeOnly(boolean hasHint, LengthHint hint, boolean wrote) {
+    return !asksStorage(hasHint ? hint : null, wrote);
+  }
+
   /** The length storage holds, when the hint cannot be trusted; -1 when not needed. */
   static long queryIfNeeded(MetaContext ctx, long inodeId, LengthHint hint, boolean wrote) {
     if (!asksStorage(hint, wrote)) {

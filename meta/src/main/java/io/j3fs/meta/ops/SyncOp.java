@@ -14,8 +14,7 @@ public final class SyncOp implements MetaOp<SyncReq, SyncRsp> {
 
   /** Whether this sync needs nothing but the store (its length hint is not to be checked). */
   public static boolean storeOnly(SyncReq request) {
-    return !Lengths.asksStorage(
-        request.hasLengthHint() ? request.getLengthHint() : null, request.getWrote());
+    return Lengths.storeOnly(request.hasLengthHint(), request.getLengthHint(), request.getWrote());
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.j3fs.meta.service;
 
+import com.google.protobuf.Message;
 import io.j3fs.client.mgmtd.MgmtdClient;
 import io.j3fs.client.mgmtd.ServiceAgent;
 import io.j3fs.common.cluster.NodeType;
@@ -22,6 +23,7 @@ import io.j3fs.meta.ops.HardLinkOp;
 import io.j3fs.meta.ops.ListOp;
 import io.j3fs.meta.ops.ListXattrOp;
 import io.j3fs.meta.ops.LookupOp;
+import io.j3fs.meta.ops.MetaOp;
 import io.j3fs.meta.ops.MkdirsOp;
 import io.j3fs.meta.ops.OpenOp;
 import io.j3fs.meta.ops.PruneSessionOp;
@@ -74,6 +76,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +94,12 @@ public final class MetaServer implements AutoCloseable {
 
   /** A batch stat of at most this many inodes is answered on the event loop (embedded stores). */
   static final int INLINE_STATS = 16;
+
+  /**
+   * BatchClose of at most this many closes runs inline (a mount's batches hold at most 64): one
+   * event-loop turn stays short however many the service would take.
+   */
+  static final int INLINE_CLOSES = 64;
 
   /**
    * @param gcIntervalMs pause between GC passes
@@ -166,47 +176,20 @@ public final class MetaServer implements AutoCloseable {
 
   public void register(Dispatcher d) {
     MetaService.bind(d, "StatFs", StatFsReq.class, new StatFsOp(ctx));
-    if (ctx.kv().localReads()) {
-      // Point reads of an embedded store: answered on the event loop, saving two thread
-      // hand-offs per call (see Dispatcher); a store across the network keeps them off it.
-      MetaContext once = ctx.withKv(new OneAttemptReads(ctx.kv()));
-      MetaService.bindInline(
-          d, "Stat", StatReq.class, new StatOp(once), new StatOp(ctx), q -> true);
-      MetaService.bindInline(
-          d,
-          "BatchStat",
-          BatchStatReq.class,
-          new BatchStatOp(once),
-          new BatchStatOp(ctx),
-          q -> q.getInodeIdsCount() <= INLINE_STATS);
-      MetaService.bindInline(
-          d, "Lookup", LookupReq.class, new LookupOp(once), new LookupOp(ctx), q -> true);
-      MetaService.bindInline(
-          d,
-          "Open",
-          OpenReq.class,
-          new OpenOp(once),
-          new OpenOp(ctx),
-          q -> OpenOp.readOnly(q.getFlags()));
-    } else {
-      MetaService.bind(d, "Stat", StatReq.class, new StatOp(ctx));
-      MetaService.bind(d, "BatchStat", BatchStatReq.class, new BatchStatOp(ctx));
-      MetaService.bind(d, "Lookup", LookupReq.class, new LookupOp(ctx));
-      MetaService.bind(d, "Open", OpenReq.class, new OpenOp(ctx));
-    }
-    if (ctx.kv().localReads()) {
-      registerInlineMutations(d);
-    } else {
-      MetaService.bind(d, "Create", CreateReq.class, new CreateOp(ctx));
-      MetaService.bind(d, "Close", CloseReq.class, new CloseOp(ctx));
-      MetaService.bind(d, "BatchClose", BatchCloseReq.class, new BatchCloseOp(ctx));
-      MetaService.bind(d, "Sync", SyncReq.class, new SyncOp(ctx));
-      MetaService.bind(d, "Mkdirs", MkdirsReq.class, new MkdirsOp(ctx));
-      MetaService.bind(d, "Symlink", SymlinkReq.class, new SymlinkOp(ctx));
-      MetaService.bind(d, "HardLink", HardLinkReq.class, new HardLinkOp(ctx));
-      MetaService.bind(d, "Remove", RemoveReq.class, new RemoveOp(ctx));
-      MetaService.bind(d, "Rename", RenameReq.class, new RenameOp(ctx));
-    }
+    // With an embedded store, point reads and store-only mutations run on the event loop that read
+    // them (see the helpers below); a store across the network keeps them off it.
+    OneAttemptReads reads = new OneAttemptReads(ctx.kv());
+    read(d, reads, "Stat", StatReq.class, StatOp::new, q -> true);
+    read(
+        d,
+        reads,
+        "BatchStat",
+        BatchStatReq.class,
+        BatchStatOp::new,
+        q -> q.getInodeIdsCount() <= INLINE_STATS);
+    read(d, reads, "Lookup", LookupReq.class, LookupOp::new, q -> true);
+    read(d, reads, "Open", OpenReq.class, OpenOp::new, q -> OpenOp.readOnly(q.getFlags()));
+    registerMutations(d);
     MetaService.bind(d, "ReadLink", ReadLinkReq.class, new ReadLinkOp(ctx));
     MetaService.bind(d, "List", ListReq.class, new ListOp(ctx));
     MetaService.bind(d, "SetAttr", SetAttrReq.class, new SetAttrOp(ctx));
@@ -221,6 +204,25 @@ public final class MetaServer implements AutoCloseable {
   }
 
   /**
+   * Point reads of an embedded store are answered on the event loop, reading through {@link
+   * OneAttemptReads}: two thread hand-offs fewer per call (see Dispatcher). Otherwise, and for what
+   * {@code inline} refuses, on a virtual thread.
+   */
+  private <Q extends Message, R extends Message> void read(
+      Dispatcher d,
+      OneAttemptReads reads,
+      String method,
+      Class<Q> type,
+      Function<MetaContext, MetaOp<Q, R>> op,
+      Predicate<Q> inline) {
+    if (ctx.kv().localReads()) {
+      MetaService.bindInline(d, method, type, op.apply(ctx.withKv(reads)), op.apply(ctx), inline);
+    } else {
+      MetaService.bind(d, method, type, op.apply(ctx));
+    }
+  }
+
+  /**
    * Mutations of an embedded store that need nothing else (no storage call) run on the event loop
    * that read them and are answered once their commit's WAL sync is done ({@link
    * MetaService#bindInlineMutation}): the hand-off to a virtual thread, its wait for the fsync and
@@ -229,63 +231,47 @@ public final class MetaServer implements AutoCloseable {
    * ids are in hand, so that the event loop never takes a block of ids itself) run on virtual
    * threads as before.
    */
-  private void registerInlineMutations(Dispatcher d) {
+  private void registerMutations(Dispatcher d) {
     OneAttemptWrites writes = new OneAttemptWrites(ctx.kv());
-    MetaContext once = ctx.withKv(writes);
-    MetaService.bindInlineMutation(
+    mutation(d, writes, "Create", CreateReq.class, CreateOp::new, q -> CreateOp.storeOnly(ctx, q));
+    mutation(d, writes, "Close", CloseReq.class, CloseOp::new, CloseOp::storeOnly);
+    mutation(
         d,
-        "Create",
-        CreateReq.class,
         writes,
-        new CreateOp(once),
-        new CreateOp(ctx),
-        q -> CreateOp.storeOnly(ctx, q));
-    MetaService.bindInlineMutation(
-        d,
-        "Close",
-        CloseReq.class,
-        writes,
-        new CloseOp(once),
-        new CloseOp(ctx),
-        CloseOp::storeOnly);
-    MetaService.bindInlineMutation(
-        d,
         "BatchClose",
         BatchCloseReq.class,
-        writes,
-        new BatchCloseOp(once),
-        new BatchCloseOp(ctx),
-        q -> q.getClosesList().stream().allMatch(CloseOp::storeOnly));
-    MetaService.bindInlineMutation(
-        d, "Sync", SyncReq.class, writes, new SyncOp(once), new SyncOp(ctx), SyncOp::storeOnly);
-    MetaService.bindInlineMutation(
+        BatchCloseOp::new,
+        q ->
+            q.getClosesCount() <= INLINE_CLOSES
+                && q.getClosesList().stream().allMatch(CloseOp::storeOnly));
+    mutation(d, writes, "Sync", SyncReq.class, SyncOp::new, SyncOp::storeOnly);
+    mutation(
         d,
+        writes,
         "Mkdirs",
         MkdirsReq.class,
-        writes,
-        new MkdirsOp(once),
-        new MkdirsOp(ctx),
-        q -> ctx.ids().idsInHand() > InodeIdAllocator.INLINE_MARGIN + idsAtMost(q));
-    MetaService.bindInlineMutation(
-        d,
-        "Symlink",
-        SymlinkReq.class,
-        writes,
-        new SymlinkOp(once),
-        new SymlinkOp(ctx),
-        q -> ctx.ids().idsInHand() > InodeIdAllocator.INLINE_MARGIN);
-    MetaService.bindInlineMutation(
-        d,
-        "HardLink",
-        HardLinkReq.class,
-        writes,
-        new HardLinkOp(once),
-        new HardLinkOp(ctx),
-        q -> true);
-    MetaService.bindInlineMutation(
-        d, "Remove", RemoveReq.class, writes, new RemoveOp(once), new RemoveOp(ctx), q -> true);
-    MetaService.bindInlineMutation(
-        d, "Rename", RenameReq.class, writes, new RenameOp(once), new RenameOp(ctx), q -> true);
+        MkdirsOp::new,
+        q -> ctx.ids().canTakeInline(idsAtMost(q)));
+    mutation(
+        d, writes, "Symlink", SymlinkReq.class, SymlinkOp::new, q -> ctx.ids().canTakeInline(1));
+    mutation(d, writes, "HardLink", HardLinkReq.class, HardLinkOp::new, q -> true);
+    mutation(d, writes, "Remove", RemoveReq.class, RemoveOp::new, q -> true);
+    mutation(d, writes, "Rename", RenameReq.class, RenameOp::new, q -> true);
+  }
+
+  private <Q extends Message, R extends Message> void mutation(
+      Dispatcher d,
+      OneAttemptWrites writes,
+      String method,
+      Class<Q> type,
+      Function<MetaContext, MetaOp<Q, R>> op,
+      Predicate<Q> inline) {
+    if (ctx.kv().localReads()) {
+      MetaService.bindInlineMutation(
+          d, method, type, writes, op.apply(ctx.withKv(writes)), op.apply(ctx), inline);
+    } else {
+      MetaService.bind(d, method, type, op.apply(ctx));
+    }
   }
 
   /** The inode ids a Mkdirs may take: one per component of its path (only the last unless -p). */

@@ -42,6 +42,14 @@ public final class InodeIdAllocator {
   }
 
   /**
+   * Whether an operation on an event loop that takes up to {@code ids} ids will find them in hand,
+   * with {@link #INLINE_MARGIN} to spare for what other threads take meanwhile.
+   */
+  public boolean canTakeInline(long ids) {
+    return inHand > INLINE_MARGIN + ids - 1;
+  }
+
+  /**
    * The next id. When the block in hand is used up, a new one is taken outside the lock, so a
    * caller that finds ids in hand never waits for another's commit; of two callers that took a
    * block at once, the second one's goes unused (its ids are skipped, as a crashed process's are).
