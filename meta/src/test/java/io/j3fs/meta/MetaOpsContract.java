@@ -716,22 +716,17 @@ public abstract class MetaOpsContract {
   @Test
   void theGcGoesOnBackToBackAndPastFilesStillOpen() {
     for (int i = 0; i < 150; i++) {
-      Inode f = m.touch("/f" + i);
-      if (i % 2 == 0) {
-        m.wrote(f, 100);
-      }
+      m.wrote(m.touch("/f" + i), 100);
       m.rm("/f" + i);
     }
     assertThat(m.gc.runFor(64, 60_000)).as("one round, three passes").isEqualTo(150);
-    assertThat(m.storage.removals)
-        .as("only files that held bytes are removed from storage")
-        .hasSize(75);
+    assertThat(m.storage.removals).as("each removed from storage").hasSize(150);
 
     for (int i = 0; i < 30; i++) {
       m.create(ROOT, "/open" + i, 0644, O_CREAT | O_WRONLY); // its session stays open
       m.rm("/open" + i);
     }
-    m.touch("/last");
+    m.wrote(m.touch("/last"), 10);
     m.rm("/last");
     int finished = 0;
     for (int pass = 0; pass < 4 && finished == 0; pass++) {
@@ -750,6 +745,43 @@ public abstract class MetaOpsContract {
     assertThat(m.storage.removals)
         .as("a cut file is removed from storage whatever its length")
         .containsKey(cut.getId());
+  }
+
+  @Test
+  void aLastUnlinkCollectsAtOnceWhatLeavesTheGcNothingToDo() {
+    Inode empty = m.touch("/empty");
+    m.symlink.run(
+        SymlinkReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(m.request())
+            .setPath(path("/link"))
+            .setTarget("/empty")
+            .build());
+    long link = m.lstat("/link").getId();
+    Inode full = m.wrote(m.touch("/full"), 100);
+    CreateRsp open = m.create(ROOT, "/open", 0644, O_CREAT | O_WRONLY);
+    Inode twice = m.touch("/twice");
+    m.hardLink.run(
+        HardLinkReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(m.request())
+            .setOldPath(path("/twice"))
+            .setNewPath(path("/twice2"))
+            .build());
+    for (String name : java.util.List.of("/empty", "/link", "/full", "/open", "/twice")) {
+      m.rm(name);
+    }
+    assertThat(inodeExists(empty.getId())).as("an empty file, no session: gone").isFalse();
+    assertThat(inodeExists(link)).as("a symlink: gone").isFalse();
+    assertThat(inodeExists(full.getId())).as("bytes on storage: the GC's").isTrue();
+    assertThat(inodeExists(open.getInode().getId())).as("still open: the GC's").isTrue();
+    assertThat(inodeExists(twice.getId())).as("another link left").isTrue();
+    assertThat(m.gc.drain()).as("the GC had only the file that held bytes").isEqualTo(1);
+    assertThat(m.storage.removals).containsOnlyKeys(full.getId());
+  }
+
+  private boolean inodeExists(long id) {
+    return m.kv.read(tx -> MetaStore.inode(tx, id)) != null;
   }
 
   @Test

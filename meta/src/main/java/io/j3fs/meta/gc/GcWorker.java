@@ -233,25 +233,13 @@ public final class GcWorker {
       if (!MetaStore.sessions(tx, id).isEmpty()) {
         return Step.KEPT;
       }
-      if (!storageDone && mayHoldChunks(attrs)) {
+      if (!storageDone && MetaStore.mayHoldChunks(attrs)) {
         return Step.STORAGE;
       }
     }
     MetaStore.clearInode(tx, id);
     tx.clear(MetaKeys.gc(id));
     return Step.DONE;
-  }
-
-  /**
-   * Whether storage may hold chunks of a file no session holds any more. A file of length 0 that
-   * was never truncated never held a byte: every session reported its writes (an exact length at
-   * close, or the length storage has when the pruner ends a lost client's session), so chunks would
-   * show in the length; a truncation cuts storage before it records the length, so a cut file is
-   * removed from storage whatever its length. Skipping the others spares a mass delete of empty
-   * files a removal round trip per chain per file.
-   */
-  static boolean mayHoldChunks(Inode attrs) {
-    return attrs.getLength() > 0 || attrs.getTruncateVersion() > 0;
   }
 
   /**

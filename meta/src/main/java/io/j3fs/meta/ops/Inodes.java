@@ -64,13 +64,20 @@ final class Inodes {
   }
 
   /**
-   * Drops one link of a non-directory (its entry is removed by the caller): at zero links the inode
-   * stays, with nlink 0, queued for the GC, which removes it and its chunks once no write session
-   * holds it.
+   * Drops one link of a non-directory (its entry is removed by the caller). At zero links an inode
+   * with nothing outside the store (a symlink, or a file that never held a byte and that no write
+   * session holds) is removed at once, in this transaction: the GC would only do the same a moment
+   * later in a transaction of its own, and a mass delete of small empty files (a checkpoint's
+   * markers, a dataloader's index) paid that second commit per file. Any other inode stays, with
+   * nlink 0, queued for the GC, which removes it and its chunks once no write session holds it.
    */
   static void unlinkFile(MetaContext ctx, Transaction tx, InodeRecord record) {
     Inode inode = record.getInode();
     int links = Math.max(0, inode.getNlink() - 1);
+    if (links == 0 && collectableAtOnce(ctx, tx, inode)) {
+      MetaStore.clearInode(tx, inode.getId());
+      return;
+    }
     MetaStore.putInode(
         tx,
         record.toBuilder()
@@ -79,6 +86,24 @@ final class Inodes {
     if (links == 0) {
       MetaStore.enqueueGc(tx, inode.getId(), ctx.nowMs());
     }
+  }
+
+  /**
+   * Whether an inode losing its last link leaves the GC nothing to do: no delay is configured, and
+   * it is a symlink, or a file storage holds nothing of (see {@link MetaStore#mayHoldChunks}) that
+   * no write session holds (its sessions are read here, so a session opened concurrently conflicts
+   * with this transaction).
+   */
+  private static boolean collectableAtOnce(MetaContext ctx, Transaction tx, Inode inode) {
+    if (ctx.settings().gcDelayMs() > 0) {
+      return false;
+    }
+    return switch (inode.getType()) {
+      case SYMLINK -> true;
+      case FILE ->
+          !MetaStore.mayHoldChunks(inode) && MetaStore.sessions(tx, inode.getId()).isEmpty();
+      default -> false;
+    };
   }
 
   /** Removes an empty directory's inode (its entry is removed by the caller). */

@@ -7,6 +7,7 @@ import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.RangeIterator;
 import io.j3fs.kv.ReadTransaction;
 import io.j3fs.kv.Transaction;
+import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.store.DirEntryRecord;
 import io.j3fs.proto.meta.store.FileSessionRecord;
 import io.j3fs.proto.meta.store.GcRecord;
@@ -122,6 +123,17 @@ public final class MetaStore {
     tx.clear(key);
     tx.clear(MetaKeys.clientSession(session.getClientId(), inode, sessionId));
     return true;
+  }
+
+  /**
+   * Whether storage may hold chunks of a file no session holds any more. A file of length 0 that
+   * was never truncated never held a byte: every session reported its writes (an exact length at
+   * close, or the length storage has when the pruner ends a lost client's session), so chunks would
+   * show in the length; a truncation cuts storage before it records the length, so a cut file is
+   * removed from storage whatever its length.
+   */
+  public static boolean mayHoldChunks(Inode attrs) {
+    return attrs.getLength() > 0 || attrs.getTruncateVersion() > 0;
   }
 
   /** Queues an inode whose last link is gone for the GC (idempotent). */

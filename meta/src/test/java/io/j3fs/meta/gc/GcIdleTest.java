@@ -38,14 +38,14 @@ class GcIdleTest {
 
   @Test
   void anIdleGcWakesForItsOwnRemovalsAndRescansForOthers() {
-    Inode a = m.touch("/a");
+    Inode a = m.wrote(m.touch("/a"), 10); // a byte held: the GC's work
     m.rm("/a");
     assertThat(m.gc.runFor(64, 60_000)).as("this instance's removal").isEqualTo(1);
     assertThat(exists(a)).isFalse();
     assertThat(m.gc.runFor(64, 60_000)).isZero();
     assertThat(m.gc.idle()).as("the queue was found empty").isTrue();
 
-    Inode b = other.touch("/b");
+    Inode b = other.wrote(other.touch("/b"), 10);
     other.rm("/b");
     clock.advanceMillis(GcWorker.IDLE_RESCAN_MS - 1);
     assertThat(m.gc.runFor(64, 60_000)).as("idle: the queue is not read").isZero();
@@ -56,9 +56,9 @@ class GcIdleTest {
 
     assertThat(m.gc.runFor(64, 60_000)).isZero();
     assertThat(m.gc.idle()).isTrue();
-    Inode c = m.touch("/c");
+    Inode c = m.wrote(m.touch("/c"), 10);
     m.mv(MetaFixture.ROOT, "/c", "/d", 0);
-    Inode e = m.touch("/e");
+    Inode e = m.wrote(m.touch("/e"), 10);
     m.mv(MetaFixture.ROOT, "/e", "/d", 0); // replaces /d: c's inode is queued
     assertThat(m.gc.runFor(64, 60_000)).as("a rename over a name wakes it").isEqualTo(1);
     assertThat(exists(c)).isFalse();
