@@ -320,6 +320,48 @@ def case_mknod_fallocate_fsync(d):
         check(f.read(8) == b"12345\0\0\0", "fallocated bytes read as zeros")
 
 
+def case_mass_unlink(d):
+    """Many unlinks in one directory, as rm -r makes: past the first few the mount answers them
+    itself and applies them in batches (unlink-behind); every view of the directory must already
+    show them gone, and what else touches the directory must see them applied."""
+    names = [f"n{i:04d}" for i in range(300)]
+    for n in names:
+        write_file(f"{d}/{n}", n.encode())
+    os.link(f"{d}/n0299", f"{d}/second-link")
+    write_file(f"{d}/kept-open", b"open")
+    fd = os.open(f"{d}/kept-open", os.O_RDONLY)
+    for n in names[:250]:
+        os.unlink(f"{d}/{n}")
+        expect_errno(errno.ENOENT, os.stat, f"{d}/{n}")
+    check(sorted(os.listdir(d)) == sorted(names[250:] + ["second-link", "kept-open"]),
+          "a listing right after the unlinks shows exactly what is left")
+    # The same name again, at once: the new file, not the old one nor an EEXIST.
+    write_file(f"{d}/{names[0]}", b"new")
+    check(read_file(f"{d}/{names[0]}") == b"new", "a name unlinked and created again")
+    os.unlink(f"{d}/kept-open")
+    check(os.read(fd, 10) == b"open", "a file unlinked while open stays readable")
+    os.close(fd)
+    os.unlink(f"{d}/n0299")
+    check(os.stat(f"{d}/second-link").st_nlink == 1, "the other link stays, with one link")
+    check(read_file(f"{d}/second-link") == b"n0299", "through the other link")
+    os.rename(f"{d}/n0298", f"{d}/{names[1]}")  # onto a name just unlinked
+    check(read_file(f"{d}/{names[1]}") == b"n0298", "renamed onto an unlinked name")
+    dfd = os.open(d, os.O_RDONLY)
+    os.fsync(dfd)  # the unlinks answered early are applied by now
+    os.close(dfd)
+    sub = f"{d}/sub"
+    os.mkdir(sub)
+    for i in range(100):
+        write_file(f"{sub}/{i}", b"x")
+    for i in range(100):
+        os.unlink(f"{sub}/{i}")
+    os.rmdir(sub)  # empty only once its unlinks are applied
+    expect_errno(errno.ENOENT, os.stat, sub)
+    left = sorted(os.listdir(d))
+    check(left == sorted([names[0], names[1]] + names[250:298] + ["second-link"]),
+          f"what is left at the end: {left}")
+
+
 def case_permissions_as_nobody(d):
     os.chmod(d, 0o755)
     write_file(f"{d}/secret", b"s", 0o600)
@@ -373,7 +415,7 @@ def nobody_cases(d):
 CASES = [
     case_create_read_write, case_larger_than_a_stripe, case_sparse, case_append, case_truncate,
     case_unlink_while_open, case_rename, case_hard_links, case_symlinks, case_directories,
-    case_readdir, case_attributes, case_xattrs, case_mknod_fallocate_fsync,
+    case_readdir, case_attributes, case_xattrs, case_mknod_fallocate_fsync, case_mass_unlink,
     case_permissions_as_nobody,
 ]
 

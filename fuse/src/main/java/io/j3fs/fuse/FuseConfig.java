@@ -24,6 +24,10 @@ import java.util.List;
  * @param writeBufferBytes bytes buffered per open file before they are sent (default 4194304)
  * @param readAheadBytes the kernel's read-ahead window for the mount (default 16777216)
  * @param writebackCache let the kernel cache writes and send them in the background (default false)
+ * @param defaultPermissions let the kernel check permissions from the mode bits before asking
+ *     (default true; without it, stat-ahead and unlink-behind are off)
+ * @param unlinkBehind after a run of unlinks in one directory, take its lease and answer the next
+ *     unlinks there before the metadata service applies them, a batch at a time (default true)
  * @param token shared secret of the cluster (default none)
  * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
@@ -41,6 +45,7 @@ public record FuseConfig(
     Integer readAheadBytes,
     Boolean writebackCache,
     Boolean defaultPermissions,
+    Boolean unlinkBehind,
     String token,
     String metricsListen) {
   /** The largest read and write the kernel sends in one request (and the read buffer's payload). */
@@ -62,6 +67,7 @@ public record FuseConfig(
     readAheadBytes = range("read_ahead_bytes", readAheadBytes, 16 << 20, 0, 1 << 30);
     writebackCache = writebackCache != null && writebackCache;
     defaultPermissions = defaultPermissions == null || defaultPermissions;
+    unlinkBehind = unlinkBehind == null || unlinkBehind;
     token = token == null ? "" : token;
     if (metricsListen != null && !metricsListen.isBlank()) {
       try {
@@ -75,7 +81,8 @@ public record FuseConfig(
   /** A config with every default, for these mgmtd addresses. */
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
-        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

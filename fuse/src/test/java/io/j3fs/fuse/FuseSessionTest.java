@@ -78,6 +78,7 @@ class FuseSessionTest {
         null,
         null,
         null,
+        null,
         null);
   }
 

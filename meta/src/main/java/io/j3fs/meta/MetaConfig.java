@@ -19,6 +19,8 @@ import java.util.List;
  * @param stripeSize default chains per file (default 4)
  * @param gcIntervalMs pause between GC passes (default 1000)
  * @param gcDelayMs how long a removed file waits before its chunks go (default 0)
+ * @param dirLeaseMs how long a directory lease (unlink-behind) lasts unrenewed (default 5000; 0: no
+ *     leases, every unlink waits for its commit)
  * @param heartbeatIntervalMs heartbeat and routing refresh period (default 10000)
  * @param sessionPruneIntervalMs how often write sessions of clients mgmtd no longer knows end
  *     (default 300000)
@@ -36,6 +38,7 @@ public record MetaConfig(
     Integer stripeSize,
     Long gcIntervalMs,
     Long gcDelayMs,
+    Long dirLeaseMs,
     Long heartbeatIntervalMs,
     Long sessionPruneIntervalMs,
     String token,
@@ -60,6 +63,7 @@ public record MetaConfig(
     stripeSize = stripeSize == null ? 4 : stripeSize;
     gcIntervalMs = positive("gc_interval_ms", gcIntervalMs, 1_000);
     gcDelayMs = gcDelayMs == null ? 0 : gcDelayMs;
+    dirLeaseMs = dirLeaseMs == null ? MetaSettings.DEFAULT.dirLeaseMs() : dirLeaseMs;
     heartbeatIntervalMs = positive("heartbeat_interval_ms", heartbeatIntervalMs, 10_000);
     sessionPruneIntervalMs = positive("session_prune_interval_ms", sessionPruneIntervalMs, 300_000);
     token = token == null ? "" : token;
@@ -70,7 +74,7 @@ public record MetaConfig(
         throw new IllegalArgumentException("metrics_listen: " + e.getMessage());
       }
     }
-    settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs); // checks the values
+    settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs, dirLeaseMs); // checks them
   }
 
   private static long positive(String key, Long value, long fallback) {
@@ -81,7 +85,8 @@ public record MetaConfig(
     return v;
   }
 
-  private static MetaSettings settings(int table, int chunk, int stripe, long gcDelayMs) {
+  private static MetaSettings settings(
+      int table, int chunk, int stripe, long gcDelayMs, long dirLeaseMs) {
     MetaSettings d = MetaSettings.DEFAULT;
     return new MetaSettings(
         table,
@@ -90,7 +95,8 @@ public record MetaConfig(
         d.listPageSize(),
         d.maxListPageSize(),
         gcDelayMs,
-        d.idempotencyTtlMs());
+        d.idempotencyTtlMs(),
+        dirLeaseMs);
   }
 
   public List<Endpoint> mgmtdEndpoints() {
@@ -101,7 +107,7 @@ public record MetaConfig(
     return new MetaServer.Config(
         NodeId.of(nodeId),
         advertise,
-        settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs),
+        settings(chainTableId, chunkSizeBytes, stripeSize, gcDelayMs, dirLeaseMs),
         gcIntervalMs,
         64,
         heartbeatIntervalMs,

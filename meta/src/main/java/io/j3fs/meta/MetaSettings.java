@@ -10,6 +10,8 @@ package io.j3fs.meta;
  * @param maxListPageSize most entries one list answer carries (default 10000)
  * @param gcDelayMs how long an unlinked inode waits before its chunks are removed (default 0)
  * @param idempotencyTtlMs how long the answer of a mutation is kept for its retries (3FS: 30 min)
+ * @param dirLeaseMs how long a directory lease lasts without renewal (default 5000; 0: none is
+ *     granted, so every unlink waits for its commit)
  */
 public record MetaSettings(
     int chainTableId,
@@ -18,9 +20,10 @@ public record MetaSettings(
     int listPageSize,
     int maxListPageSize,
     long gcDelayMs,
-    long idempotencyTtlMs) {
+    long idempotencyTtlMs,
+    long dirLeaseMs) {
   public static final MetaSettings DEFAULT =
-      new MetaSettings(1, 1 << 20, 4, 1_000, 10_000, 0, 30 * 60_000L);
+      new MetaSettings(1, 1 << 20, 4, 1_000, 10_000, 0, 30 * 60_000L, 5_000);
 
   public MetaSettings {
     if (Integer.bitCount(chunkSizeBytes) != 1
@@ -34,6 +37,10 @@ public record MetaSettings(
     }
     if (listPageSize < 1 || maxListPageSize < listPageSize) {
       throw new IllegalArgumentException("list page sizes must be positive and ordered");
+    }
+    if (dirLeaseMs != 0 && (dirLeaseMs < 1_000 || dirLeaseMs > 60_000)) {
+      throw new IllegalArgumentException(
+          "dir_lease_ms must be 0 (no leases) or 1000-60000, got " + dirLeaseMs);
     }
   }
 }

@@ -59,6 +59,9 @@ public final class MetaFixture {
   public final SetLayoutOp setLayout;
   public final PruneSessionOp pruneSession;
   public final StatFsOp statFs;
+  public final AcquireDirLeaseOp acquireDirLease;
+  public final ReleaseDirLeaseOp releaseDirLease;
+  public final BatchRemoveOp batchRemove;
 
   public MetaFixture(KvEngine kv) {
     this(kv, MetaSettings.DEFAULT);
@@ -107,6 +110,9 @@ public final class MetaFixture {
     setLayout = new SetLayoutOp(ctx);
     pruneSession = new PruneSessionOp(ctx);
     statFs = new StatFsOp(ctx);
+    acquireDirLease = new AcquireDirLeaseOp(ctx);
+    releaseDirLease = new ReleaseDirLeaseOp(ctx);
+    batchRemove = new BatchRemoveOp(ctx);
   }
 
   public static PathAt path(String path) {

@@ -37,6 +37,7 @@ class MountTest {
   @TempDir static Path dir;
   static LocalCluster cluster;
   static Path mnt;
+  static int metricsPort;
 
   @BeforeAll
   static void mount() throws Exception {
@@ -53,7 +54,14 @@ class MountTest {
       cluster.startFileSystem(rpc, 4);
     }
     mnt = dir.resolve("mnt");
-    cluster.startFuse("fuse", mnt, List.of("attr_timeout_ms = 1000"));
+    try (java.net.ServerSocket probe =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      metricsPort = probe.getLocalPort();
+    }
+    cluster.startFuse(
+        "fuse",
+        mnt,
+        List.of("attr_timeout_ms = 1000", "metrics_listen = \"127.0.0.1:" + metricsPort + "\""));
   }
 
   @AfterAll
@@ -143,8 +151,68 @@ class MountTest {
         .isZero();
   }
 
+  /**
+   * Unlink-behind seen from another client: once the mount answers unlinks itself (it holds the
+   * directory's lease), another client's change in that directory waits until the mount has given
+   * the lease back, and by then every unlink the mount answered is applied; what the mount sees
+   * afterwards is the other client's change.
+   */
   @Test
   @Order(4)
+  void anotherClientsChangeWaitsForTheUnlinksTheMountAnswered() throws Exception {
+    Path d = mnt.resolve("behind");
+    Files.createDirectory(d);
+    for (int i = 0; i < 200; i++) {
+      Files.writeString(d.resolve("f" + i), "x");
+    }
+    try (io.j3fs.client.file.J3fsClient other =
+        io.j3fs.client.file.J3fsClient.connect(
+            List.of(cluster.mgmtd()), io.j3fs.proto.meta.UserInfo.getDefaultInstance())) {
+      other.list("/behind"); // connected before the unlinks: its create follows the last at once
+      long early = unlinkBehindEarly();
+      for (int i = 0; i < 150; i++) {
+        Files.delete(d.resolve("f" + i));
+      }
+      long started = System.nanoTime();
+      other.create("/behind/from-another-client", 0644).close();
+      long waitedMs = (System.nanoTime() - started) / 1_000_000;
+      assertThat(unlinkBehindEarly() - early)
+          .as("unlinks the mount answered itself")
+          .isGreaterThan(100);
+      assertThat(waitedMs).as("given back within the lease's length").isLessThan(10_000);
+      assertThat(other.list("/behind").stream().map(e -> e.getName()).sorted().toList())
+          .as("every unlink the mount answered is applied before the other client's create")
+          .hasSize(51)
+          .contains("from-another-client", "f150", "f199")
+          .doesNotContain("f0", "f149");
+    }
+    assertThat(Files.exists(d.resolve("from-another-client"))).isTrue();
+    try (var names = Files.list(d)) {
+      assertThat(names.count()).isEqualTo(51);
+    }
+  }
+
+  /** The mount's count of unlinks answered early, from its metrics. */
+  private static long unlinkBehindEarly() throws Exception {
+    String metrics =
+        new String(
+            java.net
+                .URI
+                .create("http://127.0.0.1:" + metricsPort + "/metrics")
+                .toURL()
+                .openStream()
+                .readAllBytes(),
+            StandardCharsets.UTF_8);
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("j3fs_fuse_unlink_behind_early_total"))
+        .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  @Order(5)
   void readsAndWritesThroughTheMountSurviveALostStorageNode() throws Exception {
     byte[] data = new byte[9 << 20];
     new java.util.Random(4).nextBytes(data);
@@ -161,7 +229,7 @@ class MountTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void aCrashedDaemonsStaleMountIsCleanedUpByTheNextStart() throws Exception {
     Path file = mnt.resolve("survivor");
     Files.writeString(file, "written before the crash");

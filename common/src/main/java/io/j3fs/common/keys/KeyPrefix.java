@@ -33,7 +33,9 @@ public enum KeyPrefix {
   /** Idempotency records of mutating metadata requests. */
   IDEMPOTENCY("IDEM"),
   /** Inodes whose last link is gone, waiting for the GC to remove their chunks. */
-  GC_QUEUE("GCQU");
+  GC_QUEUE("GCQU"),
+  /** Directory leases: who may change a directory's entries now (unlink-behind). */
+  DIRECTORY_LEASE("LEAS");
 
   private final byte[] bytes;
 

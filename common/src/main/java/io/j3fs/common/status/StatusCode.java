@@ -68,6 +68,12 @@ public enum StatusCode {
   NOT_PERMITTED(410, false),
   /** EMLINK: an inode has the most links it can have. */
   TOO_MANY_LINKS(411, false),
+  /**
+   * Another client holds the lease of a directory whose entries this request changes (it answers
+   * its own unlinks there before the service applies them): retry; the holder has been asked to
+   * give it back. Not retried by a store's transaction loop, which cannot make it go away.
+   */
+  DIRECTORY_LEASED(412, true),
 
   // 5xx: storage
   CHAIN_VERSION_MISMATCH(500, true),

@@ -30,6 +30,7 @@ public final class DirOps {
   }
 
   private ListRsp list(UserInfo user, long inodeId, String after, int limit) {
+    ctx.unlinkBehind().flush(inodeId); // a listing shows this mount's unlinks answered early
     return ctx.call(
         "List",
         ListReq.newBuilder()
@@ -114,9 +115,13 @@ public final class DirOps {
     return Reply.empty();
   }
 
-  /** Directory changes are durable when their transaction commits: nothing to sync. */
+  /**
+   * Directory changes are durable when their transaction commits; what waits is this mount's
+   * unlinks answered early (see UnlinkBehind), which are applied first.
+   */
   public Reply fsyncdir(Request r) {
     ctx.files().dir(r.u64("fh"));
+    ctx.unlinkBehind().flush(Attrs.inodeId(r.nodeId()));
     return Reply.empty();
   }
 }

@@ -58,6 +58,7 @@ public final class Errno {
       case TOO_MANY_LINKS -> EMLINK;
       case INTERNAL,
           BUSY,
+          DIRECTORY_LEASED,
           UNAVAILABLE,
           CHECKSUM_MISMATCH,
           TRANSACTION_CONFLICT,

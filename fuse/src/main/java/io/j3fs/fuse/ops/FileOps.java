@@ -111,7 +111,10 @@ public final class FileOps {
     r.u32("umask");
     r.u32("open flags");
     String name = r.string("name");
+    long dir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(dir, name);
     CreateRsp rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
+    ctx.unlinkBehind().added(dir, name, rsp.getInode());
     OpenFile file = ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags);
     Reply out = ctx.entry(rsp.getInode());
     out.u64(file.fh()).u32(file.direct() ? FOPEN_DIRECT_IO : 0).u32(0);

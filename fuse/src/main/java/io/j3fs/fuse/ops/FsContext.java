@@ -46,6 +46,7 @@ public final class FsContext {
   private final Users users = new Users();
   private final DirAttrCache dirAttrs;
   private final StatAhead statAhead;
+  private final UnlinkBehind unlinkBehind;
   private final CloseBatcher closer;
 
   /** Directories whose attributes {@link DirAttrCache} keeps, at most. */
@@ -70,6 +71,19 @@ public final class FsContext {
             config.defaultPermissions() ? config.entryTimeoutMs() : 0,
             config.attrTimeoutMs());
     this.closer = CloseBatcher.of(meta);
+    // Early answers rest on the kernel's own permission checks (default_permissions).
+    this.unlinkBehind =
+        new UnlinkBehind(
+            new LeaseCalls(meta),
+            clock,
+            UnlinkBehind.Settings.DEFAULT,
+            config.unlinkBehind() && config.defaultPermissions(),
+            statAhead::changed);
+    UnlinkBehindMetrics.register(unlinkBehind);
+  }
+
+  public UnlinkBehind unlinkBehind() {
+    return unlinkBehind;
   }
 
   public DirAttrCache dirAttrs() {
@@ -348,6 +362,7 @@ public final class FsContext {
    * failures are logged, the rest go on.
    */
   public void closeAll() {
+    unlinkBehind.close(); // unlinks answered early are applied before anything else ends
     try {
       if (!closer.awaitIdle(CLOSE_LATER_WAIT_MS)) {
         org.slf4j.LoggerFactory.getLogger(FsContext.class)

@@ -57,6 +57,9 @@ public final class NamespaceOps {
   public Reply lookup(Request r) {
     String name = r.string("name");
     long dir = Attrs.inodeId(r.nodeId());
+    if (ctx.unlinkBehind().removing(dir, name)) {
+      return negative(name); // unlinked here, its batch not applied yet
+    }
     StatAhead.Hit hit = ctx.statAhead().find(dir, name);
     if (hit != null && !ctx.openHere(hit.inode().getId())) {
       // (A file open here goes to the service: this mount's record of its length must only ever
@@ -76,14 +79,22 @@ public final class NamespaceOps {
       ctx.statAhead().missed(dir, user);
       return ctx.entry(inode);
     } catch (StatusException e) {
-      long negativeMs = ctx.config().negativeTimeoutMs();
-      if (e.code() == StatusCode.NOT_FOUND && negativeMs > 0) {
-        Reply out = new Reply(Attrs.ENTRY_BYTES);
-        Attrs.negativeEntry(out, negativeMs);
-        return out;
+      if (e.code() == StatusCode.NOT_FOUND) {
+        return negative(name);
       }
       throw e;
     }
+  }
+
+  /** A name that does not exist: a negative entry the kernel keeps, or ENOENT without one. */
+  private Reply negative(String name) {
+    long negativeMs = ctx.config().negativeTimeoutMs();
+    if (negativeMs == 0) {
+      throw new Errno.Failure(Errno.ENOENT, "no entry \"" + name + "\"");
+    }
+    Reply out = new Reply(Attrs.ENTRY_BYTES);
+    Attrs.negativeEntry(out, negativeMs);
+    return out;
   }
 
   public void forget(Request r) {
@@ -198,6 +209,8 @@ public final class NamespaceOps {
   public Reply symlink(Request r) {
     String name = r.string("name");
     String target = r.string("link target");
+    long dir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(dir, name);
     Inode inode =
         ctx.call(
                 "Symlink",
@@ -209,6 +222,7 @@ public final class NamespaceOps {
                     .build(),
                 SymlinkRsp.class)
             .getInode();
+    ctx.unlinkBehind().added(dir, name, inode);
     return ctx.entry(inode);
   }
 
@@ -222,8 +236,11 @@ public final class NamespaceOps {
     if ((mode & S_IFMT) != Attrs.S_IFREG && (mode & S_IFMT) != 0) {
       throw new Errno.Failure(Errno.EPERM, "j3fs holds regular files, directories and symlinks");
     }
+    long dir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(dir, name);
     // O_CREAT | O_EXCL, read-only: no write session to end
     Inode inode = ctx.createFile(r, name, mode, 0100 | 0200).getInode();
+    ctx.unlinkBehind().added(dir, name, inode);
     return ctx.entry(inode);
   }
 
@@ -231,6 +248,8 @@ public final class NamespaceOps {
     int mode = r.u32("mode");
     r.u32("umask");
     String name = r.string("name");
+    long dir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(dir, name);
     Inode inode =
         ctx.call(
                 "Mkdirs",
@@ -242,6 +261,7 @@ public final class NamespaceOps {
                     .build(),
                 MkdirsRsp.class)
             .getInode();
+    ctx.unlinkBehind().added(dir, name, inode);
     return ctx.entry(inode);
   }
 
@@ -255,12 +275,22 @@ public final class NamespaceOps {
 
   private Reply remove(Request r, RemoveKind kind) {
     String name = r.string("name");
+    long dir = Attrs.inodeId(r.nodeId());
+    UserInfo user = ctx.user(r);
+    UnlinkBehind behind = ctx.unlinkBehind();
+    if (kind == RemoveKind.REMOVE_FILE && behind.unlinkEarly(dir, name, user, ctx::openHere)) {
+      ctx.statAhead().changed(); // again when its batch is applied
+      return Reply.empty();
+    }
+    if (kind == RemoveKind.REMOVE_DIRECTORY) {
+      behind.flushAll(); // the directory removed may be one whose unlinks still wait: not empty yet
+    }
     Supplier<RemoveRsp> call =
         () ->
             ctx.call(
                 "Remove",
                 RemoveReq.newBuilder()
-                    .setUser(ctx.user(r))
+                    .setUser(user)
                     .setRequest(ctx.newRequest())
                     .setPath(FsContext.child(r, name))
                     .setKind(kind)
@@ -268,8 +298,10 @@ public final class NamespaceOps {
                 RemoveRsp.class);
     if (kind == RemoveKind.REMOVE_DIRECTORY) {
       ctx.dirAttrs().changingAny(call); // the removed directory's id is not known here
+      behind.removed(dir, name);
     } else {
       call.get(); // entry changes never touch the directory's inode (see DirAttrCache)
+      behind.unlinked(dir, name, user);
     }
     return Reply.empty();
   }
@@ -292,6 +324,8 @@ public final class NamespaceOps {
   private Reply rename(Request r, long newDir, int flags) {
     String from = r.string("old name");
     String to = r.string("new name");
+    long fromDir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(Attrs.inodeId(newDir), to);
     // A moved directory's parent and ctime change, and its id is not known here.
     ctx.dirAttrs()
         .changingAny(
@@ -306,12 +340,18 @@ public final class NamespaceOps {
                         .setFlags(flags)
                         .build(),
                     RenameRsp.class));
+    ctx.unlinkBehind().renamed(fromDir, from, Attrs.inodeId(newDir), to);
+    if ((flags & RENAME_EXCHANGE) != 0) {
+      ctx.unlinkBehind().renamed(Attrs.inodeId(newDir), to, fromDir, from);
+    }
     return Reply.empty();
   }
 
   public Reply link(Request r) {
     long oldNode = r.u64("old node id");
     String name = r.string("new name");
+    long dir = Attrs.inodeId(r.nodeId());
+    ctx.unlinkBehind().beforeAdding(dir, name);
     Inode inode =
         ctx.call(
                 "HardLink",
@@ -323,6 +363,7 @@ public final class NamespaceOps {
                     .build(),
                 HardLinkRsp.class)
             .getInode();
+    ctx.unlinkBehind().linked(inode.getId());
     return ctx.entry(inode);
   }
 

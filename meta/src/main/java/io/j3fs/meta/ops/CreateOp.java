@@ -61,6 +61,7 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
           Names.checkNew(r.name());
           Inode dir = r.parent().getInode();
           Inodes.checkDirWritable(dir, request.getUser());
+          DirLeases.checkFree(ctx, tx, dir.getId(), request.getRequest());
           Inode inode =
               Inodes.create(
                       ctx,

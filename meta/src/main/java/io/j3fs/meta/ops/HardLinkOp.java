@@ -41,6 +41,7 @@ public final class HardLinkOp implements MetaOp<HardLinkReq, HardLinkRsp> {
                 StatusCode.TOO_MANY_LINKS, "the file has " + inode.getNlink() + " links");
           }
           PathResolver.Resolved r = Inodes.newEntry(tx, request.getUser(), request.getNewPath());
+          DirLeases.checkFree(ctx, tx, r.parent().getInode().getId(), request.getRequest());
           Inode linked =
               inode.toBuilder().setNlink(inode.getNlink() + 1).setCtimeNs(ctx.nowNs()).build();
           MetaStore.putInode(tx, old.toBuilder().setInode(linked).build());

@@ -20,13 +20,22 @@ import java.util.function.Supplier;
 final class Idempotent {
   private Idempotent() {}
 
-  /** Runs {@code body} in a transaction of its own, applied at most once per request id. */
+  /**
+   * Runs {@code body} in a transaction of its own, applied at most once per request id. A body that
+   * finds another client's lease on a directory it changes ({@link DirLeases.Held}) asks that lease
+   * back before the refusal goes to the caller, whose client retries.
+   */
   static <T extends Message> T run(
       MetaContext ctx,
       RequestId id,
       Parser<T> parser,
       java.util.function.Function<Transaction, T> body) {
-    return ctx.kv().run(tx -> apply(ctx, tx, id, parser, () -> body.apply(tx)));
+    try {
+      return ctx.kv().run(tx -> apply(ctx, tx, id, parser, () -> body.apply(tx)));
+    } catch (DirLeases.Held e) {
+      DirLeases.recall(ctx, e.dir);
+      throw e;
+    }
   }
 
   static <T extends Message> T apply(

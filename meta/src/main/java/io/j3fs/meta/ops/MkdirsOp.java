@@ -44,7 +44,7 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
     PathAt at = request.getPath();
     if (!request.getRecursive()) {
       PathResolver.Resolved r = Inodes.newEntry(tx, user, at);
-      return mkdir(tx, user, r.parent(), r.name(), request.getMode(), template);
+      return mkdir(tx, request, r.parent(), r.name(), template);
     }
     long current = at.getPath().startsWith("/") ? 0 : at.getParent();
     Inode made = null;
@@ -67,13 +67,7 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
         continue;
       }
       made =
-          mkdir(
-              tx,
-              user,
-              r.parent(),
-              r.name(),
-              request.getMode(),
-              last ? template : Layout.getDefaultInstance());
+          mkdir(tx, request, r.parent(), r.name(), last ? template : Layout.getDefaultInstance());
       current = made.getId();
     }
     if (made == null) {
@@ -92,10 +86,13 @@ public final class MkdirsOp implements MetaOp<MkdirsReq, MkdirsRsp> {
   }
 
   private Inode mkdir(
-      Transaction tx, UserInfo user, InodeRecord parent, String name, int mode, Layout template) {
+      Transaction tx, MkdirsReq request, InodeRecord parent, String name, Layout template) {
+    UserInfo user = request.getUser();
+    int mode = request.getMode();
     Names.checkNew(name);
     Inode dir = parent.getInode();
     Inodes.checkDirWritable(dir, user);
+    DirLeases.checkFree(ctx, tx, dir.getId(), request.getRequest());
     Layout layout =
         template.getChunkSize() != 0 || template.getStripeSize() != 0 || template.getTableId() != 0
             ? template

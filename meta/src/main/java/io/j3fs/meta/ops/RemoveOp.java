@@ -46,6 +46,7 @@ public final class RemoveOp implements MetaOp<RemoveReq, RemoveRsp> {
     Inode dir = r.parent().getInode();
     Inode inode = record.getInode();
     Inodes.checkDirWritable(dir, request.getUser());
+    DirLeases.checkFree(ctx, tx, dir.getId(), request.getRequest());
     Access.checkSticky(dir, inode, request.getUser());
     boolean isDir = inode.getType() == InodeType.DIRECTORY;
     if (request.getKind() == RemoveKind.REMOVE_FILE && isDir) {

@@ -69,6 +69,8 @@ public final class RenameOp implements MetaOp<RenameReq, RenameRsp> {
     Inode moving = srcRecord.getInode();
     Inodes.checkDirWritable(srcDir, user);
     Inodes.checkDirWritable(dstDir, user);
+    DirLeases.checkFree(ctx, tx, srcDir.getId(), request.getRequest());
+    DirLeases.checkFree(ctx, tx, dstDir.getId(), request.getRequest());
     Access.checkSticky(srcDir, moving, user);
     if (dst.exists()) {
       Access.checkSticky(dstDir, dst.inode().getInode(), user);

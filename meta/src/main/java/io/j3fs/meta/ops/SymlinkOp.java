@@ -31,6 +31,7 @@ public final class SymlinkOp implements MetaOp<SymlinkReq, SymlinkRsp> {
         tx -> {
           PathResolver.Resolved r = Inodes.newEntry(tx, request.getUser(), request.getPath());
           Inode dir = r.parent().getInode();
+          DirLeases.checkFree(ctx, tx, dir.getId(), request.getRequest());
           Inode inode =
               Inodes.create(
                       ctx,

@@ -13,7 +13,9 @@ import io.j3fs.meta.MetaSettings;
 import io.j3fs.meta.gc.GcHint;
 import io.j3fs.meta.gc.GcWorker;
 import io.j3fs.meta.gc.SessionPruner;
+import io.j3fs.meta.ops.AcquireDirLeaseOp;
 import io.j3fs.meta.ops.BatchCloseOp;
+import io.j3fs.meta.ops.BatchRemoveOp;
 import io.j3fs.meta.ops.BatchStatOp;
 import io.j3fs.meta.ops.CloseOp;
 import io.j3fs.meta.ops.CreateOp;
@@ -28,6 +30,7 @@ import io.j3fs.meta.ops.MkdirsOp;
 import io.j3fs.meta.ops.OpenOp;
 import io.j3fs.meta.ops.PruneSessionOp;
 import io.j3fs.meta.ops.ReadLinkOp;
+import io.j3fs.meta.ops.ReleaseDirLeaseOp;
 import io.j3fs.meta.ops.RemoveOp;
 import io.j3fs.meta.ops.RemoveXattrOp;
 import io.j3fs.meta.ops.RenameOp;
@@ -42,7 +45,9 @@ import io.j3fs.meta.ops.TruncateOp;
 import io.j3fs.meta.store.InodeIdAllocator;
 import io.j3fs.meta.store.RootInode;
 import io.j3fs.net.Dispatcher;
+import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.BatchCloseReq;
+import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.CloseReq;
 import io.j3fs.proto.meta.CreateReq;
@@ -56,6 +61,7 @@ import io.j3fs.proto.meta.MkdirsReq;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.PruneSessionReq;
 import io.j3fs.proto.meta.ReadLinkReq;
+import io.j3fs.proto.meta.ReleaseDirLeaseReq;
 import io.j3fs.proto.meta.RemoveReq;
 import io.j3fs.proto.meta.RemoveXattrReq;
 import io.j3fs.proto.meta.RenameReq;
@@ -96,8 +102,9 @@ public final class MetaServer implements AutoCloseable {
   static final int INLINE_STATS = 16;
 
   /**
-   * BatchClose of at most this many closes runs inline (a mount's batches hold at most 64): one
-   * event-loop turn stays short however many the service would take.
+   * BatchClose of at most this many closes, and BatchRemove of at most this many unlinks, run
+   * inline (a mount's batches hold at most 64): one event-loop turn stays short however many the
+   * service would take.
    */
   static final int INLINE_CLOSES = 64;
 
@@ -201,6 +208,8 @@ public final class MetaServer implements AutoCloseable {
     MetaService.bind(d, "RemoveXattr", RemoveXattrReq.class, new RemoveXattrOp(ctx));
     MetaService.bind(d, "SetLayout", SetLayoutReq.class, new SetLayoutOp(ctx));
     MetaService.bind(d, "PruneSession", PruneSessionReq.class, new PruneSessionOp(ctx));
+    MetaService.bind(d, "AcquireDirLease", AcquireDirLeaseReq.class, new AcquireDirLeaseOp(ctx));
+    MetaService.bind(d, "ReleaseDirLease", ReleaseDirLeaseReq.class, new ReleaseDirLeaseOp(ctx));
   }
 
   /**
@@ -257,6 +266,13 @@ public final class MetaServer implements AutoCloseable {
     mutation(d, writes, "HardLink", HardLinkReq.class, HardLinkOp::new, q -> true);
     mutation(d, writes, "Remove", RemoveReq.class, RemoveOp::new, q -> true);
     mutation(d, writes, "Rename", RenameReq.class, RenameOp::new, q -> true);
+    mutation(
+        d,
+        writes,
+        "BatchRemove",
+        BatchRemoveReq.class,
+        BatchRemoveOp::new,
+        q -> q.getUnlinksCount() <= INLINE_CLOSES);
   }
 
   private <Q extends Message, R extends Message> void mutation(

@@ -132,6 +132,10 @@ public final class MetaKeys {
     return ByteKeys.prefixEnd(KeyPrefix.GC_QUEUE.bytes());
   }
 
+  public static byte[] dirLease(long dir) {
+    return KeyPrefix.DIRECTORY_LEASE.key(le(dir));
+  }
+
   public static byte[] inodeAllocShard(int shard) {
     return KeyPrefix.SINGLETON.key("inode-alloc-" + shard);
   }

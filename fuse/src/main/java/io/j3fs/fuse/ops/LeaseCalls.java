@@ -1,0 +1,73 @@
+package io.j3fs.fuse.ops;
+
+import io.j3fs.client.meta.MetaClient;
+import io.j3fs.proto.meta.AcquireDirLeaseReq;
+import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchRemoveReq;
+import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.ListReq;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.PathAt;
+import io.j3fs.proto.meta.ReleaseDirLeaseReq;
+import io.j3fs.proto.meta.ReleaseDirLeaseRsp;
+import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.UserInfo;
+
+/**
+ * {@link UnlinkBehind}'s metadata calls, through the ordinary client (its own threads never have
+ * direct links bound), which retries what may pass on a retry with the same request id.
+ */
+final class LeaseCalls implements UnlinkBehind.Meta {
+  private final MetaClient meta;
+
+  LeaseCalls(MetaClient meta) {
+    this.meta = meta;
+  }
+
+  @Override
+  public AcquireDirLeaseRsp acquire(long dir, UserInfo user) {
+    return meta.call(
+        "AcquireDirLease",
+        AcquireDirLeaseReq.newBuilder()
+            .setUser(user)
+            .setRequest(meta.newRequest())
+            .setDir(dir)
+            .build(),
+        AcquireDirLeaseRsp.class);
+  }
+
+  @Override
+  public ListRsp list(long dir, UserInfo user, String after) {
+    return meta.call(
+        "List",
+        ListReq.newBuilder()
+            .setUser(user)
+            .setPath(PathAt.newBuilder().setParent(dir))
+            .setAfter(after)
+            .setWithAttrs(true)
+            .build(),
+        ListRsp.class);
+  }
+
+  @Override
+  public BatchRemoveRsp remove(BatchRemoveReq request) {
+    return meta.call("BatchRemove", request, BatchRemoveRsp.class);
+  }
+
+  @Override
+  public void release(long dir, long leaseId) {
+    meta.call(
+        "ReleaseDirLease",
+        ReleaseDirLeaseReq.newBuilder()
+            .setRequest(meta.newRequest())
+            .setDir(dir)
+            .setLeaseId(leaseId)
+            .build(),
+        ReleaseDirLeaseRsp.class);
+  }
+
+  @Override
+  public RequestId newRequest() {
+    return meta.newRequest();
+  }
+}

@@ -1,0 +1,299 @@
+package io.j3fs.meta;
+
+import static io.j3fs.meta.MetaFixture.ALICE;
+import static io.j3fs.meta.MetaFixture.ROOT;
+import static io.j3fs.meta.MetaFixture.path;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.ManualClock;
+import io.j3fs.kv.KvEngine;
+import io.j3fs.meta.ops.DirLeases;
+import io.j3fs.proto.meta.AcquireDirLeaseReq;
+import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchRemoveReq;
+import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.DeferredUnlink;
+import io.j3fs.proto.meta.HardLinkReq;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.ReleaseDirLeaseReq;
+import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.SymlinkReq;
+import io.j3fs.proto.meta.UserInfo;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.api.ThrowableAssert;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Directory leases and the batches of unlinks sent under them (unlink-behind), on every KV engine:
+ * two clients ({@link #a} holds leases, {@link #b} is someone else) on one store and one clock.
+ */
+abstract class DirLeaseContract {
+  private final ManualClock clock = new ManualClock(1_000_000);
+  private KvEngine engine;
+  private MetaFixture a;
+  private MetaFixture b;
+
+  protected abstract KvEngine openEngine();
+
+  protected void closeEngine(KvEngine engine) {
+    engine.close();
+  }
+
+  @BeforeEach
+  void open() {
+    engine = openEngine();
+    a = new MetaFixture(engine, MetaSettings.DEFAULT, clock);
+    b = new MetaFixture(engine, MetaSettings.DEFAULT, clock);
+  }
+
+  @AfterEach
+  void close() {
+    assertThat(a.problems()).as("namespace checker").isEmpty();
+    closeEngine(engine);
+  }
+
+  private static void fails(StatusCode code, ThrowableAssert.ThrowingCallable call) {
+    assertThatThrownBy(call)
+        .isInstanceOf(StatusException.class)
+        .satisfies(
+            e -> assertThat(((StatusException) e).code()).as(e.getMessage()).isEqualTo(code));
+  }
+
+  private AcquireDirLeaseRsp acquire(MetaFixture client, UserInfo user, long dir) {
+    return client.acquireDirLease.run(
+        AcquireDirLeaseReq.newBuilder()
+            .setUser(user)
+            .setRequest(client.request())
+            .setDir(dir)
+            .build());
+  }
+
+  private void release(MetaFixture client, long dir, long leaseId) {
+    client.releaseDirLease.run(
+        ReleaseDirLeaseReq.newBuilder()
+            .setRequest(client.request())
+            .setDir(dir)
+            .setLeaseId(leaseId)
+            .build());
+  }
+
+  private static DeferredUnlink unlink(String name, Inode inode) {
+    return DeferredUnlink.newBuilder()
+        .setUser(ROOT)
+        .setName(name)
+        .setInodeId(inode.getId())
+        .build();
+  }
+
+  private BatchRemoveRsp batch(
+      MetaFixture client, RequestId id, long dir, long leaseId, List<DeferredUnlink> unlinks) {
+    return client.batchRemove.run(
+        BatchRemoveReq.newBuilder()
+            .setRequest(id)
+            .setDir(dir)
+            .setLeaseId(leaseId)
+            .addAllUnlinks(unlinks)
+            .build());
+  }
+
+  @Test
+  void aLeaseKeepsOtherClientsOffTheDirectoryUntilItIsGivenBack() {
+    Inode dir = a.mkdir("/d");
+    a.touch("/d/x");
+    AcquireDirLeaseRsp lease = acquire(a, ROOT, dir.getId());
+    assertThat(lease.getGranted()).isTrue();
+    assertThat(lease.getLeaseMs()).isEqualTo(MetaSettings.DEFAULT.dirLeaseMs());
+
+    assertThat(acquire(b, ROOT, dir.getId()).getGranted()).as("held by a").isFalse();
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.touch("/d/y"));
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.rm("/d/x"));
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.mkdir("/d/sub"));
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/d/x", "/moved", 0));
+    b.touch("/outside"); // other directories are not held
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/outside", "/d/z", 0));
+    assertThat(b.stat("/d/x").getNlink()).as("reads are never held").isEqualTo(1);
+
+    a.touch("/d/mine"); // the holder's own changes go through
+    a.rm("/d/mine");
+
+    assertThat(
+            a.batchRemove
+                .run(
+                    BatchRemoveReq.newBuilder()
+                        .setRequest(a.request())
+                        .setDir(dir.getId())
+                        .setLeaseId(lease.getLeaseId())
+                        .build())
+                .getLeaseKept())
+        .as("recalled by b's attempts: not renewed")
+        .isFalse();
+    release(a, dir.getId(), lease.getLeaseId());
+    assertThat(acquire(a, ROOT, dir.getId()).getGranted())
+        .as("given back after a recall: cooling down for the one who waited")
+        .isFalse();
+    b.touch("/d/y");
+    clock.advance(1, TimeUnit.SECONDS);
+    assertThat(acquire(a, ROOT, dir.getId()).getGranted()).as("after the cool-down").isTrue();
+  }
+
+  @Test
+  void aLeaseLapsesWithoutRenewalAndIsRenewedByItsBatches() {
+    Inode dir = a.mkdir("/d");
+    Inode x = a.touch("/d/x");
+    AcquireDirLeaseRsp lease = acquire(a, ROOT, dir.getId());
+    long leaseMs = lease.getLeaseMs();
+    clock.advance(leaseMs - 100, TimeUnit.MILLISECONDS);
+    BatchRemoveRsp rsp =
+        batch(a, a.request(), dir.getId(), lease.getLeaseId(), List.of(unlink("x", x)));
+    assertThat(rsp.getStatusesList()).containsExactly(0);
+    assertThat(rsp.getLeaseKept()).isTrue();
+    clock.advance(leaseMs - 100, TimeUnit.MILLISECONDS);
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.touch("/d/y")); // renewed by the batch: still a's
+    // (that attempt recalled it: a gives it back, then waits out the cool-down like anyone)
+    release(a, dir.getId(), lease.getLeaseId());
+    clock.advance(DirLeases.RECALL_COOLDOWN_MS, TimeUnit.MILLISECONDS);
+    AcquireDirLeaseRsp again = acquire(a, ROOT, dir.getId());
+    assertThat(again.getGranted()).isTrue();
+    clock.advance(again.getLeaseMs(), TimeUnit.MILLISECONDS);
+    b.touch("/d/y"); // lapsed: anyone may change the directory
+    assertThat(acquire(b, ROOT, dir.getId()).getGranted())
+        .as("a lapsed lease is no one's")
+        .isTrue();
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () -> batch(a, a.request(), dir.getId(), again.getLeaseId(), List.of(unlink("x", x))));
+  }
+
+  @Test
+  void aBatchRemovesOnlyNamesThatStillLeadToTheInodeTheClientSaw() {
+    Inode dir = a.mkdir("/d");
+    Inode f = a.touch("/d/f");
+    Inode g = a.wrote(a.touch("/d/g"), 100);
+    Inode replaced = a.touch("/d/r");
+    a.symlink.run(
+        SymlinkReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(a.request())
+            .setPath(path("/d/s"))
+            .setTarget("f")
+            .build());
+    Inode s = a.lstat("/d/s");
+    Inode sub = a.mkdir("/d/sub");
+    a.rm("/d/r");
+    Inode newR = a.touch("/d/r"); // same name, another inode
+    Inode gone = a.touch("/d/gone");
+    a.rm("/d/gone");
+    a.hardLink.run(
+        HardLinkReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(a.request())
+            .setOldPath(path("/d/f"))
+            .setNewPath(path("/f2"))
+            .build());
+
+    BatchRemoveRsp rsp =
+        batch(
+            a,
+            a.request(),
+            dir.getId(),
+            0,
+            List.of(
+                unlink("f", f),
+                unlink("g", g),
+                unlink("r", replaced),
+                unlink("s", s),
+                unlink("sub", sub),
+                unlink("gone", gone),
+                DeferredUnlink.newBuilder()
+                    .setUser(ALICE)
+                    .setName("r")
+                    .setInodeId(newR.getId())
+                    .build()));
+    assertThat(rsp.getStatusesList())
+        .containsExactly(
+            0,
+            0,
+            StatusCode.NOT_FOUND.number(),
+            0,
+            StatusCode.IS_DIRECTORY.number(),
+            StatusCode.NOT_FOUND.number(),
+            StatusCode.PERMISSION_DENIED.number());
+    assertThat(rsp.getLeaseKept()).as("no lease named").isFalse();
+    assertThat(a.ls("/d")).containsExactlyInAnyOrder("r", "sub");
+    assertThat(a.stat("/f2").getNlink()).as("the other link stays").isEqualTo(1);
+    assertThat(a.gc.drain()).as("only g held bytes").isEqualTo(1);
+    assertThat(a.storage.removals).containsOnlyKeys(g.getId());
+  }
+
+  @Test
+  void aRetriedBatchIsAnsweredWithoutBeingAppliedAgain() {
+    Inode dir = a.mkdir("/d");
+    Inode f = a.touch("/d/f");
+    RequestId id = a.request();
+    BatchRemoveRsp first = batch(a, id, dir.getId(), 0, List.of(unlink("f", f)));
+    Inode again = a.touch("/d/f");
+    BatchRemoveRsp retried = batch(a, id, dir.getId(), 0, List.of(unlink("f", again)));
+    assertThat(retried).isEqualTo(first);
+    assertThat(a.stat("/d/f").getId()).as("the retry removed nothing").isEqualTo(again.getId());
+  }
+
+  @Test
+  void anotherClientsLiveLeaseHoldsABatchBack() {
+    Inode dir = a.mkdir("/d");
+    Inode f = a.touch("/d/f");
+    assertThat(acquire(b, ROOT, dir.getId()).getGranted()).isTrue();
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () -> batch(a, a.request(), dir.getId(), 0, List.of(unlink("f", f))));
+    assertThat(a.ls("/d")).containsExactly("f");
+  }
+
+  @Test
+  void onlyAWriterOfALiveDirectoryGetsItsLease() {
+    Inode dir = a.mkdir(ROOT, "/d", 0755);
+    Inode file = a.touch("/file");
+    Inode removed = a.mkdir("/removed");
+    a.rm(ROOT, "/removed");
+    fails(StatusCode.PERMISSION_DENIED, () -> acquire(a, ALICE, dir.getId()));
+    fails(StatusCode.NOT_DIRECTORY, () -> acquire(a, ROOT, file.getId()));
+    fails(StatusCode.NOT_FOUND, () -> acquire(a, ROOT, removed.getId()));
+  }
+
+  @Test
+  void onlyTheHolderGivesALeaseBack() {
+    Inode dir = a.mkdir("/d");
+    AcquireDirLeaseRsp lease = acquire(a, ROOT, dir.getId());
+    release(b, dir.getId(), lease.getLeaseId());
+    release(a, dir.getId(), lease.getLeaseId() + 1);
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.touch("/d/y"));
+    release(a, dir.getId(), lease.getLeaseId());
+    b.touch("/d/y");
+    assertThat(acquire(b, ROOT, dir.getId()).getGranted()).as("cooling down").isFalse();
+  }
+
+  @Test
+  void withLeasesOffNoneIsGranted() {
+    MetaSettings d = MetaSettings.DEFAULT;
+    MetaFixture off =
+        new MetaFixture(
+            engine,
+            new MetaSettings(
+                d.chainTableId(),
+                d.chunkSizeBytes(),
+                d.stripeSize(),
+                d.listPageSize(),
+                d.maxListPageSize(),
+                d.gcDelayMs(),
+                d.idempotencyTtlMs(),
+                0),
+            clock);
+    Inode dir = off.mkdir("/d");
+    assertThat(acquire(off, ROOT, dir.getId()).getGranted()).isFalse();
+  }
+}
