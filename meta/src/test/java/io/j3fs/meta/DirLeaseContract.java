@@ -20,6 +20,7 @@ import io.j3fs.proto.meta.HardLinkReq;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.ReleaseDirLeaseReq;
 import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.SetAttrReq;
 import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.UserInfo;
 import java.util.List;
@@ -117,6 +118,23 @@ abstract class DirLeaseContract {
     fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/d/x", "/moved", 0));
     b.touch("/outside"); // other directories are not held
     fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/outside", "/d/z", 0));
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () ->
+            b.setAttr.run(
+                SetAttrReq.newBuilder()
+                    .setUser(ROOT)
+                    .setRequest(b.request())
+                    .setPath(path("/d"))
+                    .setMode(0700)
+                    .build()));
+    b.setAttr.run(
+        SetAttrReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(b.request())
+            .setPath(path("/d"))
+            .setMtimeNs(-1)
+            .build()); // times decide nothing
     assertThat(b.stat("/d/x").getNlink()).as("reads are never held").isEqualTo(1);
 
     a.touch("/d/mine"); // the holder's own changes go through

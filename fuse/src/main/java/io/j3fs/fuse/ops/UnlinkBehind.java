@@ -1,5 +1,6 @@
 package io.j3fs.fuse.ops;
 
+import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
@@ -543,12 +544,14 @@ public final class UnlinkBehind implements AutoCloseable {
         applied.run();
         for (int i = 0; i < rsp.getStatusesCount(); i++) {
           if (rsp.getStatuses(i) != 0) {
+            // Under the lease only a lapse (a partition) or permissions the kernel judged from
+            // stale attributes can bring this: the acknowledged unlink did not happen.
             refused.increment();
-            log.debug(
-                "unlink of {} in 0x{} answered early was not applied: status {}",
+            log.warn(
+                "unlink of \"{}\" in directory 0x{}, answered early, was not applied: {}",
                 batch.get(i).name(),
                 Long.toHexString(h.dir),
-                rsp.getStatuses(i));
+                StatusCode.fromNumber(rsp.getStatuses(i)));
           }
         }
         synchronized (h) {

@@ -21,12 +21,12 @@ import io.j3fs.proto.meta.store.DirLeaseRecord;
  *   <li>At most one client holds a live lease on a directory: a grant never replaces another
  *       client's live record.
  *   <li>While it does, every other client's change of that directory's entries (create, mkdir,
- *       symlink, link, rename from or to it, remove, a batch of removes) is refused with
- *       DIRECTORY_LEASED, which its client retries, and the record is marked recalled: a recalled
- *       lease is not renewed and, once given back, is not granted to anyone for {@link
- *       #RECALL_COOLDOWN_MS}, so the waiting client gets its turn. The check reads the record
- *       inside the change's own transaction, so a grant and a change cannot both commit on a stale
- *       view of each other.
+ *       symlink, link, rename from or to it, remove, a batch of removes), and of the mode or owner
+ *       that decide who may remove them, is refused with DIRECTORY_LEASED, which its client
+ *       retries, and the record is marked recalled: a recalled lease is not renewed and, once given
+ *       back, is not granted to anyone for {@link #RECALL_COOLDOWN_MS}, so the waiting client gets
+ *       its turn. The check reads the record inside the change's own transaction, so a grant and a
+ *       change cannot both commit on a stale view of each other.
  *   <li>The holder's own changes go through as anyone's would.
  *   <li>A record is live until its expiry by the clock of the instance reading it. The holder stops
  *       answering unlinks well before, counting from when it sent the request that granted or

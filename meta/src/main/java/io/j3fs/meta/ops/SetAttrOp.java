@@ -37,7 +37,14 @@ public final class SetAttrOp implements MetaOp<SetAttrReq, SetAttrRsp> {
         tx -> {
           InodeRecord record =
               Inodes.existing(tx, request.getUser(), request.getPath(), request.getFollow());
-          Inode updated = apply(record.getInode(), request);
+          Inode inode = record.getInode();
+          if (inode.getType() == InodeType.DIRECTORY
+              && (request.hasMode() || request.hasUid() || request.hasGid())) {
+            // Who may remove its entries changes: not under another client's lease (its early
+            // unlinks were checked against these bits; see DirLeases).
+            DirLeases.checkFree(ctx, tx, inode.getId(), request.getRequest());
+          }
+          Inode updated = apply(inode, request);
           MetaStore.putInode(tx, record.toBuilder().setInode(updated).build());
           return SetAttrRsp.newBuilder().setInode(updated).build();
         });

@@ -1,0 +1,349 @@
+package io.j3fs.fuse.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
+import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchRemoveReq;
+import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.DeferredUnlink;
+import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.UserInfo;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Unlink-behind against a metadata service this test plays: when it takes a directory, which
+ * unlinks it answers itself, how it batches and sends them (again with the same request id after a
+ * failure), what waits for them, and when it gives the lease back.
+ */
+class UnlinkBehindTest {
+  static final long DIR = 42;
+  static final UserInfo USER = UserInfo.newBuilder().setUid(1000).setGid(1000).build();
+  static final UnlinkBehind.Settings FAST =
+      new UnlinkBehind.Settings(20_000_000L, 300_000_000L, 1_000, 50_000_000L, 5_000);
+
+  /** The service: names f0..f19 (files, one link) plus "dir", "twice" (two links) and "open". */
+  final class FakeMeta implements UnlinkBehind.Meta {
+    final AtomicBoolean grant = new AtomicBoolean(true);
+    final AtomicBoolean keepLease = new AtomicBoolean(true);
+    final AtomicInteger acquires = new AtomicInteger();
+    final List<Long> released = new CopyOnWriteArrayList<>();
+    final List<BatchRemoveReq> sent = new CopyOnWriteArrayList<>();
+    final AtomicInteger failuresLeft = new AtomicInteger();
+    volatile CountDownLatch hold = new CountDownLatch(0);
+    volatile Runnable whileListing = () -> {};
+    final AtomicLong requests = new AtomicLong();
+
+    @Override
+    public AcquireDirLeaseRsp acquire(long dir, UserInfo user) {
+      acquires.incrementAndGet();
+      return grant.get()
+          ? AcquireDirLeaseRsp.newBuilder().setGranted(true).setLeaseId(7).setLeaseMs(5_000).build()
+          : AcquireDirLeaseRsp.getDefaultInstance();
+    }
+
+    @Override
+    public ListRsp list(long dir, UserInfo user, String after) {
+      whileListing.run();
+      ListRsp.Builder out = ListRsp.newBuilder();
+      for (int i = 0; i < 20; i++) {
+        out.addEntries(file("f" + i, 100 + i, 1));
+      }
+      out.addEntries(
+          DirEntry.newBuilder()
+              .setName("dir")
+              .setInodeId(200)
+              .setType(InodeType.DIRECTORY)
+              .setInode(Inode.newBuilder().setId(200).setNlink(2)));
+      out.addEntries(file("twice", 201, 2));
+      out.addEntries(file("open", 202, 1));
+      return out.build();
+    }
+
+    private DirEntry file(String name, long id, int nlink) {
+      return DirEntry.newBuilder()
+          .setName(name)
+          .setInodeId(id)
+          .setType(InodeType.FILE)
+          .setInode(Inode.newBuilder().setId(id).setNlink(nlink))
+          .build();
+    }
+
+    @Override
+    public BatchRemoveRsp remove(BatchRemoveReq request) {
+      sent.add(request);
+      try {
+        hold.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (failuresLeft.getAndDecrement() > 0) {
+        throw new StatusException(StatusCode.UNAVAILABLE, "meta is away");
+      }
+      BatchRemoveRsp.Builder out = BatchRemoveRsp.newBuilder();
+      request.getUnlinksList().forEach(u -> out.addStatuses(0));
+      return keepLease.get() ? out.setLeaseKept(true).setLeaseMs(5_000).build() : out.build();
+    }
+
+    @Override
+    public void release(long dir, long leaseId) {
+      released.add(leaseId);
+    }
+
+    @Override
+    public RequestId newRequest() {
+      return RequestId.newBuilder()
+          .setClientId("mount")
+          .setRequestId(requests.incrementAndGet())
+          .build();
+    }
+
+    List<String> sentNames() {
+      return sent.stream()
+          .flatMap(r -> r.getUnlinksList().stream())
+          .map(DeferredUnlink::getName)
+          .distinct()
+          .toList();
+    }
+  }
+
+  final FakeMeta meta = new FakeMeta();
+  final AtomicInteger appliedCalls = new AtomicInteger();
+  final UnlinkBehind behind =
+      new UnlinkBehind(meta, Clock.system(), FAST, true, appliedCalls::incrementAndGet);
+
+  @AfterEach
+  void close() {
+    meta.hold.countDown();
+    behind.close();
+  }
+
+  static void await(BooleanSupplier done) throws InterruptedException {
+    for (int i = 0; i < 10_000 && !done.getAsBoolean(); i++) {
+      Thread.sleep(1);
+    }
+    assertThat(done.getAsBoolean()).isTrue();
+  }
+
+  /** Unlinks done the ordinary way, enough to take the directory; waits until it is taken. */
+  void take() throws InterruptedException {
+    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "gone" + i, USER);
+    }
+    await(() -> behind.leases() == 1);
+  }
+
+  boolean early(String name) {
+    return behind.unlinkEarly(DIR, name, USER, id -> id == 202);
+  }
+
+  @Test
+  void aRunOfUnlinksTakesTheDirectoryAndOnlyKnownSingleLinkFilesAreAnsweredEarly()
+      throws Exception {
+    for (int i = 0; i < UnlinkBehind.TRIGGER - 1; i++) {
+      behind.unlinked(DIR, "gone" + i, USER);
+    }
+    Thread.sleep(50);
+    assertThat(meta.acquires.get()).as("one short of the trigger").isZero();
+    assertThat(early("f0")).as("not held").isFalse();
+    behind.unlinked(DIR, "gone7", USER);
+    await(() -> behind.leases() == 1);
+
+    assertThat(early("f0")).isTrue();
+    assertThat(early("f0")).as("answered once: the name is gone").isFalse();
+    assertThat(early("dir")).as("a directory").isFalse();
+    assertThat(early("twice")).as("two links").isFalse();
+    assertThat(early("open")).as("open here").isFalse();
+    assertThat(early("never")).as("not in the directory").isFalse();
+    assertThat(behind.unlinkEarly(DIR + 1, "f1", USER, id -> false)).as("another dir").isFalse();
+    assertThat(behind.earlyUnlinks()).isEqualTo(1);
+  }
+
+  @Test
+  void earlyUnlinksGoInOneBatchWithTheirCallersAndTheLease() throws Exception {
+    take();
+    for (int i = 0; i < 10; i++) {
+      assertThat(early("f" + i)).isTrue();
+    }
+    await(() -> behind.batches() == 1);
+    BatchRemoveReq batch = meta.sent.getFirst();
+    assertThat(batch.getDir()).isEqualTo(DIR);
+    assertThat(batch.getLeaseId()).isEqualTo(7);
+    assertThat(batch.getUnlinksList())
+        .extracting(DeferredUnlink::getName)
+        .containsExactly("f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9");
+    assertThat(batch.getUnlinks(3).getInodeId()).isEqualTo(103);
+    assertThat(batch.getUnlinks(3).getUser()).isEqualTo(USER);
+    assertThat(appliedCalls.get()).as("stat-ahead told").isEqualTo(1);
+  }
+
+  @Test
+  void aNameIsBeingRemovedUntilItsBatchIsAppliedAndFlushWaitsForIt() throws Exception {
+    take();
+    meta.hold = new CountDownLatch(1); // the service holds the batch
+    assertThat(early("f3")).isTrue();
+    assertThat(behind.removing(DIR, "f3")).isTrue();
+    assertThat(behind.removing(DIR, "f4")).isFalse();
+    await(() -> meta.sent.size() == 1);
+    AtomicBoolean flushed = new AtomicBoolean();
+    Thread flusher =
+        Thread.startVirtualThread(
+            () -> {
+              behind.flush(DIR);
+              flushed.set(true);
+            });
+    Thread.sleep(50);
+    assertThat(flushed.get()).as("the batch is still in flight").isFalse();
+    meta.hold.countDown();
+    flusher.join(5_000);
+    assertThat(flushed.get()).isTrue();
+    assertThat(behind.removing(DIR, "f3")).isFalse();
+  }
+
+  @Test
+  void aBarrierSendsWithoutLingering() throws Exception {
+    UnlinkBehind slow =
+        new UnlinkBehind(
+            meta,
+            Clock.system(),
+            new UnlinkBehind.Settings(5_000_000_000L, 10_000_000_000L, 1_000, 50_000_000L, 5_000),
+            true,
+            () -> {});
+    try {
+      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+        slow.unlinked(DIR, "gone" + i, USER);
+      }
+      await(() -> slow.leases() == 1);
+      assertThat(slow.unlinkEarly(DIR, "f1", USER, id -> false)).isTrue();
+      long started = System.nanoTime();
+      slow.beforeAdding(DIR, "f1"); // the same name again: its unlink goes first, now
+      assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(2_000);
+      assertThat(meta.sentNames()).containsExactly("f1");
+      slow.beforeAdding(DIR, "f2"); // not waiting: returns at once
+    } finally {
+      slow.close();
+    }
+  }
+
+  @Test
+  void aFailedBatchIsSentAgainWithTheSameRequestId() throws Exception {
+    take();
+    meta.failuresLeft.set(2);
+    assertThat(early("f5")).isTrue();
+    await(() -> behind.batches() == 1);
+    assertThat(meta.sent).hasSize(3);
+    assertThat(meta.sent.stream().map(BatchRemoveReq::getRequest).distinct()).hasSize(1);
+    assertThat(early("f6")).as("drained after a failure: the ordinary way").isFalse();
+    await(() -> behind.held() == 0);
+    assertThat(meta.released).containsExactly(7L);
+  }
+
+  @Test
+  void aLeaseAskedBackEndsEarlyAnswersButWhatWaitsIsStillApplied() throws Exception {
+    take();
+    meta.keepLease.set(false);
+    meta.hold = new CountDownLatch(1);
+    assertThat(early("f1")).isTrue();
+    await(() -> meta.sent.size() == 1);
+    assertThat(early("f2")).as("still usable while the answer is out").isTrue();
+    meta.hold.countDown();
+    await(() -> behind.held() == 0);
+    assertThat(early("f3")).as("asked back: the ordinary way").isFalse();
+    assertThat(meta.sentNames()).containsExactly("f1", "f2");
+    assertThat(meta.sent.get(1).getLeaseId()).as("no lease to renew any more").isZero();
+    assertThat(meta.released).containsExactly(7L);
+  }
+
+  @Test
+  void anIdleLeaseIsGivenBack() throws Exception {
+    take();
+    assertThat(early("f1")).isTrue();
+    await(() -> behind.batches() == 1);
+    await(() -> behind.held() == 0);
+    assertThat(meta.released).containsExactly(7L);
+  }
+
+  @Test
+  void aChangeByThisMountWhileTheDirectoryIsListedLeavesItUntaken() throws Exception {
+    meta.whileListing = () -> behind.added(DIR, "new", Inode.newBuilder().setId(300).build());
+    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "gone" + i, USER);
+    }
+    await(() -> meta.released.size() == 1);
+    assertThat(behind.leases()).isZero();
+    assertThat(early("f1")).isFalse();
+  }
+
+  @Test
+  void anUnlinkWhileTheDirectoryIsListedIsNotAnsweredAgain() throws Exception {
+    meta.whileListing = () -> behind.removed(DIR, "f4");
+    take();
+    assertThat(early("f4")).as("removed the ordinary way meanwhile").isFalse();
+    assertThat(early("f5")).isTrue();
+  }
+
+  @Test
+  void namesAddedRenamedAndLinkedHereAreFollowed() throws Exception {
+    take();
+    behind.added(DIR, "made", Inode.newBuilder().setId(400).setNlink(1).build());
+    assertThat(early("made")).as("created here").isTrue();
+    behind.renamed(DIR, "f7", DIR, "f8");
+    assertThat(early("f7")).as("moved away").isFalse();
+    assertThat(early("f8")).as("replaced by a name whose inode is not known here").isFalse();
+    behind.linked(109);
+    assertThat(early("f9")).as("linked elsewhere: two links now").isFalse();
+  }
+
+  @Test
+  void aRefusedLeaseAnswersNothingEarly() throws Exception {
+    meta.grant.set(false);
+    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "gone" + i, USER);
+    }
+    await(() -> meta.acquires.get() == 1);
+    await(() -> behind.held() == 0);
+    assertThat(early("f1")).isFalse();
+    assertThat(meta.released).as("nothing was granted").isEmpty();
+  }
+
+  @Test
+  void offMeansNeverTaken() throws Exception {
+    UnlinkBehind off = new UnlinkBehind(meta, Clock.system(), FAST, false, () -> {});
+    for (int i = 0; i < 3 * UnlinkBehind.TRIGGER; i++) {
+      off.unlinked(DIR, "gone" + i, USER);
+    }
+    Thread.sleep(50);
+    assertThat(meta.acquires.get()).isZero();
+    off.close();
+  }
+
+  @Test
+  void closingAppliesWhatWaitsAndGivesTheLeaseBack() throws Exception {
+    take();
+    UnlinkBehind.Settings lingering = FAST;
+    assertThat(lingering.lingerNanos()).isPositive();
+    for (int i = 0; i < 5; i++) {
+      assertThat(early("f" + i)).isTrue();
+    }
+    behind.close();
+    assertThat(meta.sentNames()).containsExactly("f0", "f1", "f2", "f3", "f4");
+    assertThat(behind.held()).isZero();
+    assertThat(meta.released).containsExactly(7L);
+    assertThat(early("f5")).as("closed").isFalse();
+  }
+}
