@@ -266,7 +266,6 @@ public final class UnlinkBehind implements AutoCloseable {
         return;
       }
       run.count = 0;
-      run.quietUntilNanos = now + settings.backoffNanos(); // whatever comes of it
     }
     if (held.size() >= MAX_DIRS) {
       return;
@@ -391,7 +390,7 @@ public final class UnlinkBehind implements AutoCloseable {
 
   /** A held directory's life: take the lease and list, send batches while used, give it back. */
   private void run(Held h, UserInfo user) {
-    int kept = 0;
+    int kept = -1;
     try {
       kept = take(h, user);
       if (kept >= 0) {
@@ -407,6 +406,15 @@ public final class UnlinkBehind implements AutoCloseable {
         h.notifyAll();
       }
       namesKept.addAndGet(-Math.max(0, kept));
+      if (kept < 0) {
+        // Not taken (refused, too large, changed meanwhile, or failed): left alone a while.
+        Run run = runs.get(h.dir);
+        if (run != null) {
+          synchronized (run) {
+            run.quietUntilNanos = clock.monotonicNanos() + settings.backoffNanos();
+          }
+        }
+      }
       if (h.leaseId != 0) {
         try {
           meta.release(h.dir, h.leaseId);

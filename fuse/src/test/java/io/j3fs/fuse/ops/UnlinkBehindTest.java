@@ -310,6 +310,54 @@ class UnlinkBehindTest {
   }
 
   @Test
+  void aDirectoryGivenBackIsTakenAgainByItsNextRunAtOnce() throws Exception {
+    // The back-off is for leases not taken: a long one here must not delay a directory whose
+    // lease was taken and given back.
+    UnlinkBehind patient =
+        new UnlinkBehind(
+            meta,
+            Clock.system(),
+            new UnlinkBehind.Settings(1_000_000L, 50_000_000L, 1_000, 60_000_000_000L, 5_000),
+            true,
+            () -> {});
+    try {
+      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+        patient.unlinked(DIR, "gone" + i, USER);
+      }
+      await(() -> patient.leases() == 1);
+      await(() -> patient.held() == 0); // idle: given back
+      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+        patient.unlinked(DIR, "again" + i, USER);
+      }
+      long deadline = System.nanoTime() + 2_000_000_000L;
+      while (patient.leases() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertThat(patient.leases()).isEqualTo(2);
+    } finally {
+      patient.close();
+    }
+  }
+
+  @Test
+  void aDirectoryWhoseLeaseWasRefusedIsLeftAloneAWhile() throws Exception {
+    meta.grant.set(false);
+    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "gone" + i, USER);
+    }
+    await(() -> meta.acquires.get() == 1 && behind.held() == 0);
+    for (int i = 0; i < 2 * UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "soon" + i, USER);
+    }
+    assertThat(meta.acquires.get()).as("within the back-off").isEqualTo(1);
+    Thread.sleep(FAST.backoffNanos() / 1_000_000 + 20);
+    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+      behind.unlinked(DIR, "later" + i, USER);
+    }
+    await(() -> meta.acquires.get() == 2);
+  }
+
+  @Test
   void aRefusedLeaseAnswersNothingEarly() throws Exception {
     meta.grant.set(false);
     for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
