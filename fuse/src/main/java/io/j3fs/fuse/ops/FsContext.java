@@ -240,6 +240,7 @@ public final class FsContext {
     if (cached != null) {
       return cached;
     }
+    unlinkBehind.beforeStat(inodeId); // another link of it just unlinked here: its count first
     long stamp = dirAttrs.stamp();
     Inode inode = stat(inodeId);
     dirAttrs.remember(inode, stamp);

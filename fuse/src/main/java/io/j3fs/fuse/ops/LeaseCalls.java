@@ -18,6 +18,9 @@ import io.j3fs.proto.meta.UserInfo;
  * direct links bound), which retries what may pass on a retry with the same request id.
  */
 final class LeaseCalls implements UnlinkBehind.Meta {
+  /** Names per List call (the service's largest page): a directory of 3,000 is one call. */
+  static final int LIST_PAGE = 10_000;
+
   private final MetaClient meta;
 
   LeaseCalls(MetaClient meta) {
@@ -44,7 +47,7 @@ final class LeaseCalls implements UnlinkBehind.Meta {
             .setUser(user)
             .setPath(PathAt.newBuilder().setParent(dir))
             .setAfter(after)
-            .setWithAttrs(true)
+            .setLimit(LIST_PAGE)
             .build(),
         ListRsp.class);
   }

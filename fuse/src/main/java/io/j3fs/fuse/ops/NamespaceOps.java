@@ -363,7 +363,7 @@ public final class NamespaceOps {
                     .build(),
                 HardLinkRsp.class)
             .getInode();
-    ctx.unlinkBehind().linked(inode.getId());
+    ctx.unlinkBehind().added(dir, name, inode);
     return ctx.entry(inode);
   }
 

@@ -45,8 +45,10 @@ import org.slf4j.LoggerFactory;
  * listing the directory (opendir, a page of readdir), fsyncdir, and adding that same name again
  * first wait until the waiting unlinks are applied. Other clients see the name until its batch is
  * applied, a few milliseconds: well within the attribute and entry timeouts by which they may see
- * this mount's changes late anyway. Only files and symlinks with one link that this mount has not
- * open are answered early; everything else goes the ordinary way.
+ * this mount's changes late anyway. Only files and symlinks this mount has not open are answered
+ * early; everything else goes the ordinary way. (A file with other links keeps them; the kernel
+ * counts its link down itself, and another client's stat may show the old count for those
+ * milliseconds.)
  *
  * <p>Durability: an unlink answered early is durable once its batch is applied (at most {@link
  * Settings#lingerNanos} plus a commit later, or at fsyncdir); if the daemon dies first it is lost
@@ -101,7 +103,7 @@ public final class UnlinkBehind implements AutoCloseable {
   public interface Meta {
     AcquireDirLeaseRsp acquire(long dir, UserInfo user);
 
-    /** One page of the directory, with attributes, after {@code after}. */
+    /** One page of the directory's entries (names, inode ids, types), after {@code after}. */
     ListRsp list(long dir, UserInfo user, String after);
 
     /** A batch, retried with the same request id until answered (or a failure that is final). */
@@ -112,7 +114,7 @@ public final class UnlinkBehind implements AutoCloseable {
     RequestId newRequest();
   }
 
-  private record Name(long inodeId, InodeType type, int nlink) {}
+  private record Name(long inodeId, InodeType type) {}
 
   private record Pending(String name, long inodeId, UserInfo user) {}
 
@@ -163,6 +165,10 @@ public final class UnlinkBehind implements AutoCloseable {
   private final Runnable applied;
   private final Map<Long, Held> held = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+
+  /** Inodes with an unlink waiting to be applied, and the directory it waits in. */
+  private final Map<Long, Long> pendingInodes = new ConcurrentHashMap<>();
+
   private final AtomicInteger namesKept = new AtomicInteger();
   private final LongAdder early = new LongAdder();
   private final LongAdder refused = new LongAdder();
@@ -189,9 +195,9 @@ public final class UnlinkBehind implements AutoCloseable {
 
   /**
    * Answers an unlink of {@code name} in {@code dir} here when this mount holds the directory and
-   * knows the name as a file or symlink with one link that it has not open ({@code openHere}):
-   * true, and the unlink is queued for the directory's next batch; false, with nothing done, to go
-   * the ordinary way.
+   * knows the name as a file or symlink that it has not open ({@code openHere}): true, and the
+   * unlink is queued for the directory's next batch; false, with nothing done, to go the ordinary
+   * way.
    */
   public boolean unlinkEarly(long dir, String name, UserInfo user, LongPredicate openHere) {
     Held h = held.get(dir);
@@ -200,7 +206,7 @@ public final class UnlinkBehind implements AutoCloseable {
     }
     synchronized (h) {
       Name n = h.names.get(name);
-      if (!usable(h) || n == null || n.type() == InodeType.DIRECTORY || n.nlink() != 1) {
+      if (!usable(h) || n == null || n.type() == InodeType.DIRECTORY) {
         return false;
       }
       if (openHere.test(n.inodeId())) {
@@ -217,6 +223,7 @@ public final class UnlinkBehind implements AutoCloseable {
       h.names.remove(name);
       h.pending.add(new Pending(name, n.inodeId(), user));
       h.pendingNames.add(name);
+      pendingInodes.put(n.inodeId(), dir);
       h.lastUseNanos = clock.monotonicNanos();
       h.notifyAll();
     }
@@ -298,7 +305,7 @@ public final class UnlinkBehind implements AutoCloseable {
         if (h.state == State.TAKING) {
           h.changedWhileTaking = true;
         } else {
-          h.names.put(name, new Name(inode.getId(), inode.getType(), inode.getNlink()));
+          h.names.put(name, new Name(inode.getId(), inode.getType()));
         }
       }
     }
@@ -314,19 +321,6 @@ public final class UnlinkBehind implements AutoCloseable {
           h.changedWhileTaking = true;
         } else {
           h.names.remove(to); // its inode is not known here: the ordinary way from now on
-        }
-      }
-    }
-  }
-
-  /** An inode got another link here: none of its names is answered early any more. */
-  public void linked(long inodeId) {
-    for (Held h : held.values()) {
-      synchronized (h) {
-        if (h.state == State.TAKING) {
-          h.changedWhileTaking = true;
-        } else {
-          h.names.values().removeIf(n -> n.inodeId() == inodeId);
         }
       }
     }
@@ -362,6 +356,17 @@ public final class UnlinkBehind implements AutoCloseable {
             Long.toHexString(dir),
             settings.flushWaitMs());
       }
+    }
+  }
+
+  /**
+   * Before the attributes of {@code inodeId} are asked for: an unlink of one of its names waiting
+   * to be applied is applied first, so its link count is the one the kernel expects.
+   */
+  public void beforeStat(long inodeId) {
+    Long dir = pendingInodes.get(inodeId);
+    if (dir != null) {
+      flush(dir);
     }
   }
 
@@ -449,8 +454,7 @@ public final class UnlinkBehind implements AutoCloseable {
     while (true) {
       ListRsp page = meta.list(h.dir, user, after);
       for (DirEntry e : page.getEntriesList()) {
-        int nlink = e.hasInode() ? e.getInode().getNlink() : 0;
-        names.put(e.getName(), new Name(e.getInodeId(), e.getType(), nlink));
+        names.put(e.getName(), new Name(e.getInodeId(), e.getType()));
         after = e.getName();
       }
       if (names.size() > MAX_NAMES_PER_DIR) {
@@ -523,6 +527,7 @@ public final class UnlinkBehind implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
           Pending p = h.pending.poll();
           h.pendingNames.remove(p.name());
+          pendingInodes.remove(p.inodeId(), h.dir);
         }
         h.sending = 0;
         h.notifyAll();

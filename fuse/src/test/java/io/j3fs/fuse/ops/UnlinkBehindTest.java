@@ -153,7 +153,7 @@ class UnlinkBehindTest {
   }
 
   @Test
-  void aRunOfUnlinksTakesTheDirectoryAndOnlyKnownSingleLinkFilesAreAnsweredEarly()
+  void aRunOfUnlinksTakesTheDirectoryAndOnlyKnownFilesNotOpenHereAreAnsweredEarly()
       throws Exception {
     for (int i = 0; i < UnlinkBehind.TRIGGER - 1; i++) {
       behind.unlinked(DIR, "gone" + i, USER);
@@ -167,11 +167,11 @@ class UnlinkBehindTest {
     assertThat(early("f0")).isTrue();
     assertThat(early("f0")).as("answered once: the name is gone").isFalse();
     assertThat(early("dir")).as("a directory").isFalse();
-    assertThat(early("twice")).as("two links").isFalse();
+    assertThat(early("twice")).as("two links: the other stays").isTrue();
     assertThat(early("open")).as("open here").isFalse();
     assertThat(early("never")).as("not in the directory").isFalse();
     assertThat(behind.unlinkEarly(DIR + 1, "f1", USER, id -> false)).as("another dir").isFalse();
-    assertThat(behind.earlyUnlinks()).isEqualTo(1);
+    assertThat(behind.earlyUnlinks()).isEqualTo(2);
   }
 
   @Test
@@ -213,6 +213,26 @@ class UnlinkBehindTest {
     flusher.join(5_000);
     assertThat(flushed.get()).isTrue();
     assertThat(behind.removing(DIR, "f3")).isFalse();
+  }
+
+  @Test
+  void theAttributesOfAnInodeWithAWaitingUnlinkWaitForIt() throws Exception {
+    take();
+    meta.hold = new CountDownLatch(1);
+    assertThat(early("twice")).isTrue();
+    AtomicBoolean statted = new AtomicBoolean();
+    Thread stat =
+        Thread.startVirtualThread(
+            () -> {
+              behind.beforeStat(201);
+              statted.set(true);
+            });
+    Thread.sleep(50);
+    assertThat(statted.get()).as("its unlink is not applied yet").isFalse();
+    behind.beforeStat(999); // nothing waits for this one
+    meta.hold.countDown();
+    stat.join(5_000);
+    assertThat(statted.get()).isTrue();
   }
 
   @Test
@@ -305,8 +325,9 @@ class UnlinkBehindTest {
     behind.renamed(DIR, "f7", DIR, "f8");
     assertThat(early("f7")).as("moved away").isFalse();
     assertThat(early("f8")).as("replaced by a name whose inode is not known here").isFalse();
-    behind.linked(109);
-    assertThat(early("f9")).as("linked elsewhere: two links now").isFalse();
+    behind.added(DIR, "link-to-f9", Inode.newBuilder().setId(109).setNlink(2).build());
+    assertThat(early("link-to-f9")).as("a hard link made here").isTrue();
+    assertThat(early("f9")).as("and its other name").isTrue();
   }
 
   @Test
