@@ -357,8 +357,16 @@ def case_mass_unlink(d):
         os.unlink(f"{sub}/{i}")
     os.rmdir(sub)  # empty only once its unlinks are applied
     expect_errno(errno.ENOENT, os.stat, sub)
+    os.mkdir(sub)
+    for i in range(100):
+        write_file(f"{sub}/{i}", b"x")
+    os.mkdir(f"{d}/replacement")
+    for i in range(100):
+        os.unlink(f"{sub}/{i}")
+    os.rename(f"{d}/replacement", sub)  # rename(2) over a directory just emptied
+    check(os.listdir(sub) == [], "the replacement, empty")
     left = sorted(os.listdir(d))
-    check(left == sorted([names[0], names[1]] + names[250:298] + ["second-link"]),
+    check(left == sorted([names[0], names[1]] + names[250:298] + ["second-link", "sub"]),
           f"what is left at the end: {left}")
 
 

@@ -28,6 +28,7 @@ import java.util.List;
  *     (default true; without it, stat-ahead and unlink-behind are off)
  * @param unlinkBehind after a run of unlinks in one directory, take its lease and answer the next
  *     unlinks there before the metadata service applies them, a batch at a time (default true)
+ * @param unlinkBehindLingerMs how long the first unlink of a batch waits for more (default 1)
  * @param token shared secret of the cluster (default none)
  * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
@@ -46,6 +47,7 @@ public record FuseConfig(
     Boolean writebackCache,
     Boolean defaultPermissions,
     Boolean unlinkBehind,
+    Long unlinkBehindLingerMs,
     String token,
     String metricsListen) {
   /** The largest read and write the kernel sends in one request (and the read buffer's payload). */
@@ -68,6 +70,11 @@ public record FuseConfig(
     writebackCache = writebackCache != null && writebackCache;
     defaultPermissions = defaultPermissions == null || defaultPermissions;
     unlinkBehind = unlinkBehind == null || unlinkBehind;
+    unlinkBehindLingerMs = nonNegative("unlink_behind_linger_ms", unlinkBehindLingerMs, 1);
+    if (unlinkBehindLingerMs > 1_000) {
+      throw new IllegalArgumentException(
+          "unlink_behind_linger_ms must be at most 1000, not " + unlinkBehindLingerMs);
+    }
     token = token == null ? "" : token;
     if (metricsListen != null && !metricsListen.isBlank()) {
       try {
@@ -82,7 +89,7 @@ public record FuseConfig(
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
         mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

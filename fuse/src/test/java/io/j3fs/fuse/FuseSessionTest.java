@@ -79,6 +79,7 @@ class FuseSessionTest {
         null,
         null,
         null,
+        null,
         null);
   }
 

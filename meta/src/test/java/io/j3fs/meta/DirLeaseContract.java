@@ -116,7 +116,53 @@ abstract class DirLeaseContract {
     fails(StatusCode.DIRECTORY_LEASED, () -> b.rm("/d/x"));
     fails(StatusCode.DIRECTORY_LEASED, () -> b.mkdir("/d/sub"));
     fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/d/x", "/moved", 0));
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () ->
+            b.symlink.run(
+                SymlinkReq.newBuilder()
+                    .setUser(ROOT)
+                    .setRequest(b.request())
+                    .setPath(path("/d/s"))
+                    .setTarget("x")
+                    .build()));
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () ->
+            b.mkdirs.run(
+                io.j3fs.proto.meta.MkdirsReq.newBuilder()
+                    .setUser(ROOT)
+                    .setRequest(b.request())
+                    .setPath(path("/d/p/q"))
+                    .setMode(0755)
+                    .setRecursive(true)
+                    .build()));
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () -> b.create(ROOT, "/d/x", 0644, 0100 | 01)); // O_CREAT of a name a may have removed
+    assertThat(
+            b.open
+                .run(
+                    io.j3fs.proto.meta.OpenReq.newBuilder()
+                        .setUser(ROOT)
+                        .setPath(path("/d/x"))
+                        .setFlags(0)
+                        .build())
+                .getInode()
+                .getId())
+        .as("a read-only open is a read")
+        .isEqualTo(b.stat("/d/x").getId());
     b.touch("/outside"); // other directories are not held
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () ->
+            b.hardLink.run(
+                HardLinkReq.newBuilder()
+                    .setUser(ROOT)
+                    .setRequest(b.request())
+                    .setOldPath(path("/outside"))
+                    .setNewPath(path("/d/hard"))
+                    .build()));
     fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/outside", "/d/z", 0));
     fails(
         StatusCode.DIRECTORY_LEASED,
@@ -156,7 +202,7 @@ abstract class DirLeaseContract {
         .as("given back after a recall: cooling down for the one who waited")
         .isFalse();
     b.touch("/d/y");
-    clock.advance(1, TimeUnit.SECONDS);
+    clock.advance(DirLeases.RECALL_COOLDOWN_MS, TimeUnit.MILLISECONDS);
     assertThat(acquire(a, ROOT, dir.getId()).getGranted()).as("after the cool-down").isTrue();
   }
 
@@ -186,6 +232,43 @@ abstract class DirLeaseContract {
     fails(
         StatusCode.DIRECTORY_LEASED,
         () -> batch(a, a.request(), dir.getId(), again.getLeaseId(), List.of(unlink("x", x))));
+  }
+
+  @Test
+  void aRecalledHolderKeepsTheDirectoryWhileItDrainsItsBatches() {
+    Inode dir = a.mkdir("/d");
+    Inode x = a.touch("/d/x");
+    AcquireDirLeaseRsp lease = acquire(a, ROOT, dir.getId());
+    clock.advance(lease.getLeaseMs() - 100, TimeUnit.MILLISECONDS);
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.touch("/d/y")); // asks it back
+    BatchRemoveRsp rsp =
+        batch(a, a.request(), dir.getId(), lease.getLeaseId(), List.of(unlink("x", x)));
+    assertThat(rsp.getLeaseKept()).as("no more early answers").isFalse();
+    clock.advance(200, TimeUnit.MILLISECONDS); // past the lease's first expiry
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.touch("/d/y")); // renewed for the drain
+    release(a, dir.getId(), lease.getLeaseId());
+    b.touch("/d/y");
+  }
+
+  @Test
+  void leaseRecordsGoWithTheirDirectoryAndWhenLongLapsed() {
+    Inode d = a.mkdir("/d");
+    Inode e = a.mkdir("/e");
+    acquire(a, ROOT, d.getId());
+    acquire(a, ROOT, e.getId());
+    a.rm(ROOT, "/d"); // rmdir, by the holder
+    assertThat(leaseRecord(d.getId())).as("gone with its directory").isNull();
+    assertThat(leaseRecord(e.getId())).isNotNull();
+    clock.advance(MetaSettings.DEFAULT.dirLeaseMs() + 30_000, TimeUnit.MILLISECONDS);
+    a.gc.runFor(64, 1_000);
+    assertThat(leaseRecord(e.getId())).as("lapsed half a minute ago: kept").isNotNull();
+    clock.advance(31_000, TimeUnit.MILLISECONDS);
+    a.gc.runFor(64, 1_000);
+    assertThat(leaseRecord(e.getId())).as("lapsed over a minute ago: cleared").isNull();
+  }
+
+  private byte[] leaseRecord(long dir) {
+    return engine.read(tx -> tx.get(io.j3fs.meta.store.MetaKeys.dirLease(dir)));
   }
 
   @Test

@@ -111,18 +111,23 @@ class MountTest {
 
   /**
    * The suite on mounts set up differently: without default_permissions and with no kernel caching
-   * (every permission decision is then the metadata service's, and access(2) is the daemon's), and
-   * with the writeback cache.
+   * (every permission decision is then the metadata service's, and access(2) is the daemon's); with
+   * the writeback cache; and with batches of unlinks answered early held back 300 ms, so that every
+   * check right after them finds them not applied yet unless it waits for them.
    */
   @ParameterizedTest
   @ValueSource(
       strings = {
         "default_permissions = false|entry_timeout_ms = 0|attr_timeout_ms = 0|negative_timeout_ms = 0",
-        "writeback_cache = true"
+        "writeback_cache = true",
+        "unlink_behind_linger_ms = 300"
       })
   @Order(2)
   void thePosixSuitePassesOnOtherMountSettings(String settings) throws Exception {
-    String name = settings.startsWith("writeback") ? "fuse-writeback" : "fuse-service-checks";
+    String name =
+        settings.startsWith("writeback")
+            ? "fuse-writeback"
+            : settings.startsWith("unlink") ? "fuse-slow-batches" : "fuse-service-checks";
     Path other = dir.resolve("mnt-" + name);
     cluster.startFuse(name, other, List.of(settings.split("\\|")));
     try {
@@ -155,7 +160,8 @@ class MountTest {
    * Unlink-behind seen from another client: once the mount answers unlinks itself (it holds the
    * directory's lease), another client's change in that directory waits until the mount has given
    * the lease back, and by then every unlink the mount answered is applied; what the mount sees
-   * afterwards is the other client's change.
+   * afterwards is the other client's change. Then a directory emptied that way is a rename's target
+   * at once (the rename waits for its unlinks).
    */
   @Test
   @Order(4)
@@ -179,6 +185,10 @@ class MountTest {
       assertThat(unlinkBehindEarly() - early)
           .as("unlinks the mount answered itself")
           .isGreaterThan(100);
+      // The mount keeps an idle lease 300 ms after its last early unlink; the create, sent at
+      // once, is refused (DIRECTORY_LEASED, the lease asked back) and retried until it is given
+      // back. Without the service's check it would have taken a few milliseconds.
+      assertThat(waitedMs).as("the create waited for the lease").isGreaterThanOrEqualTo(100);
       assertThat(waitedMs).as("given back within the lease's length").isLessThan(10_000);
       assertThat(other.list("/behind").stream().map(e -> e.getName()).sorted().toList())
           .as("every unlink the mount answered is applied before the other client's create")
@@ -190,6 +200,17 @@ class MountTest {
     try (var names = Files.list(d)) {
       assertThat(names.count()).isEqualTo(51);
     }
+    Path emptied = mnt.resolve("emptied");
+    Files.createDirectory(emptied);
+    for (int i = 0; i < 100; i++) {
+      Files.writeString(emptied.resolve("f" + i), "x");
+    }
+    Path replacement = Files.createDirectory(mnt.resolve("replacement"));
+    for (int i = 0; i < 100; i++) {
+      Files.delete(emptied.resolve("f" + i));
+    }
+    Files.move(replacement, emptied, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertThat(Files.exists(replacement)).isFalse();
   }
 
   /** The mount's count of unlinks answered early, from its metrics. */

@@ -84,6 +84,9 @@ public final class DirOps {
         if (e == null) {
           break;
         }
+        if (ctx.unlinkBehind().removing(dir.inodeId(), e.getName())) {
+          continue; // unlinked here after this page was listed, its batch not applied yet
+        }
         name = e.getName();
         ino = e.getInodeId();
         type = Attrs.direntType(e.getType());
@@ -121,7 +124,7 @@ public final class DirOps {
    */
   public Reply fsyncdir(Request r) {
     ctx.files().dir(r.u64("fh"));
-    ctx.unlinkBehind().flush(Attrs.inodeId(r.nodeId()));
+    ctx.unlinkBehind().sync(Attrs.inodeId(r.nodeId()));
     return Reply.empty();
   }
 }

@@ -114,7 +114,11 @@ public final class FileOps {
     long dir = Attrs.inodeId(r.nodeId());
     ctx.unlinkBehind().beforeAdding(dir, name);
     CreateRsp rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
-    ctx.unlinkBehind().added(dir, name, rsp.getInode());
+    if (rsp.getCreated()) {
+      // (A create that opened what was there leaves the name as listed: it may be a symlink the
+      // create followed, whose entry leads to the link and not to the file this answer names.)
+      ctx.unlinkBehind().added(dir, name, rsp.getInode());
+    }
     OpenFile file = ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags);
     Reply out = ctx.entry(rsp.getInode());
     out.u64(file.fh()).u32(file.direct() ? FOPEN_DIRECT_IO : 0).u32(0);

@@ -76,7 +76,7 @@ public final class FsContext {
         new UnlinkBehind(
             new LeaseCalls(meta),
             clock,
-            UnlinkBehind.Settings.DEFAULT,
+            UnlinkBehind.Settings.DEFAULT.withLingerMs(config.unlinkBehindLingerMs()),
             config.unlinkBehind() && config.defaultPermissions(),
             statAhead::changed);
     UnlinkBehindMetrics.register(unlinkBehind);

@@ -325,7 +325,9 @@ public final class NamespaceOps {
     String from = r.string("old name");
     String to = r.string("new name");
     long fromDir = Attrs.inodeId(r.nodeId());
-    ctx.unlinkBehind().beforeAdding(Attrs.inodeId(newDir), to);
+    // Onto a name whose unlink waits, or a directory emptied by unlinks that wait (its id is not
+    // known here): they are applied first.
+    ctx.unlinkBehind().flushAll();
     // A moved directory's parent and ctime change, and its id is not known here.
     ctx.dirAttrs()
         .changingAny(

@@ -1,22 +1,13 @@
 package io.j3fs.fuse.ops;
 
-import io.j3fs.common.status.StatusCode;
-import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
-import io.j3fs.proto.meta.DeferredUnlink;
-import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
-import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.UserInfo;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -59,9 +50,9 @@ import org.slf4j.LoggerFactory;
  * #MAX_PENDING_PER_DIR} unlinks waiting per directory (beyond that an unlink waits for the batch in
  * flight, then goes the ordinary way), {@link #MAX_BATCH} per batch.
  *
- * <p>Threads: the FUSE operations call in from reader and handler threads; each held directory has
- * one virtual thread that takes the lease, sends its batches and gives it back. A directory's state
- * is guarded by its {@link Held} monitor.
+ * <p>Threads: the FUSE operations call in from reader and handler threads; each held directory
+ * ({@link HeldDir}, guarded by its own monitor) has one virtual thread that takes the lease, sends
+ * its batches and gives it back.
  */
 public final class UnlinkBehind implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(UnlinkBehind.class);
@@ -84,12 +75,15 @@ public final class UnlinkBehind implements AutoCloseable {
   /** Unlinks in one batch, at most (the service runs up to 64 on its event loop). */
   static final int MAX_BATCH = 64;
 
+  /** Directories whose lost unlinks the next fsyncdir reports, at most. */
+  static final int MAX_LOST_DIRS = 4_096;
+
   /**
    * Timing.
    *
    * @param lingerNanos how long the first unlink of a batch waits for company
    * @param idleNanos a lease with nothing to send for this long is given back
-   * @param marginMs a lease is used until this long before it would lapse
+   * @param marginMs a lease is used until this long before it would lapse (at most a third of it)
    * @param backoffNanos a directory whose lease could not be taken is left alone this long
    * @param flushWaitMs a barrier (listing, fsyncdir) waits at most this long for the unlinks
    */
@@ -97,6 +91,10 @@ public final class UnlinkBehind implements AutoCloseable {
       long lingerNanos, long idleNanos, long marginMs, long backoffNanos, long flushWaitMs) {
     public static final Settings DEFAULT =
         new Settings(1_000_000L, 300_000_000L, 1_000, 5_000_000_000L, 60_000);
+
+    public Settings withLingerMs(long lingerMs) {
+      return new Settings(lingerMs * 1_000_000L, idleNanos, marginMs, backoffNanos, flushWaitMs);
+    }
   }
 
   /** The metadata calls this makes (tests answer them themselves). */
@@ -114,43 +112,6 @@ public final class UnlinkBehind implements AutoCloseable {
     RequestId newRequest();
   }
 
-  private record Name(long inodeId, InodeType type) {}
-
-  private record Pending(String name, long inodeId, UserInfo user) {}
-
-  private enum State {
-    /** The lease is being taken and the directory listed: unlinks go the ordinary way. */
-    TAKING,
-    /** Unlinks of known names are answered here. */
-    ACTIVE,
-    /** No more early answers: what waits is sent, then the lease is given back. */
-    DRAINING
-  }
-
-  /** One directory this mount holds or is taking; guarded by its monitor. */
-  private static final class Held {
-    final long dir;
-    State state = State.TAKING;
-    long leaseId;
-    long usableUntilNanos;
-    Map<String, Name> names = new HashMap<>();
-    final Set<String> removedWhileTaking = new HashSet<>();
-    boolean changedWhileTaking;
-    final ArrayDeque<Pending> pending = new ArrayDeque<>();
-    final Set<String> pendingNames = new HashSet<>();
-    int sending;
-    boolean hurry;
-    long lastUseNanos;
-
-    Held(long dir) {
-      this.dir = dir;
-    }
-
-    boolean idle() {
-      return pending.isEmpty() && sending == 0;
-    }
-  }
-
   /** Unlinks done the ordinary way in one directory; guarded by itself. */
   private static final class Run {
     long windowStartNanos;
@@ -159,15 +120,19 @@ public final class UnlinkBehind implements AutoCloseable {
   }
 
   private final Meta meta;
-  private final io.j3fs.common.time.Clock clock;
+  private final Clock clock;
   private final Settings settings;
   private final boolean enabled;
   private final Runnable applied;
-  private final Map<Long, Held> held = new ConcurrentHashMap<>();
+  private final Map<Long, HeldDir> held = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
   /** Inodes with an unlink waiting to be applied, and the directory it waits in. */
   private final Map<Long, Long> pendingInodes = new ConcurrentHashMap<>();
+
+  /** Directories where unlinks answered early were lost or refused since their last fsyncdir. */
+  private final Set<Long> lostIn = ConcurrentHashMap.newKeySet();
 
   private final AtomicInteger namesKept = new AtomicInteger();
   private final LongAdder early = new LongAdder();
@@ -181,11 +146,7 @@ public final class UnlinkBehind implements AutoCloseable {
    * @param applied called after each batch is applied (stat-ahead drops listings taken before)
    */
   public UnlinkBehind(
-      Meta meta,
-      io.j3fs.common.time.Clock clock,
-      Settings settings,
-      boolean enabled,
-      Runnable applied) {
+      Meta meta, Clock clock, Settings settings, boolean enabled, Runnable applied) {
     this.meta = meta;
     this.clock = clock;
     this.settings = settings;
@@ -200,50 +161,18 @@ public final class UnlinkBehind implements AutoCloseable {
    * way.
    */
   public boolean unlinkEarly(long dir, String name, UserInfo user, LongPredicate openHere) {
-    Held h = held.get(dir);
-    if (h == null) {
+    HeldDir h = held.get(dir);
+    if (h == null || closing || !h.unlinkEarly(name, user, openHere)) {
       return false;
-    }
-    synchronized (h) {
-      Name n = h.names.get(name);
-      if (!usable(h) || n == null || n.type() == InodeType.DIRECTORY) {
-        return false;
-      }
-      if (openHere.test(n.inodeId())) {
-        return false;
-      }
-      if (h.pending.size() >= MAX_PENDING_PER_DIR) {
-        h.hurry = true;
-        h.notifyAll();
-        waitFor(h, () -> h.pending.size() < MAX_PENDING_PER_DIR, settings.flushWaitMs());
-        if (!usable(h) || h.pending.size() >= MAX_PENDING_PER_DIR) {
-          return false;
-        }
-      }
-      h.names.remove(name);
-      h.pending.add(new Pending(name, n.inodeId(), user));
-      h.pendingNames.add(name);
-      pendingInodes.put(n.inodeId(), dir);
-      h.lastUseNanos = clock.monotonicNanos();
-      h.notifyAll();
     }
     early.increment();
     return true;
   }
 
-  private boolean usable(Held h) {
-    return h.state == State.ACTIVE && clock.monotonicNanos() < h.usableUntilNanos && !closing;
-  }
-
   /** Whether {@code name} was unlinked here and its batch is not applied yet (lookups: ENOENT). */
   public boolean removing(long dir, String name) {
-    Held h = held.get(dir);
-    if (h == null) {
-      return false;
-    }
-    synchronized (h) {
-      return h.pendingNames.contains(name);
-    }
+    HeldDir h = held.get(dir);
+    return h != null && h.removing(name);
   }
 
   /**
@@ -277,53 +206,38 @@ public final class UnlinkBehind implements AutoCloseable {
     if (held.size() >= MAX_DIRS) {
       return;
     }
-    Held h = new Held(dir);
+    HeldDir h = new HeldDir(dir, this);
     if (held.putIfAbsent(dir, h) == null) {
-      Thread.ofVirtual().name("unlink-behind").start(() -> run(h, user));
+      Thread t = Thread.ofVirtual().name("unlink-behind").unstarted(() -> h.run(user));
+      threads.add(t);
+      t.start();
     }
   }
 
   /** A name of {@code dir} was removed by this mount the ordinary way (unlink, rmdir). */
   public void removed(long dir, String name) {
-    Held h = held.get(dir);
+    HeldDir h = held.get(dir);
     if (h != null) {
-      synchronized (h) {
-        if (h.state == State.TAKING) {
-          h.removedWhileTaking.add(name);
-        } else {
-          h.names.remove(name);
-        }
-      }
+      h.removed(name);
     }
   }
 
-  /** This mount added {@code name} to {@code dir} (create, mknod, mkdir, symlink, link). */
+  /**
+   * This mount made {@code name} in {@code dir} (create, mknod, mkdir, symlink, link) leading to
+   * {@code inode}; null when the name's inode is not known here (a create that opened what was
+   * there: the name may be a symlink it followed).
+   */
   public void added(long dir, String name, Inode inode) {
-    Held h = held.get(dir);
+    HeldDir h = held.get(dir);
     if (h != null) {
-      synchronized (h) {
-        if (h.state == State.TAKING) {
-          h.changedWhileTaking = true;
-        } else {
-          h.names.put(name, new Name(inode.getId(), inode.getType()));
-        }
-      }
+      h.added(name, inode == null ? null : new HeldDir.Name(inode.getId(), inode.getType()));
     }
   }
 
   /** This mount moved {@code from} in {@code fromDir} to {@code to} in {@code toDir}. */
   public void renamed(long fromDir, String from, long toDir, String to) {
     removed(fromDir, from);
-    Held h = held.get(toDir);
-    if (h != null) {
-      synchronized (h) {
-        if (h.state == State.TAKING) {
-          h.changedWhileTaking = true;
-        } else {
-          h.names.remove(to); // its inode is not known here: the ordinary way from now on
-        }
-      }
-    }
+    added(toDir, to, null); // its inode is not known here: the ordinary way from now on
   }
 
   /**
@@ -332,30 +246,6 @@ public final class UnlinkBehind implements AutoCloseable {
   public void beforeAdding(long dir, String name) {
     if (removing(dir, name)) {
       flush(dir);
-    }
-  }
-
-  /**
-   * Waits until every unlink answered early in {@code dir} is applied (or has failed for good), at
-   * most {@link Settings#flushWaitMs}: before the directory is listed or synced.
-   */
-  public void flush(long dir) {
-    Held h = held.get(dir);
-    if (h == null) {
-      return;
-    }
-    synchronized (h) {
-      if (h.idle()) {
-        return;
-      }
-      h.hurry = true;
-      h.notifyAll();
-      if (!waitFor(h, h::idle, settings.flushWaitMs())) {
-        log.warn(
-            "unlinks in directory 0x{} still not applied after {} ms",
-            Long.toHexString(dir),
-            settings.flushWaitMs());
-      }
     }
   }
 
@@ -370,247 +260,38 @@ public final class UnlinkBehind implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every unlink answered early in {@code dir} before this call is applied (or given
+   * up); after {@link Settings#flushWaitMs} it fails with EIO: whatever waits on it (a listing,
+   * fsyncdir, a name made again) must not go on as if they were.
+   */
+  public void flush(long dir) {
+    HeldDir h = held.get(dir);
+    if (h != null && !h.flush(settings.flushWaitMs())) {
+      throw new Errno.Failure(
+          Errno.EIO,
+          "unlinks in directory 0x"
+              + Long.toHexString(dir)
+              + " still not applied after "
+              + settings.flushWaitMs()
+              + " ms");
+    }
+  }
+
   /** {@link #flush} of every directory held (before a rename or rmdir, which may involve any). */
   public void flushAll() {
     held.keySet().forEach(this::flush);
   }
 
-  /** Waits on {@code h}'s monitor (held by the caller) until {@code done}, at most {@code ms}. */
-  private static boolean waitFor(Held h, java.util.function.BooleanSupplier done, long ms) {
-    long deadline = System.nanoTime() + ms * 1_000_000L;
-    while (!done.getAsBoolean()) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      try {
-        h.wait(Math.max(1, left / 1_000_000L));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return done.getAsBoolean();
-      }
-    }
-    return true;
-  }
-
-  /** A held directory's life: take the lease and list, send batches while used, give it back. */
-  private void run(Held h, UserInfo user) {
-    int kept = -1;
-    try {
-      kept = take(h, user);
-      if (kept >= 0) {
-        leases.increment();
-        sendWhileHeld(h);
-      }
-    } catch (RuntimeException e) {
-      log.warn("unlink-behind in directory 0x{} failed: {}", Long.toHexString(h.dir), e.toString());
-    } finally {
-      synchronized (h) {
-        h.state = State.DRAINING;
-        held.remove(h.dir, h);
-        h.notifyAll();
-      }
-      namesKept.addAndGet(-Math.max(0, kept));
-      if (kept < 0) {
-        // Not taken (refused, too large, changed meanwhile, or failed): left alone a while.
-        Run run = runs.get(h.dir);
-        if (run != null) {
-          synchronized (run) {
-            run.quietUntilNanos = clock.monotonicNanos() + settings.backoffNanos();
-          }
-        }
-      }
-      if (h.leaseId != 0) {
-        try {
-          meta.release(h.dir, h.leaseId);
-        } catch (RuntimeException e) {
-          log.debug("giving back the lease of 0x{}: {}", Long.toHexString(h.dir), e.toString());
-        }
-      }
-    }
-  }
-
   /**
-   * Takes the lease and lists the directory; returns the names kept (-1: not taken, nothing held).
+   * fsyncdir: every unlink answered early in {@code dir} is applied; EIO when one was lost or
+   * refused since the last fsyncdir of it (reported once).
    */
-  private int take(Held h, UserInfo user) {
-    long sentNanos = clock.monotonicNanos();
-    AcquireDirLeaseRsp rsp;
-    try {
-      rsp = meta.acquire(h.dir, user);
-    } catch (StatusException e) {
-      log.debug("no lease of directory 0x{}: {}", Long.toHexString(h.dir), e.getMessage());
-      return -1;
-    }
-    if (!rsp.getGranted()) {
-      return -1;
-    }
-    synchronized (h) {
-      h.leaseId = rsp.getLeaseId();
-      h.usableUntilNanos = sentNanos + (rsp.getLeaseMs() - settings.marginMs()) * 1_000_000L;
-    }
-    Map<String, Name> names = new HashMap<>();
-    String after = "";
-    while (true) {
-      ListRsp page = meta.list(h.dir, user, after);
-      for (DirEntry e : page.getEntriesList()) {
-        names.put(e.getName(), new Name(e.getInodeId(), e.getType()));
-        after = e.getName();
-      }
-      if (names.size() > MAX_NAMES_PER_DIR) {
-        return -1; // too large to keep: the lease goes back at once
-      }
-      if (!page.getMore() || page.getEntriesCount() == 0) {
-        break;
-      }
-    }
-    if (namesKept.addAndGet(names.size()) > MAX_NAMES) {
-      namesKept.addAndGet(-names.size());
-      return -1;
-    }
-    synchronized (h) {
-      if (h.changedWhileTaking || closing) {
-        namesKept.addAndGet(-names.size());
-        return -1;
-      }
-      names.keySet().removeAll(h.removedWhileTaking);
-      h.names = names;
-      h.state = State.ACTIVE;
-      h.lastUseNanos = clock.monotonicNanos();
-    }
-    return names.size();
-  }
-
-  /** Sends batches until the lease is no longer used and nothing waits. */
-  private void sendWhileHeld(Held h) {
-    while (true) {
-      List<Pending> batch;
-      synchronized (h) {
-        while (h.pending.isEmpty()) {
-          long now = clock.monotonicNanos();
-          long idleLeftNanos = h.lastUseNanos + settings.idleNanos() - now;
-          if (h.state != State.ACTIVE || closing || idleLeftNanos <= 0 || !usable(h)) {
-            h.state = State.DRAINING;
-            return;
-          }
-          h.hurry = false;
-          try {
-            h.wait(Math.max(1, idleLeftNanos / 1_000_000L));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            h.state = State.DRAINING;
-          }
-        }
-        // The first unlink waits a moment for company, unless a barrier waits or the batch is full.
-        long lingerEnd = clock.monotonicNanos() + settings.lingerNanos();
-        for (long left = settings.lingerNanos();
-            left > 0 && !h.hurry && h.pending.size() < MAX_BATCH && !closing;
-            left = lingerEnd - clock.monotonicNanos()) {
-          try {
-            h.wait(left / 1_000_000L, (int) (left % 1_000_000L));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
-        }
-        batch = new ArrayList<>(Math.min(MAX_BATCH, h.pending.size()));
-        for (Pending p : h.pending) {
-          if (batch.size() == MAX_BATCH) {
-            break;
-          }
-          batch.add(p);
-        }
-        h.sending = batch.size();
-      }
-      send(h, batch);
-      synchronized (h) {
-        for (int i = 0; i < batch.size(); i++) {
-          Pending p = h.pending.poll();
-          h.pendingNames.remove(p.name());
-          pendingInodes.remove(p.inodeId(), h.dir);
-        }
-        h.sending = 0;
-        h.notifyAll();
-      }
-    }
-  }
-
-  /** Sends one batch, again with the same request id until it is answered or closing gives up. */
-  private void send(Held h, List<Pending> batch) {
-    long leaseId;
-    synchronized (h) {
-      leaseId = h.state == State.ACTIVE ? h.leaseId : 0;
-    }
-    BatchRemoveReq.Builder req =
-        BatchRemoveReq.newBuilder().setRequest(meta.newRequest()).setDir(h.dir).setLeaseId(leaseId);
-    for (Pending p : batch) {
-      req.addUnlinks(
-          DeferredUnlink.newBuilder().setUser(p.user()).setName(p.name()).setInodeId(p.inodeId()));
-    }
-    BatchRemoveReq request = req.build();
-    long backoffMs = 100;
-    for (int attempt = 1; ; attempt++) {
-      long sentNanos = clock.monotonicNanos();
-      try {
-        BatchRemoveRsp rsp = meta.remove(request);
-        batches.increment();
-        applied.run();
-        for (int i = 0; i < rsp.getStatusesCount(); i++) {
-          if (rsp.getStatuses(i) != 0) {
-            // Under the lease only a lapse (a partition) or permissions the kernel judged from
-            // stale attributes can bring this: the acknowledged unlink did not happen.
-            refused.increment();
-            log.warn(
-                "unlink of \"{}\" in directory 0x{}, answered early, was not applied: {}",
-                batch.get(i).name(),
-                Long.toHexString(h.dir),
-                StatusCode.fromNumber(rsp.getStatuses(i)));
-          }
-        }
-        synchronized (h) {
-          if (rsp.getLeaseKept()) {
-            h.usableUntilNanos = sentNanos + (rsp.getLeaseMs() - settings.marginMs()) * 1_000_000L;
-          } else {
-            h.state = State.DRAINING; // asked back, or lapsed: no more early answers
-          }
-        }
-        return;
-      } catch (StatusException e) {
-        // Applied at most once whatever happened (the request id), so it is sent until answered:
-        // these unlinks were acknowledged. Only a failure that cannot pass, or shutting down after
-        // its wait, gives them up.
-        synchronized (h) {
-          h.state = State.DRAINING;
-        }
-        if (!e.code().retriable() && !e.code().ordinary()) {
-          log.error(
-              "{} unlinks in directory 0x{} answered early were lost: {}",
-              batch.size(),
-              Long.toHexString(h.dir),
-              e.getMessage());
-          refused.add(batch.size());
-          return;
-        }
-        log.warn(
-            "unlinks in directory 0x{} not applied yet (attempt {}): {}",
-            Long.toHexString(h.dir),
-            attempt,
-            e.getMessage());
-        if (closing && attempt >= 3) {
-          log.error(
-              "{} unlinks in directory 0x{} answered early were lost at shutdown",
-              batch.size(),
-              Long.toHexString(h.dir));
-          refused.add(batch.size());
-          return;
-        }
-        try {
-          Thread.sleep(backoffMs);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-        }
-        backoffMs = Math.min(5_000, backoffMs * 2);
-      }
+  public void sync(long dir) {
+    flush(dir);
+    if (lostIn.remove(dir)) {
+      throw new Errno.Failure(
+          Errno.EIO, "unlinks answered early in 0x" + Long.toHexString(dir) + " were not applied");
     }
   }
 
@@ -621,17 +302,15 @@ public final class UnlinkBehind implements AutoCloseable {
   @Override
   public void close() {
     closing = true;
-    for (Held h : held.values()) {
-      synchronized (h) {
-        h.hurry = true;
-        h.notifyAll();
-      }
-    }
-    flushAll();
+    held.values().forEach(HeldDir::hurry);
     long deadline = System.nanoTime() + settings.flushWaitMs() * 1_000_000L;
-    while (!held.isEmpty() && System.nanoTime() < deadline) {
+    for (Thread t : threads) {
+      long leftMs = (deadline - System.nanoTime()) / 1_000_000L;
       try {
-        Thread.sleep(5);
+        if (leftMs <= 0 || !t.join(java.time.Duration.ofMillis(leftMs))) {
+          log.warn("unlink-behind still sending at shutdown after {} ms", settings.flushWaitMs());
+          return;
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -639,12 +318,94 @@ public final class UnlinkBehind implements AutoCloseable {
     }
   }
 
+  // ---- for HeldDir ----
+
+  Meta meta() {
+    return meta;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  boolean closing() {
+    return closing;
+  }
+
+  /** Takes {@code n} from the names budget; false (nothing taken) when it would go over. */
+  boolean reserveNames(int n) {
+    if (namesKept.addAndGet(n) > MAX_NAMES) {
+      namesKept.addAndGet(-n);
+      return false;
+    }
+    return true;
+  }
+
+  void releaseNames(int n) {
+    namesKept.addAndGet(-n);
+  }
+
+  void pendingInode(long inodeId, long dir) {
+    pendingInodes.put(inodeId, dir);
+  }
+
+  void pendingInodeDone(long inodeId, long dir) {
+    pendingInodes.remove(inodeId, dir);
+  }
+
+  void leaseTaken() {
+    leases.increment();
+  }
+
+  void batchApplied() {
+    batches.increment();
+    applied.run();
+  }
+
+  void refused(long dir, int n) {
+    refused.add(n);
+    noteLost(dir);
+  }
+
+  void lost(long dir, int n) {
+    refused.add(n);
+    noteLost(dir);
+  }
+
+  private void noteLost(long dir) {
+    if (lostIn.size() >= MAX_LOST_DIRS) {
+      log.warn(
+          "unlinks lost in over {} directories: fsyncdir no longer reports each", MAX_LOST_DIRS);
+      lostIn.clear();
+    }
+    lostIn.add(dir);
+  }
+
+  /** A held directory's thread ends: a lease not taken backs the directory off a while. */
+  void ended(HeldDir h, boolean taken, int names) {
+    releaseNames(names);
+    if (!taken) {
+      Run run = runs.get(h.dir);
+      if (run != null) {
+        synchronized (run) {
+          run.quietUntilNanos = clock.monotonicNanos() + settings.backoffNanos();
+        }
+      }
+    }
+    held.remove(h.dir, h);
+    threads.remove(Thread.currentThread());
+  }
+
   /** Unlinks answered early so far. */
   public long earlyUnlinks() {
     return early.sum();
   }
 
-  /** Unlinks answered early that the service did not apply (the name had changed, or lost). */
+  /** Unlinks answered early that were not applied (the service refused them, or they were lost). */
   public long refusedUnlinks() {
     return refused.sum();
   }

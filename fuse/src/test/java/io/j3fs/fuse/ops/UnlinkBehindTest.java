@@ -1,6 +1,7 @@
 package io.j3fs.fuse.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
@@ -45,6 +46,7 @@ class UnlinkBehindTest {
     final List<Long> released = new CopyOnWriteArrayList<>();
     final List<BatchRemoveReq> sent = new CopyOnWriteArrayList<>();
     final AtomicInteger failuresLeft = new AtomicInteger();
+    volatile RuntimeException failure = new StatusException(StatusCode.UNAVAILABLE, "meta is away");
     volatile CountDownLatch hold = new CountDownLatch(0);
     volatile Runnable whileListing = () -> {};
     final AtomicLong requests = new AtomicLong();
@@ -93,7 +95,7 @@ class UnlinkBehindTest {
         Thread.currentThread().interrupt();
       }
       if (failuresLeft.getAndDecrement() > 0) {
-        throw new StatusException(StatusCode.UNAVAILABLE, "meta is away");
+        throw failure;
       }
       BatchRemoveRsp.Builder out = BatchRemoveRsp.newBuilder();
       request.getUnlinksList().forEach(u -> out.addStatuses(0));
@@ -236,6 +238,97 @@ class UnlinkBehindTest {
   }
 
   @Test
+  void aFlushWaitsForWhatWasQueuedBeforeItNotForWhatKeepsComing() throws Exception {
+    take();
+    CountDownLatch first = new CountDownLatch(1);
+    meta.hold = first;
+    assertThat(early("f1")).isTrue();
+    await(() -> meta.sent.size() == 1);
+    AtomicBoolean flushed = new AtomicBoolean();
+    Thread flusher =
+        Thread.startVirtualThread(
+            () -> {
+              behind.flush(DIR);
+              flushed.set(true);
+            });
+    Thread.sleep(20);
+    assertThat(early("f2")).isTrue(); // queued after the flush began: the next batch
+    CountDownLatch second = new CountDownLatch(1);
+    meta.hold = second;
+    first.countDown();
+    flusher.join(5_000);
+    assertThat(flushed.get()).as("done once f1's batch is applied").isTrue();
+    await(() -> meta.sent.size() == 2);
+    assertThat(behind.removing(DIR, "f2")).as("f2's batch is still held").isTrue();
+    second.countDown();
+  }
+
+  @Test
+  void aFlushThatCannotFinishFailsWithEio() throws Exception {
+    UnlinkBehind impatient =
+        new UnlinkBehind(
+            meta,
+            Clock.system(),
+            new UnlinkBehind.Settings(1_000_000L, 300_000_000L, 1_000, 50_000_000L, 100),
+            true,
+            () -> {});
+    try {
+      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
+        impatient.unlinked(DIR, "gone" + i, USER);
+      }
+      await(() -> impatient.leases() == 1);
+      meta.hold = new CountDownLatch(1);
+      assertThat(impatient.unlinkEarly(DIR, "f1", USER, id -> false)).isTrue();
+      assertThatThrownBy(() -> impatient.flush(DIR))
+          .isInstanceOfSatisfying(
+              Errno.Failure.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+      meta.hold.countDown();
+    } finally {
+      impatient.close();
+    }
+  }
+
+  @Test
+  void unlinksLostForGoodAreReportedByTheNextFsyncdirOnce() throws Exception {
+    take();
+    meta.failure = new StatusException(StatusCode.INVALID_ARGUMENT, "never");
+    meta.failuresLeft.set(1);
+    assertThat(early("f1")).isTrue();
+    await(() -> behind.refusedUnlinks() == 1);
+    assertThat(behind.removing(DIR, "f1")).as("no longer waiting").isFalse();
+    assertThatThrownBy(() -> behind.sync(DIR))
+        .isInstanceOfSatisfying(
+            Errno.Failure.class, e -> assertThat(e.errno()).isEqualTo(Errno.EIO));
+    behind.sync(DIR); // reported once
+    assertThat(meta.sent).hasSize(1);
+  }
+
+  @Test
+  void failuresThatMayPassAreRetriedNotLost() throws Exception {
+    take();
+    meta.failure = new StatusException(StatusCode.RETRIES_EXHAUSTED, "contention");
+    meta.failuresLeft.set(1);
+    assertThat(early("f1")).isTrue();
+    await(() -> behind.batches() == 1);
+    assertThat(meta.sent).hasSize(2);
+    assertThat(behind.refusedUnlinks()).isZero();
+  }
+
+  @Test
+  void aBugInTheSenderLosesItsBatchButNothingWaitsForever() throws Exception {
+    take();
+    meta.failure = new IllegalStateException("a bug");
+    meta.failuresLeft.set(1);
+    assertThat(early("f1")).isTrue();
+    await(() -> behind.held() == 0);
+    assertThat(behind.removing(DIR, "f1")).isFalse();
+    assertThat(behind.refusedUnlinks()).isEqualTo(1);
+    behind.flush(DIR); // nothing to wait for
+    behind.beforeStat(101);
+    assertThat(meta.released).containsExactly(7L);
+  }
+
+  @Test
   void aBarrierSendsWithoutLingering() throws Exception {
     UnlinkBehind slow =
         new UnlinkBehind(
@@ -285,7 +378,9 @@ class UnlinkBehindTest {
     await(() -> behind.held() == 0);
     assertThat(early("f3")).as("asked back: the ordinary way").isFalse();
     assertThat(meta.sentNames()).containsExactly("f1", "f2");
-    assertThat(meta.sent.get(1).getLeaseId()).as("no lease to renew any more").isZero();
+    assertThat(meta.sent.get(1).getLeaseId())
+        .as("the lease still named: renewed while the holder drains")
+        .isEqualTo(7);
     assertThat(meta.released).containsExactly(7L);
   }
 
@@ -370,6 +465,7 @@ class UnlinkBehindTest {
     for (int i = 0; i < 2 * UnlinkBehind.TRIGGER; i++) {
       behind.unlinked(DIR, "soon" + i, USER);
     }
+    Thread.sleep(20); // an acquire would run on a thread of its own
     assertThat(meta.acquires.get()).as("within the back-off").isEqualTo(1);
     Thread.sleep(FAST.backoffNanos() / 1_000_000 + 20);
     for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {

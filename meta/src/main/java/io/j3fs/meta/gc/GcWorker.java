@@ -10,6 +10,7 @@ import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.store.DirEntryRecord;
+import io.j3fs.proto.meta.store.DirLeaseRecord;
 import io.j3fs.proto.meta.store.GcRecord;
 import io.j3fs.proto.meta.store.IdempotencyRecord;
 import io.j3fs.proto.meta.store.InodeRecord;
@@ -64,6 +65,8 @@ public final class GcWorker {
 
   /** Where the next sweep of idempotency records starts (they are ordered by client, not age). */
   private byte[] idempotencyCursor = MetaKeys.idempotencyBegin();
+
+  private byte[] leaseCursor = MetaKeys.dirLeasesBegin();
 
   public GcWorker(MetaContext ctx) {
     this.ctx = ctx;
@@ -158,6 +161,7 @@ public final class GcWorker {
       } while (n > 0 && !reachedEnd && ctx.clock().monotonicNanos() < deadline);
     }
     expireIdempotency(); // once a round: it reads up to 1,000 records
+    expireLeases(); // and up to 1,000 directory lease records
     return total;
   }
 
@@ -272,6 +276,7 @@ public final class GcWorker {
                     if (entries.size() < DIRECTORY_BATCH) {
                       MetaStore.clearInode(tx, dir);
                       tx.clear(MetaKeys.gc(dir));
+                      tx.clear(MetaKeys.dirLease(dir));
                       return true;
                     }
                     return false;
@@ -280,6 +285,39 @@ public final class GcWorker {
         return true;
       }
     }
+  }
+
+  /**
+   * Clears directory lease records that lapsed a minute ago or more (a holder that died, a
+   * cool-down after a recall), up to {@link #IDEMPOTENCY_BATCH} a round from a cursor. Read inside
+   * the transaction, not from a snapshot: a grant that replaces a lapsed record meanwhile makes
+   * this transaction conflict instead of being cleared.
+   */
+  private void expireLeases() {
+    long cutoff = ctx.nowMs() - 60_000;
+    byte[] from = leaseCursor;
+    leaseCursor =
+        ctx.kv()
+            .run(
+                tx -> {
+                  RangeIterator it =
+                      tx.getRange(from, MetaKeys.dirLeasesEnd(), IDEMPOTENCY_BATCH, false);
+                  byte[] lastKey = null;
+                  int seen = 0;
+                  while (it.hasNext()) {
+                    KeyValue kv = it.next();
+                    lastKey = kv.key();
+                    seen++;
+                    DirLeaseRecord r =
+                        MetaStore.parse(kv.value(), "lease", DirLeaseRecord.parser());
+                    if (r.getExpiresMs() < cutoff) {
+                      tx.clear(kv.key());
+                    }
+                  }
+                  return seen < IDEMPOTENCY_BATCH || lastKey == null
+                      ? MetaKeys.dirLeasesBegin()
+                      : io.j3fs.common.bytes.ByteKeys.keyAfter(lastKey);
+                });
   }
 
   private void expireIdempotency() {

@@ -22,6 +22,10 @@ import io.j3fs.proto.meta.store.InodeRecord;
  * caller may remove it there, as {@link RemoveOp} checks; an unlink that may not is answered with
  * its status and the rest go on. Another client's live lease refuses the whole batch
  * (DIRECTORY_LEASED, that lease recalled): the client retries until it is given back or expires.
+ *
+ * <p>The batch renews the caller's live lease, also a recalled one, so that a holder draining what
+ * it answered before the recall keeps the directory until it is done; {@code lease_kept} tells it
+ * whether it may go on answering.
  */
 public final class BatchRemoveOp implements MetaOp<BatchRemoveReq, BatchRemoveRsp> {
   /** Unlinks in one batch, at most (one transaction, so one commit). */
@@ -70,10 +74,12 @@ public final class BatchRemoveOp implements MetaOp<BatchRemoveReq, BatchRemoveRs
         && DirLeases.live(ctx, lease)
         && lease.getClientId().equals(request.getRequest().getClientId())
         && lease.getLeaseId() == request.getLeaseId()
-        && !lease.getRecalled()
         && leaseMs > 0) {
+      // Renewed even when asked back: the holder answers nothing early any more (lease_kept
+      // false) but sends what it answered before under this lease, which keeps other clients
+      // out until the last of it is applied and the lease is given back.
       DirLeases.put(tx, dirId, lease.toBuilder().setExpiresMs(ctx.nowMs() + leaseMs).build());
-      out.setLeaseKept(true).setLeaseMs(leaseMs);
+      out.setLeaseKept(!lease.getRecalled()).setLeaseMs(leaseMs);
     }
     return out.build();
   }

@@ -49,6 +49,11 @@ public final class CreateOp implements MetaOp<CreateReq, CreateRsp> {
               throw new StatusException(
                   StatusCode.EXISTS, Inodes.describe(request.getPath()) + " exists");
             }
+            if (r.parent() != null) {
+              // Create-or-open of a name the lease holder may have unlinked already (its batch
+              // not applied yet): the file must be a new one, so it waits for the holder.
+              DirLeases.checkFree(ctx, tx, r.parent().getInode().getId(), request.getRequest());
+            }
             Opens.Opened opened =
                 Opens.openExisting(
                     ctx, tx, request.getUser(), request.getRequest(), r.inode(), flags);

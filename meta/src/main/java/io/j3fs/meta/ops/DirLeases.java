@@ -34,8 +34,11 @@ import io.j3fs.proto.meta.store.DirLeaseRecord;
  * </ul>
  */
 public final class DirLeases {
-  /** How long a lease given back after a recall stays ungrantable. */
-  public static final long RECALL_COOLDOWN_MS = 1_000;
+  /**
+   * How long a lease given back after a recall stays ungrantable: three times the metadata client's
+   * longest back-off, so the client that waited retries within it.
+   */
+  public static final long RECALL_COOLDOWN_MS = 3_000;
 
   private DirLeases() {}
 
@@ -90,6 +93,11 @@ public final class DirLeases {
               }
               return null;
             });
+  }
+
+  /** Drops a removed directory's record. */
+  public static void clear(Transaction tx, long dir) {
+    tx.clear(MetaKeys.dirLease(dir));
   }
 
   static void put(Transaction tx, long dir, DirLeaseRecord r) {

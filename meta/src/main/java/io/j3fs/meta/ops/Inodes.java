@@ -113,6 +113,7 @@ final class Inodes {
         tx,
         record.toBuilder().setInode(inode.toBuilder().setNlink(0).setCtimeNs(ctx.nowNs())).build());
     MetaStore.enqueueGc(tx, inode.getId(), ctx.nowMs());
+    DirLeases.clear(tx, inode.getId()); // nobody's to hold any more
   }
 
   /**

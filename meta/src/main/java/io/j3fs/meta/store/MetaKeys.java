@@ -136,6 +136,14 @@ public final class MetaKeys {
     return KeyPrefix.DIRECTORY_LEASE.key(le(dir));
   }
 
+  public static byte[] dirLeasesBegin() {
+    return KeyPrefix.DIRECTORY_LEASE.bytes();
+  }
+
+  public static byte[] dirLeasesEnd() {
+    return ByteKeys.prefixEnd(KeyPrefix.DIRECTORY_LEASE.bytes());
+  }
+
   public static byte[] inodeAllocShard(int shard) {
     return KeyPrefix.SINGLETON.key("inode-alloc-" + shard);
   }

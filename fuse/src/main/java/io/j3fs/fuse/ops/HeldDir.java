@@ -1,0 +1,460 @@
+package io.j3fs.fuse.ops;
+
+import io.j3fs.common.status.StatusCode;
+import io.j3fs.common.status.StatusException;
+import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchRemoveReq;
+import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.DeferredUnlink;
+import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.UserInfo;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One directory whose lease a mount holds or is taking ({@link UnlinkBehind}): what it knows of the
+ * directory's names, the unlinks it answered and has not had applied yet, and the life of the lease
+ * (taken and listed, batches sent, given back), which runs on one virtual thread ({@link #run}).
+ *
+ * <p>Guarded by its own monitor: the FUSE operations' threads queue and wait on it, the lease's
+ * thread takes batches from it and wakes them. Progress is counted: {@link #queued} unlinks were
+ * answered, the first {@link #applied} of them are done with (applied, or given up), so a barrier
+ * waits for what was queued before it and not for what keeps coming after.
+ */
+final class HeldDir {
+  private static final Logger log = LoggerFactory.getLogger(HeldDir.class);
+
+  record Name(long inodeId, InodeType type) {}
+
+  private record Pending(String name, long inodeId, UserInfo user) {}
+
+  enum State {
+    /** The lease is being taken and the directory listed: unlinks go the ordinary way. */
+    TAKING,
+    /** Unlinks of known names are answered here. */
+    ACTIVE,
+    /** No more early answers: what waits is sent, then the lease is given back. */
+    DRAINING,
+    /** Given back (or never taken): nothing waits, nothing is answered. */
+    GONE
+  }
+
+  final long dir;
+  private final UnlinkBehind owner;
+  private State state = State.TAKING;
+  private long leaseId;
+  private long usableUntilNanos;
+  private final Map<String, Name> names = new HashMap<>();
+  private final Set<String> removedWhileTaking = new HashSet<>();
+  private boolean changedWhileTaking;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private final Set<String> pendingNames = new HashSet<>();
+  private final Map<Long, Integer> pendingInodes = new HashMap<>();
+  private long queued;
+  private long applied;
+  private boolean hurry;
+  private long lastUseNanos;
+
+  HeldDir(long dir, UnlinkBehind owner) {
+    this.dir = dir;
+    this.owner = owner;
+  }
+
+  // ---- called by the FUSE operations ----
+
+  /** Queues an unlink of a known file or symlink not open here; false: the ordinary way. */
+  synchronized boolean unlinkEarly(
+      String name, UserInfo user, java.util.function.LongPredicate openHere) {
+    Name n = names.get(name);
+    if (!usable() || n == null || n.type() == InodeType.DIRECTORY || openHere.test(n.inodeId())) {
+      return false;
+    }
+    if (pending.size() >= UnlinkBehind.MAX_PENDING_PER_DIR) {
+      hurry = true;
+      notifyAll();
+      waitFor(
+          () -> pending.size() < UnlinkBehind.MAX_PENDING_PER_DIR, owner.settings().flushWaitMs());
+      if (!usable()
+          || pending.size() >= UnlinkBehind.MAX_PENDING_PER_DIR
+          || !names.containsKey(name)) {
+        return false;
+      }
+    }
+    removeName(name);
+    pending.add(new Pending(name, n.inodeId(), user));
+    pendingNames.add(name);
+    pendingInodes.merge(n.inodeId(), 1, Integer::sum);
+    owner.pendingInode(n.inodeId(), dir);
+    queued++;
+    lastUseNanos = owner.clock().monotonicNanos();
+    notifyAll();
+    return true;
+  }
+
+  private boolean usable() {
+    return state == State.ACTIVE
+        && owner.clock().monotonicNanos() < usableUntilNanos
+        && !owner.closing();
+  }
+
+  synchronized boolean removing(String name) {
+    return pendingNames.contains(name);
+  }
+
+  synchronized boolean removingInode(long inodeId) {
+    return pendingInodes.containsKey(inodeId);
+  }
+
+  /** A name went away by this mount's ordinary call (unlink, rmdir, rename from). */
+  synchronized void removed(String name) {
+    if (state == State.TAKING) {
+      removedWhileTaking.add(name);
+    } else {
+      removeName(name);
+    }
+  }
+
+  /** A name was made by this mount (null: made, its inode not known here). */
+  synchronized void added(String name, Name n) {
+    if (state == State.TAKING) {
+      changedWhileTaking = true;
+    } else if (n == null) {
+      removeName(name);
+    } else if (!names.containsKey(name) && !owner.reserveNames(1)) {
+      return; // too many names kept: this one goes the ordinary way
+    } else {
+      names.put(name, n);
+    }
+  }
+
+  private void removeName(String name) {
+    if (names.remove(name) != null) {
+      owner.releaseNames(1);
+    }
+  }
+
+  /** Waits until every unlink queued before this call is done with; false after {@code waitMs}. */
+  synchronized boolean flush(long waitMs) {
+    long target = queued;
+    if (applied >= target) {
+      return true;
+    }
+    hurry = true;
+    notifyAll();
+    return waitFor(() -> applied >= target, waitMs);
+  }
+
+  /** Waits on this monitor (held by the caller) until {@code done}, at most {@code ms}. */
+  private boolean waitFor(BooleanSupplier done, long ms) {
+    long deadline = System.nanoTime() + ms * 1_000_000L;
+    while (!done.getAsBoolean()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      try {
+        wait(Math.max(1, left / 1_000_000L));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return done.getAsBoolean();
+      }
+    }
+    return true;
+  }
+
+  /** Shutting down: what waits goes out now. */
+  synchronized void hurry() {
+    hurry = true;
+    notifyAll();
+  }
+
+  // ---- the lease's own thread ----
+
+  /** The lease's life: take it and list, send batches while it is used, give it back. */
+  void run(UserInfo user) {
+    boolean taken = false;
+    try {
+      taken = take(user);
+      if (taken) {
+        owner.leaseTaken();
+        sendWhileHeld();
+      }
+    } catch (RuntimeException e) {
+      log.warn("unlink-behind in directory 0x{} failed: {}", Long.toHexString(dir), e.toString());
+    } finally {
+      end(taken);
+    }
+  }
+
+  /** Takes the lease and lists the directory; false: not taken (given back if granted). */
+  private boolean take(UserInfo user) {
+    long sentNanos = owner.clock().monotonicNanos();
+    AcquireDirLeaseRsp rsp;
+    try {
+      rsp = owner.meta().acquire(dir, user);
+    } catch (StatusException e) {
+      log.debug("no lease of directory 0x{}: {}", Long.toHexString(dir), e.getMessage());
+      return false;
+    }
+    if (!rsp.getGranted()) {
+      return false;
+    }
+    synchronized (this) {
+      leaseId = rsp.getLeaseId();
+      usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
+    }
+    Map<String, Name> listed = new HashMap<>();
+    String after = "";
+    while (true) {
+      ListRsp page = owner.meta().list(dir, user, after);
+      for (DirEntry e : page.getEntriesList()) {
+        listed.put(e.getName(), new Name(e.getInodeId(), e.getType()));
+        after = e.getName();
+      }
+      if (listed.size() > UnlinkBehind.MAX_NAMES_PER_DIR) {
+        return false; // too large to keep
+      }
+      if (!page.getMore() || page.getEntriesCount() == 0) {
+        break;
+      }
+    }
+    int reserved = listed.size();
+    if (!owner.reserveNames(reserved)) {
+      return false;
+    }
+    synchronized (this) {
+      listed.keySet().removeAll(removedWhileTaking);
+      names.putAll(listed);
+      owner.releaseNames(reserved - names.size()); // what the removals took off
+      if (changedWhileTaking || owner.closing()) {
+        return false;
+      }
+      state = State.ACTIVE;
+      lastUseNanos = owner.clock().monotonicNanos();
+      if (!usable()) {
+        return false; // the listing outlasted what the lease leaves usable
+      }
+    }
+    return true;
+  }
+
+  /** Until when a lease granted or renewed for {@code leaseMs} at {@code sentNanos} is used. */
+  private long usableUntil(long sentNanos, long leaseMs) {
+    long marginMs = Math.min(owner.settings().marginMs(), leaseMs / 3);
+    return sentNanos + (leaseMs - marginMs) * 1_000_000L;
+  }
+
+  /** Sends batches until the lease is no longer used and nothing waits. */
+  private void sendWhileHeld() {
+    while (true) {
+      List<Pending> batch;
+      long leaseToRenew;
+      synchronized (this) {
+        while (pending.isEmpty()) {
+          long idleLeftNanos =
+              lastUseNanos + owner.settings().idleNanos() - owner.clock().monotonicNanos();
+          if (state != State.ACTIVE || idleLeftNanos <= 0 || !usable()) {
+            state = State.DRAINING;
+            return;
+          }
+          hurry = false;
+          try {
+            wait(Math.max(1, idleLeftNanos / 1_000_000L));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            state = State.DRAINING;
+          }
+        }
+        lingerForCompany();
+        batch = new ArrayList<>(Math.min(UnlinkBehind.MAX_BATCH, pending.size()));
+        for (Pending p : pending) {
+          if (batch.size() == UnlinkBehind.MAX_BATCH) {
+            break;
+          }
+          batch.add(p);
+        }
+        leaseToRenew = leaseId;
+      }
+      boolean ok = send(batch, leaseToRenew);
+      done(batch, ok);
+    }
+  }
+
+  /**
+   * The first unlink of a batch waits a moment for company, unless hurried or the batch is full.
+   */
+  private void lingerForCompany() {
+    long linger = owner.settings().lingerNanos();
+    long end = owner.clock().monotonicNanos() + linger;
+    for (long left = linger;
+        left > 0 && !hurry && pending.size() < UnlinkBehind.MAX_BATCH && !owner.closing();
+        left = end - owner.clock().monotonicNanos()) {
+      try {
+        wait(left / 1_000_000L, (int) (left % 1_000_000L));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** The batch is done with (applied, or given up): its names and inodes stop waiting. */
+  private synchronized void done(List<Pending> batch, boolean wasApplied) {
+    for (int i = 0; i < batch.size(); i++) {
+      Pending p = pending.poll();
+      pendingNames.remove(p.name());
+      forgetInode(p.inodeId());
+    }
+    applied += batch.size();
+    if (!wasApplied) {
+      owner.lost(dir, batch.size());
+    }
+    notifyAll();
+  }
+
+  private void forgetInode(long inodeId) {
+    Integer left = pendingInodes.merge(inodeId, -1, Integer::sum);
+    if (left != null && left <= 0) {
+      pendingInodes.remove(inodeId);
+      owner.pendingInodeDone(inodeId, dir);
+    }
+  }
+
+  /**
+   * Sends one batch, again with the same request id until it is answered: true when applied. Gives
+   * up only on a failure that proves the batch can never be applied, or when shutting down after a
+   * few attempts, or on a bug.
+   */
+  private boolean send(List<Pending> batch, long lease) {
+    BatchRemoveReq.Builder req =
+        BatchRemoveReq.newBuilder()
+            .setRequest(owner.meta().newRequest())
+            .setDir(dir)
+            .setLeaseId(lease);
+    for (Pending p : batch) {
+      req.addUnlinks(
+          DeferredUnlink.newBuilder().setUser(p.user()).setName(p.name()).setInodeId(p.inodeId()));
+    }
+    BatchRemoveReq request = req.build();
+    long backoffMs = 100;
+    for (int attempt = 1; ; attempt++) {
+      long sentNanos = owner.clock().monotonicNanos();
+      try {
+        BatchRemoveRsp rsp = owner.meta().remove(request);
+        owner.batchApplied();
+        for (int i = 0; i < rsp.getStatusesCount(); i++) {
+          if (rsp.getStatuses(i) != 0) {
+            // Under the lease only a lapse (a partition) or permissions the kernel judged from
+            // stale attributes can bring this: the acknowledged unlink did not happen.
+            owner.refused(dir, 1);
+            log.warn(
+                "unlink of \"{}\" in directory 0x{}, answered early, was not applied: {}",
+                batch.get(i).name(),
+                Long.toHexString(dir),
+                StatusCode.fromNumber(rsp.getStatuses(i)));
+          }
+        }
+        synchronized (this) {
+          if (rsp.getLeaseKept()) {
+            usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
+          } else {
+            state = State.DRAINING; // asked back, or lapsed: no more early answers
+          }
+        }
+        return true;
+      } catch (StatusException e) {
+        synchronized (this) {
+          state = State.DRAINING;
+        }
+        if (finalFailure(e.code())) {
+          log.error(
+              "{} unlinks in directory 0x{} answered early were lost: {}",
+              batch.size(),
+              Long.toHexString(dir),
+              e.getMessage());
+          return false;
+        }
+        log.warn(
+            "unlinks in directory 0x{} not applied yet (attempt {}): {}",
+            Long.toHexString(dir),
+            attempt,
+            e.getMessage());
+        if (owner.closing() && attempt >= 3) {
+          log.error(
+              "{} unlinks in directory 0x{} answered early were lost at shutdown",
+              batch.size(),
+              Long.toHexString(dir));
+          return false;
+        }
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        backoffMs = Math.min(5_000, backoffMs * 2);
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          state = State.DRAINING;
+        }
+        log.error(
+            "{} unlinks in directory 0x{} answered early were lost",
+            batch.size(),
+            Long.toHexString(dir),
+            e);
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Failures after which sending the same batch again cannot succeed. Anything else (a conflict
+   * that outlasted the retries, an unknown commit, a server that does not know the method yet in a
+   * rolling upgrade) may pass later, and the request id keeps it from being applied twice.
+   */
+  private static boolean finalFailure(StatusCode code) {
+    return switch (code) {
+      case INVALID_ARGUMENT, MALFORMED_FRAME, TRANSACTION_TOO_LARGE -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * The lease's end: nothing more is answered; what is still queued (only after a bug stopped the
+   * thread) is counted lost and stops waiting; waiters wake; the lease goes back.
+   */
+  private void end(boolean taken) {
+    long lease;
+    int leftNames;
+    synchronized (this) {
+      state = State.GONE;
+      int left = pending.size();
+      if (left > 0) {
+        log.error(
+            "{} unlinks in directory 0x{} answered early were lost", left, Long.toHexString(dir));
+        done(new ArrayList<>(pending), false);
+      }
+      lease = leaseId;
+      leftNames = names.size();
+      names.clear();
+      notifyAll();
+    }
+    owner.ended(this, taken, leftNames);
+    if (lease != 0) {
+      try {
+        owner.meta().release(dir, lease);
+      } catch (RuntimeException e) {
+        log.debug("giving back the lease of 0x{}: {}", Long.toHexString(dir), e.toString());
+      }
+    }
+  }
+}
