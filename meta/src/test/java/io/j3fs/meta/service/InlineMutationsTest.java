@@ -180,6 +180,34 @@ class InlineMutationsTest {
   }
 
   @Test
+  void aCreateInAnotherClientsLeasedDirectoryIsRefusedOnceTheRecallIsDurable() throws Exception {
+    io.j3fs.proto.meta.AcquireDirLeaseRsp lease =
+        new io.j3fs.meta.ops.AcquireDirLeaseOp(m.ctx)
+            .run(
+                io.j3fs.proto.meta.AcquireDirLeaseReq.newBuilder()
+                    .setUser(MetaFixture.ROOT)
+                    .setRequest(RequestId.newBuilder().setClientId("holder").setRequestId(1))
+                    .setDir(dir)
+                    .build());
+    assertThat(lease.getGranted()).isTrue();
+    CompletableFuture<CreateRsp> answer = create("f", CREATE_WRITE, 1);
+    awaitGates(1); // the recall, committed on the event loop
+    Thread.sleep(50);
+    assertThat(answer).as("the recall is not durable yet: no answer").isNotDone();
+    store.gates.get(0).complete(null);
+    assertThatThrownBy(answer::get)
+        .cause()
+        .isInstanceOfSatisfying(
+            StatusException.class,
+            e -> assertThat(e.code()).isEqualTo(StatusCode.DIRECTORY_LEASED));
+    byte[] stored = store.read(tx -> tx.get(io.j3fs.meta.store.MetaKeys.dirLease(dir)));
+    io.j3fs.proto.meta.store.DirLeaseRecord record =
+        io.j3fs.proto.meta.store.DirLeaseRecord.parseFrom(stored);
+    assertThat(record.getRecalled()).as("the holder is asked to give it back").isTrue();
+    assertThatThrownBy(() -> m.stat("/d/f")).isInstanceOf(StatusException.class);
+  }
+
+  @Test
   void aTruncatingCreateGoesTheOrdinaryWay() throws Exception {
     CreateRsp rsp = create("f", CREATE_WRITE | 01000, 1).get();
     assertThat(rsp.getCreated()).isTrue();
