@@ -97,7 +97,11 @@ final class HeldDir {
     owner.pendingInode(n.inodeId(), dir);
     queued++;
     lastUseNanos = owner.clock().monotonicNanos();
-    notifyAll();
+    if (pending.size() == 1 || pending.size() >= UnlinkBehind.MAX_BATCH) {
+      // The sender waits for a first unlink, or lingers until a batch is full; waking it for
+      // every unlink in between cost a thread switch each.
+      notifyAll();
+    }
     return true;
   }
 
