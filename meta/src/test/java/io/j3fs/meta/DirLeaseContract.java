@@ -3,11 +3,10 @@ package io.j3fs.meta;
 import static io.j3fs.meta.MetaFixture.ALICE;
 import static io.j3fs.meta.MetaFixture.ROOT;
 import static io.j3fs.meta.MetaFixture.path;
+import static io.j3fs.meta.MetaOpsContract.fails;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.j3fs.common.status.StatusCode;
-import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.ManualClock;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.meta.ops.DirLeases;
@@ -25,7 +24,6 @@ import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.UserInfo;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.assertj.core.api.ThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,13 +55,6 @@ abstract class DirLeaseContract {
   void close() {
     assertThat(a.problems()).as("namespace checker").isEmpty();
     closeEngine(engine);
-  }
-
-  private static void fails(StatusCode code, ThrowableAssert.ThrowingCallable call) {
-    assertThatThrownBy(call)
-        .isInstanceOf(StatusException.class)
-        .satisfies(
-            e -> assertThat(((StatusException) e).code()).as(e.getMessage()).isEqualTo(code));
   }
 
   private AcquireDirLeaseRsp acquire(MetaFixture client, UserInfo user, long dir) {

@@ -6,9 +6,7 @@ import io.j3fs.fuse.protocol.Request;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
-import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
-import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.UserInfo;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,16 +29,7 @@ public final class DirOps {
 
   private ListRsp list(UserInfo user, long inodeId, String after, int limit) {
     ctx.unlinkBehind().flush(inodeId); // a listing shows this mount's unlinks answered early
-    return ctx.call(
-        "List",
-        ListReq.newBuilder()
-            .setUser(user)
-            .setPath(PathAt.newBuilder().setParent(inodeId))
-            .setAfter(after)
-            .setLimit(limit)
-            .setWithAttrs(true)
-            .build(),
-        ListRsp.class);
+    return ctx.call("List", FsContext.listing(inodeId, user, after, limit, true), ListRsp.class);
   }
 
   public Reply opendir(Request r) {

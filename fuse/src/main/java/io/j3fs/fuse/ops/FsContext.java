@@ -175,15 +175,20 @@ public final class FsContext {
 
   /** Lists one page of a directory with attributes, for {@link StatAhead}. */
   private ListRsp listWithAttrs(long dir, UserInfo user, String after) {
-    return meta.call(
-        "List",
-        ListReq.newBuilder()
-            .setUser(user)
-            .setPath(PathAt.newBuilder().setParent(dir))
-            .setAfter(after)
-            .setWithAttrs(true)
-            .build(),
-        ListRsp.class);
+    return meta.call("List", listing(dir, user, after, 0, true), ListRsp.class);
+  }
+
+  /**
+   * A List request: names of {@code dir} after {@code after}, at most {@code limit} (0: a page).
+   */
+  static ListReq listing(long dir, UserInfo user, String after, int limit, boolean withAttrs) {
+    return ListReq.newBuilder()
+        .setUser(user)
+        .setPath(PathAt.newBuilder().setParent(dir))
+        .setAfter(after)
+        .setLimit(limit)
+        .setWithAttrs(withAttrs)
+        .build();
   }
 
   /** The inode a request names (its node id), as a path for the metadata service. */

@@ -5,9 +5,7 @@ import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
-import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
-import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.ReleaseDirLeaseReq;
 import io.j3fs.proto.meta.ReleaseDirLeaseRsp;
 import io.j3fs.proto.meta.RequestId;
@@ -41,15 +39,7 @@ final class LeaseCalls implements UnlinkBehind.Meta {
 
   @Override
   public ListRsp list(long dir, UserInfo user, String after) {
-    return meta.call(
-        "List",
-        ListReq.newBuilder()
-            .setUser(user)
-            .setPath(PathAt.newBuilder().setParent(dir))
-            .setAfter(after)
-            .setLimit(LIST_PAGE)
-            .build(),
-        ListRsp.class);
+    return meta.call("List", FsContext.listing(dir, user, after, LIST_PAGE, false), ListRsp.class);
   }
 
   @Override

@@ -144,10 +144,31 @@ class UnlinkBehindTest {
 
   /** Unlinks done the ordinary way, enough to take the directory; waits until it is taken. */
   void take() throws InterruptedException {
+    take(behind, 1);
+  }
+
+  /** Another instance on the same service, with these settings (closed by the caller). */
+  UnlinkBehind with(UnlinkBehind.Settings settings) {
+    return new UnlinkBehind(meta, Clock.system(), settings, true, () -> {});
+  }
+
+  /** Runs enough ordinary unlinks through {@code u} to take the directory, its lease number n. */
+  static void take(UnlinkBehind u, int leases) throws InterruptedException {
     for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
-      behind.unlinked(DIR, "gone" + i, USER);
+      u.unlinked(DIR, "gone" + leases + "-" + i, USER);
     }
-    await(() -> behind.leases() == 1);
+    await(() -> u.leases() == leases);
+  }
+
+  /** Runs {@code r} on a thread of its own; the flag says when it has returned. */
+  static AtomicBoolean inBackground(Runnable r) {
+    AtomicBoolean done = new AtomicBoolean();
+    Thread.startVirtualThread(
+        () -> {
+          r.run();
+          done.set(true);
+        });
+    return done;
   }
 
   boolean early(String name) {
@@ -202,18 +223,11 @@ class UnlinkBehindTest {
     assertThat(behind.removing(DIR, "f3")).isTrue();
     assertThat(behind.removing(DIR, "f4")).isFalse();
     await(() -> meta.sent.size() == 1);
-    AtomicBoolean flushed = new AtomicBoolean();
-    Thread flusher =
-        Thread.startVirtualThread(
-            () -> {
-              behind.flush(DIR);
-              flushed.set(true);
-            });
+    AtomicBoolean flushed = inBackground(() -> behind.flush(DIR));
     Thread.sleep(50);
     assertThat(flushed.get()).as("the batch is still in flight").isFalse();
     meta.hold.countDown();
-    flusher.join(5_000);
-    assertThat(flushed.get()).isTrue();
+    await(flushed::get);
     assertThat(behind.removing(DIR, "f3")).isFalse();
   }
 
@@ -222,19 +236,12 @@ class UnlinkBehindTest {
     take();
     meta.hold = new CountDownLatch(1);
     assertThat(early("twice")).isTrue();
-    AtomicBoolean statted = new AtomicBoolean();
-    Thread stat =
-        Thread.startVirtualThread(
-            () -> {
-              behind.beforeStat(201);
-              statted.set(true);
-            });
+    AtomicBoolean statted = inBackground(() -> behind.beforeStat(201));
     Thread.sleep(50);
     assertThat(statted.get()).as("its unlink is not applied yet").isFalse();
     behind.beforeStat(999); // nothing waits for this one
     meta.hold.countDown();
-    stat.join(5_000);
-    assertThat(statted.get()).isTrue();
+    await(statted::get);
   }
 
   @Test
@@ -244,20 +251,13 @@ class UnlinkBehindTest {
     meta.hold = first;
     assertThat(early("f1")).isTrue();
     await(() -> meta.sent.size() == 1);
-    AtomicBoolean flushed = new AtomicBoolean();
-    Thread flusher =
-        Thread.startVirtualThread(
-            () -> {
-              behind.flush(DIR);
-              flushed.set(true);
-            });
+    AtomicBoolean flushed = inBackground(() -> behind.flush(DIR));
     Thread.sleep(20);
     assertThat(early("f2")).isTrue(); // queued after the flush began: the next batch
     CountDownLatch second = new CountDownLatch(1);
     meta.hold = second;
     first.countDown();
-    flusher.join(5_000);
-    assertThat(flushed.get()).as("done once f1's batch is applied").isTrue();
+    await(flushed::get);
     await(() -> meta.sent.size() == 2);
     assertThat(behind.removing(DIR, "f2")).as("f2's batch is still held").isTrue();
     second.countDown();
@@ -266,17 +266,9 @@ class UnlinkBehindTest {
   @Test
   void aFlushThatCannotFinishFailsWithEio() throws Exception {
     UnlinkBehind impatient =
-        new UnlinkBehind(
-            meta,
-            Clock.system(),
-            new UnlinkBehind.Settings(1_000_000L, 300_000_000L, 1_000, 50_000_000L, 100),
-            true,
-            () -> {});
+        with(new UnlinkBehind.Settings(1_000_000L, 300_000_000L, 1_000, 50_000_000L, 100));
     try {
-      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
-        impatient.unlinked(DIR, "gone" + i, USER);
-      }
-      await(() -> impatient.leases() == 1);
+      take(impatient, 1);
       meta.hold = new CountDownLatch(1);
       assertThat(impatient.unlinkEarly(DIR, "f1", USER, id -> false)).isTrue();
       assertThatThrownBy(() -> impatient.flush(DIR))
@@ -331,17 +323,9 @@ class UnlinkBehindTest {
   @Test
   void aBarrierSendsWithoutLingering() throws Exception {
     UnlinkBehind slow =
-        new UnlinkBehind(
-            meta,
-            Clock.system(),
-            new UnlinkBehind.Settings(5_000_000_000L, 10_000_000_000L, 1_000, 50_000_000L, 5_000),
-            true,
-            () -> {});
+        with(new UnlinkBehind.Settings(5_000_000_000L, 10_000_000_000L, 1_000, 50_000_000L, 5_000));
     try {
-      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
-        slow.unlinked(DIR, "gone" + i, USER);
-      }
-      await(() -> slow.leases() == 1);
+      take(slow, 1);
       assertThat(slow.unlinkEarly(DIR, "f1", USER, id -> false)).isTrue();
       long started = System.nanoTime();
       slow.beforeAdding(DIR, "f1"); // the same name again: its unlink goes first, now
@@ -430,17 +414,9 @@ class UnlinkBehindTest {
     // The back-off is for leases not taken: a long one here must not delay a directory whose
     // lease was taken and given back.
     UnlinkBehind patient =
-        new UnlinkBehind(
-            meta,
-            Clock.system(),
-            new UnlinkBehind.Settings(1_000_000L, 50_000_000L, 1_000, 60_000_000_000L, 5_000),
-            true,
-            () -> {});
+        with(new UnlinkBehind.Settings(1_000_000L, 50_000_000L, 1_000, 60_000_000_000L, 5_000));
     try {
-      for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
-        patient.unlinked(DIR, "gone" + i, USER);
-      }
-      await(() -> patient.leases() == 1);
+      take(patient, 1);
       await(() -> patient.held() == 0); // idle: given back
       for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
         patient.unlinked(DIR, "again" + i, USER);

@@ -289,63 +289,66 @@ public final class GcWorker {
 
   /**
    * Clears directory lease records that lapsed a minute ago or more (a holder that died, a
-   * cool-down after a recall), up to {@link #IDEMPOTENCY_BATCH} a round from a cursor. Read inside
-   * the transaction, not from a snapshot: a grant that replaces a lapsed record meanwhile makes
-   * this transaction conflict instead of being cleared.
+   * cool-down after a recall). Read inside the transaction, not from a snapshot: a grant that
+   * replaces a lapsed record meanwhile makes this transaction conflict instead of being cleared.
    */
   private void expireLeases() {
     long cutoff = ctx.nowMs() - 60_000;
-    byte[] from = leaseCursor;
     leaseCursor =
-        ctx.kv()
-            .run(
-                tx -> {
-                  RangeIterator it =
-                      tx.getRange(from, MetaKeys.dirLeasesEnd(), IDEMPOTENCY_BATCH, false);
-                  byte[] lastKey = null;
-                  int seen = 0;
-                  while (it.hasNext()) {
-                    KeyValue kv = it.next();
-                    lastKey = kv.key();
-                    seen++;
-                    DirLeaseRecord r =
-                        MetaStore.parse(kv.value(), "lease", DirLeaseRecord.parser());
-                    if (r.getExpiresMs() < cutoff) {
-                      tx.clear(kv.key());
-                    }
-                  }
-                  return seen < IDEMPOTENCY_BATCH || lastKey == null
-                      ? MetaKeys.dirLeasesBegin()
-                      : io.j3fs.common.bytes.ByteKeys.keyAfter(lastKey);
-                });
+        expire(
+            leaseCursor,
+            MetaKeys.dirLeasesBegin(),
+            MetaKeys.dirLeasesEnd(),
+            false,
+            value ->
+                MetaStore.parse(value, "lease", DirLeaseRecord.parser()).getExpiresMs() < cutoff);
   }
 
   private void expireIdempotency() {
     long cutoff = ctx.nowMs() - ctx.settings().idempotencyTtlMs();
-    byte[] from = idempotencyCursor;
     idempotencyCursor =
-        ctx.kv()
-            .run(
-                tx -> {
-                  RangeIterator it =
-                      tx.snapshot()
-                          .getRange(from, MetaKeys.idempotencyEnd(), IDEMPOTENCY_BATCH, false);
-                  byte[] lastKey = null;
-                  int seen = 0;
-                  while (it.hasNext()) {
-                    KeyValue kv = it.next();
-                    lastKey = kv.key();
-                    seen++;
-                    IdempotencyRecord r =
-                        MetaStore.parse(
-                            kv.value(), "idempotency record", IdempotencyRecord.parser());
-                    if (r.getCreatedMs() < cutoff) {
-                      tx.clear(kv.key());
-                    }
-                  }
-                  return seen < IDEMPOTENCY_BATCH || lastKey == null
-                      ? MetaKeys.idempotencyBegin()
-                      : io.j3fs.common.bytes.ByteKeys.keyAfter(lastKey);
-                });
+        expire(
+            idempotencyCursor,
+            MetaKeys.idempotencyBegin(),
+            MetaKeys.idempotencyEnd(),
+            true,
+            value ->
+                MetaStore.parse(value, "idempotency record", IdempotencyRecord.parser())
+                        .getCreatedMs()
+                    < cutoff);
+  }
+
+  /**
+   * Clears the records {@code expired} says so of up to {@link #IDEMPOTENCY_BATCH} keys of [begin,
+   * end) from {@code from}, in one transaction (reading them from its snapshot or not); returns
+   * where the next round goes on (the beginning again after the end).
+   */
+  private byte[] expire(
+      byte[] from,
+      byte[] begin,
+      byte[] end,
+      boolean snapshot,
+      java.util.function.Predicate<byte[]> expired) {
+    return ctx.kv()
+        .run(
+            tx -> {
+              RangeIterator it =
+                  snapshot
+                      ? tx.snapshot().getRange(from, end, IDEMPOTENCY_BATCH, false)
+                      : tx.getRange(from, end, IDEMPOTENCY_BATCH, false);
+              byte[] lastKey = null;
+              int seen = 0;
+              while (it.hasNext()) {
+                KeyValue kv = it.next();
+                lastKey = kv.key();
+                seen++;
+                if (expired.test(kv.value())) {
+                  tx.clear(kv.key());
+                }
+              }
+              return seen < IDEMPOTENCY_BATCH || lastKey == null
+                  ? begin
+                  : io.j3fs.common.bytes.ByteKeys.keyAfter(lastKey);
+            });
   }
 }
