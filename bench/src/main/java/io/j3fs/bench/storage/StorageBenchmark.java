@@ -46,6 +46,10 @@ import picocli.CommandLine.Option;
  *       doing O_DIRECT 4 KiB preads of a raw file of the same size: the disk's random-read rate at
  *       that queue depth.
  * </ul>
+ *
+ * <p>Read rows and their baselines alternate over the row's time (cached and random rows in slices
+ * of about a second, uncached rows in whole cold passes), so that both are measured over the same
+ * moments: on a shared host the raw rates move by 2x within minutes.
  */
 @Command(
     name = "storage",
@@ -266,9 +270,26 @@ public final class StorageBenchmark implements Callable<Integer> {
         "raw disk write / 3",
         ratio(write.rate(blockBytes), rawWrite / 3),
         ">= 0.60");
-    Timed cached =
-        timed(Long.MAX_VALUE, i -> read(client, inode, (int) (i % chunks), 0, blockBytes));
-    double socket = RawSockets.bulk(1, blockBytes, 0.5, seconds);
+    // Slices of j3fs and of the raw socket alternate over the row's time, so that both are
+    // measured over the same moments of a shared host (the raw socket's rate moved by 2x between
+    // rows of one run when it was measured once, after j3fs).
+    int slices = slices();
+    long cachedOps = 0;
+    long cachedNanos = 0;
+    double socketBytes = 0;
+    for (int s = 0; s < slices; s++) {
+      Timed slice =
+          run(
+              Long.MAX_VALUE,
+              System.nanoTime() + (long) (seconds / slices * 1e9),
+              i -> read(client, inode, (int) (i % chunks), 0, blockBytes));
+      cachedOps += slice.ops();
+      cachedNanos += slice.nanos();
+      socketBytes +=
+          RawSockets.bulk(1, blockBytes, s == 0 ? 0.5 : 0.2, seconds / slices) * seconds / slices;
+    }
+    Timed cached = new Timed(cachedOps, cachedNanos);
+    double socket = socketBytes / seconds;
     table.add(
         "seq read " + size + " (cached)",
         mibs(cached.rate(blockBytes)),
@@ -322,11 +343,44 @@ public final class StorageBenchmark implements Callable<Integer> {
     Path raw = dir.resolve("raw-random.data");
     RawDisk.write(raw, 1 << 20, chunks);
     boolean dropped = RawDisk.dropCaches();
-    double rawRandom = RawDisk.randomDirect(raw, (long) chunks << 20, queueDepth, seconds);
-    RawDisk.dropCaches();
-    long end = System.nanoTime() + (long) (seconds * 1e9);
+    // Slices of the raw reads and of j3fs alternate over the row's time (as in the cached rows):
+    // the disk's random-read rate moved by 20% between runs minutes apart.
+    int slices = slices();
+    double rawReads = 0;
+    long reads = 0;
+    long readNanos = 0;
+    for (int s = 0; s < slices; s++) {
+      rawReads +=
+          RawDisk.randomDirect(raw, (long) chunks << 20, queueDepth, seconds / slices)
+              * seconds
+              / slices;
+      dropped &= RawDisk.dropCaches();
+      long start = System.nanoTime();
+      reads += randomSlice(bench, inode, chunks, seconds / slices);
+      readNanos += System.nanoTime() - start;
+    }
+    Files.deleteIfExists(raw);
+    double rawRandom = rawReads / seconds;
+    double random = reads / (readNanos / 1e9);
+    table.add(
+        "random 4 KiB reads, qd " + queueDepth + (dropped ? ", O_DIRECT" : ", cache not dropped"),
+        String.format("%.0f", random),
+        String.format("%.0f", rawRandom),
+        "raw O_DIRECT pread 4 KiB, same qd",
+        ratio(random, rawRandom),
+        ">= 0.50");
+  }
+
+  /** The row's time cut in slices of about a second, at least one. */
+  private int slices() {
+    return (int) Math.max(1, Math.round(seconds));
+  }
+
+  /** Random batch reads, {@code queueDepth} outstanding, for {@code sliceSeconds}: reads done. */
+  private long randomSlice(Bench bench, long inode, int chunks, double sliceSeconds)
+      throws Exception {
+    long end = System.nanoTime() + (long) (sliceSeconds * 1e9);
     AtomicLong done = new AtomicLong();
-    long start = System.nanoTime();
     try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> workers = new ArrayList<>();
       for (int w = 0; w < queueDepth / batch; w++) {
@@ -345,15 +399,7 @@ public final class StorageBenchmark implements Callable<Integer> {
         f.get();
       }
     }
-    double random = done.get() / ((System.nanoTime() - start) / 1e9);
-    Files.deleteIfExists(raw);
-    table.add(
-        "random 4 KiB reads, qd " + queueDepth + (dropped ? ", O_DIRECT" : ", cache not dropped"),
-        String.format("%.0f", random),
-        String.format("%.0f", rawRandom),
-        "raw O_DIRECT pread 4 KiB, same qd",
-        ratio(random, rawRandom),
-        ">= 0.50");
+    return done.get();
   }
 
   /** One batch of {@code batch} random 4 KiB reads over chunks [0, chunks) of an inode. */

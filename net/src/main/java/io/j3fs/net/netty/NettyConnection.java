@@ -22,6 +22,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -48,13 +49,16 @@ final class NettyConnection {
 
   static NettyConnection connect(NettyTransport transport, Endpoint peer, ClientOptions options) {
     NettyConnection connection = new NettyConnection(peer);
+    // One pick of the group's round robin per connection: the channel runs on the loop that times
+    // its calls out. (Picking twice, once here and once in connect, put every connection of a
+    // process on the same loop when the group has two threads, and left the other idle.)
+    EventLoop loop = transport.group().next();
     // Made before connecting: calls may register while the connection is still being set up.
     connection.pending =
-        new PendingCalls(
-            options.maxInFlightPerConnection(), transport.group().next(), peer.toString());
+        new PendingCalls(options.maxInFlightPerConnection(), loop, peer.toString());
     Bootstrap bootstrap =
         new Bootstrap()
-            .group(transport.group())
+            .group(loop)
             .channel(transport.socketChannel())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.RECVBUF_ALLOCATOR, NettyTransport.receiveBuffers())
@@ -114,6 +118,11 @@ final class NettyConnection {
             options.connectTimeoutMs(),
             TimeUnit.MILLISECONDS);
     return connection;
+  }
+
+  /** The event loop this connection's channel runs on (tests: connections spread over loops). */
+  EventLoop eventLoop() {
+    return channel.eventLoop();
   }
 
   boolean isBroken() {
