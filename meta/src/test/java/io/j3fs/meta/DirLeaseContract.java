@@ -10,10 +10,15 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.time.ManualClock;
 import io.j3fs.kv.KvEngine;
 import io.j3fs.meta.ops.DirLeases;
+import io.j3fs.meta.store.InodeIdAllocator;
 import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchCreateReq;
+import io.j3fs.proto.meta.BatchCreateRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.CreateResult;
+import io.j3fs.proto.meta.DeferredCreate;
 import io.j3fs.proto.meta.DeferredUnlink;
 import io.j3fs.proto.meta.HardLinkReq;
 import io.j3fs.proto.meta.Inode;
@@ -387,5 +392,127 @@ abstract class DirLeaseContract {
             clock);
     Inode dir = off.mkdir("/d");
     assertThat(acquire(off, ROOT, dir.getId()).getGranted()).isFalse();
+  }
+
+  private static DeferredCreate create(String name, long id, int mode, boolean write) {
+    return DeferredCreate.newBuilder()
+        .setUser(ROOT)
+        .setName(name)
+        .setInodeId(id)
+        .setMode(mode)
+        .setTimeNs(123_456_789_000L)
+        .setOpenForWrite(write)
+        .build();
+  }
+
+  private BatchCreateRsp creates(
+      MetaFixture client, RequestId id, long dir, long leaseId, List<DeferredCreate> creates) {
+    return client.batchCreate.run(
+        BatchCreateReq.newBuilder()
+            .setRequest(id)
+            .setDir(dir)
+            .setLeaseId(leaseId)
+            .addAllCreates(creates)
+            .build());
+  }
+
+  private AcquireDirLeaseRsp acquireWithIds(MetaFixture client, long dir) {
+    return client.acquireDirLease.run(
+        AcquireDirLeaseReq.newBuilder()
+            .setUser(ROOT)
+            .setRequest(client.request())
+            .setDir(dir)
+            .setWantInodeIds(true)
+            .build());
+  }
+
+  @Test
+  void createsAnsweredEarlyAreMadeUnderTheIdsGivenToTheirClient() {
+    Inode dir = a.mkdir("/d");
+    Inode other = b.mkdir("/o");
+    AcquireDirLeaseRsp lease = acquireWithIds(a, dir.getId());
+    long first = lease.getFirstInodeId();
+    assertThat(lease.getInodeIds()).isEqualTo(InodeIdAllocator.BLOCK_IDS);
+    long othersId = acquireWithIds(b, other.getId()).getFirstInodeId();
+    assertThat(othersId).as("blocks never overlap").isNotEqualTo(first);
+    Inode made = a.touch("/made"); // the service's own ids are never a client's
+    assertThat(made.getId() >= first && made.getId() < first + InodeIdAllocator.BLOCK_IDS)
+        .as("the service's id 0x%x in the client's block", made.getId())
+        .isFalse();
+
+    RequestId id = a.request();
+    BatchCreateRsp rsp =
+        creates(
+            a,
+            id,
+            dir.getId(),
+            lease.getLeaseId(),
+            List.of(
+                create("x", first, 0640, false),
+                create("y", first + 1, 0600, true),
+                create("z", othersId, 0644, false),
+                create("w", made.getId(), 0644, false),
+                create("x", first + 2, 0644, false),
+                create("v", first, 0644, false),
+                DeferredCreate.newBuilder(create("u", first + 3, 0644, false))
+                    .setUser(ALICE)
+                    .build()));
+    assertThat(rsp.getResultsList())
+        .extracting(CreateResult::getStatus)
+        .containsExactly(
+            0,
+            0,
+            StatusCode.INVALID_ARGUMENT.number(),
+            StatusCode.INVALID_ARGUMENT.number(),
+            StatusCode.EXISTS.number(),
+            StatusCode.EXISTS.number(),
+            StatusCode.PERMISSION_DENIED.number());
+    assertThat(rsp.getLeaseKept()).as("the batch renews its lease").isTrue();
+    assertThat(a.ls("/d")).containsExactlyInAnyOrder("x", "y");
+    Inode x = a.stat("/d/x");
+    assertThat(x.getId()).isEqualTo(first);
+    assertThat(x.getMode() & 07777).isEqualTo(0640);
+    assertThat(x.getMtimeNs()).as("the times the client answered with").isEqualTo(123_456_789_000L);
+    assertThat(x.getLayout().getChainsCount()).as("a layout picked by the service").isPositive();
+    assertThat(rsp.getResults(0).getSessionId()).isEmpty();
+    assertThat(rsp.getResults(1).getSessionId()).as("y's handle is open for writing").isNotEmpty();
+    assertThat(rsp.getResults(1).getInode()).isEqualTo(a.stat("/d/y"));
+
+    BatchCreateRsp retried =
+        creates(
+            a, id, dir.getId(), lease.getLeaseId(), List.of(create("t", first + 4, 0644, false)));
+    assertThat(retried).as("a retry is answered as the first time").isEqualTo(rsp);
+    assertThat(a.ls("/d")).containsExactlyInAnyOrder("x", "y");
+  }
+
+  @Test
+  void aBatchOfCreatesWaitsForAnotherClientsLeaseAndMayAskForMoreIds() {
+    Inode dir = a.mkdir("/d");
+    long first = acquireWithIds(a, a.mkdir("/mine").getId()).getFirstInodeId();
+    assertThat(acquire(b, ROOT, dir.getId()).getGranted()).isTrue();
+    fails(
+        StatusCode.DIRECTORY_LEASED,
+        () -> creates(a, a.request(), dir.getId(), 0, List.of(create("x", first, 0644, false))));
+    assertThat(a.ls("/d")).isEmpty();
+
+    BatchCreateRsp more =
+        a.batchCreate.run(
+            BatchCreateReq.newBuilder()
+                .setRequest(a.request())
+                .setDir(a.stat("/mine").getId())
+                .addCreates(create("x", first, 0644, false))
+                .setWantInodeIds(true)
+                .build());
+    assertThat(more.getResults(0).getStatus()).isZero();
+    assertThat(more.getFirstInodeId()).isNotEqualTo(first).isPositive();
+    assertThat(more.getLeaseKept()).as("no lease named").isFalse();
+    BatchCreateRsp next =
+        creates(
+            a,
+            a.request(),
+            a.stat("/mine").getId(),
+            0,
+            List.of(create("y", more.getFirstInodeId(), 0644, false)));
+    assertThat(next.getResults(0).getStatus()).as("ids of the new block").isZero();
   }
 }

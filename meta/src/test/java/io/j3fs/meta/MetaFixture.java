@@ -62,6 +62,7 @@ public final class MetaFixture {
   public final AcquireDirLeaseOp acquireDirLease;
   public final ReleaseDirLeaseOp releaseDirLease;
   public final BatchRemoveOp batchRemove;
+  public final BatchCreateOp batchCreate;
 
   public MetaFixture(KvEngine kv) {
     this(kv, MetaSettings.DEFAULT);
@@ -113,6 +114,7 @@ public final class MetaFixture {
     acquireDirLease = new AcquireDirLeaseOp(ctx);
     releaseDirLease = new ReleaseDirLeaseOp(ctx);
     batchRemove = new BatchRemoveOp(ctx);
+    batchCreate = new BatchCreateOp(ctx);
   }
 
   public static PathAt path(String path) {

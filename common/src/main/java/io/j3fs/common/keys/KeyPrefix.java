@@ -35,7 +35,9 @@ public enum KeyPrefix {
   /** Inodes whose last link is gone, waiting for the GC to remove their chunks. */
   GC_QUEUE("GCQU"),
   /** Directory leases: who may change a directory's entries now (unlink-behind). */
-  DIRECTORY_LEASE("LEAS");
+  DIRECTORY_LEASE("LEAS"),
+  /** Blocks of inode ids given to clients for the files they make under leases (create-behind). */
+  INODE_GRANT("IGRT");
 
   private final byte[] bytes;
 

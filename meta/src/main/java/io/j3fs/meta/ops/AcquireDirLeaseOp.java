@@ -3,6 +3,7 @@ package io.j3fs.meta.ops;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.store.InodeIdAllocator;
 import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
@@ -69,11 +70,16 @@ public final class AcquireDirLeaseOp implements MetaOp<AcquireDirLeaseReq, Acqui
                       .setLeaseId(leaseId)
                       .setExpiresMs(ctx.nowMs() + leaseMs)
                       .build());
-              return AcquireDirLeaseRsp.newBuilder()
-                  .setGranted(true)
-                  .setLeaseId(leaseId)
-                  .setLeaseMs(leaseMs)
-                  .build();
+              AcquireDirLeaseRsp.Builder out =
+                  AcquireDirLeaseRsp.newBuilder()
+                      .setGranted(true)
+                      .setLeaseId(leaseId)
+                      .setLeaseMs(leaseMs);
+              if (request.getWantInodeIds()) {
+                out.setFirstInodeId(InodeIdAllocator.grant(tx, client, ctx.nowMs()))
+                    .setInodeIds(InodeIdAllocator.BLOCK_IDS);
+              }
+              return out.build();
             });
   }
 }

@@ -12,7 +12,6 @@ import io.j3fs.proto.meta.DeferredUnlink;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.store.DirEntryRecord;
-import io.j3fs.proto.meta.store.DirLeaseRecord;
 import io.j3fs.proto.meta.store.InodeRecord;
 
 /**
@@ -68,18 +67,10 @@ public final class BatchRemoveOp implements MetaOp<BatchRemoveReq, BatchRemoveRs
       }
       out.addStatuses(status);
     }
-    DirLeaseRecord lease = DirLeases.record(tx, dirId);
-    long leaseMs = ctx.settings().dirLeaseMs();
-    if (request.getLeaseId() != 0
-        && DirLeases.live(ctx, lease)
-        && lease.getClientId().equals(request.getRequest().getClientId())
-        && lease.getLeaseId() == request.getLeaseId()
-        && leaseMs > 0) {
-      // Renewed even when asked back: the holder answers nothing early any more (lease_kept
-      // false) but sends what it answered before under this lease, which keeps other clients
-      // out until the last of it is applied and the lease is given back.
-      DirLeases.put(tx, dirId, lease.toBuilder().setExpiresMs(ctx.nowMs() + leaseMs).build());
-      out.setLeaseKept(!lease.getRecalled()).setLeaseMs(leaseMs);
+    DirLeases.Renewal renewal =
+        DirLeases.renew(ctx, tx, dirId, request.getRequest(), request.getLeaseId());
+    if (renewal != null) {
+      out.setLeaseKept(renewal.kept()).setLeaseMs(renewal.leaseMs());
     }
     return out.build();
   }

@@ -95,6 +95,29 @@ public final class DirLeases {
             });
   }
 
+  /** A batch's renewal of its caller's lease: whether it may go on answering, for how long. */
+  record Renewal(boolean kept, long leaseMs) {}
+
+  /**
+   * Renews the caller's live lease {@code leaseId} of {@code dir} in {@code tx}, also a recalled
+   * one: the holder answers nothing early any more ({@code kept} false) but sends what it answered
+   * before under this lease, which keeps other clients out until the last of it is applied and the
+   * lease is given back. Null when there is no such lease (expired, released, another's, 0).
+   */
+  static Renewal renew(MetaContext ctx, Transaction tx, long dir, RequestId request, long leaseId) {
+    DirLeaseRecord lease = record(tx, dir);
+    long leaseMs = ctx.settings().dirLeaseMs();
+    if (leaseId == 0
+        || !live(ctx, lease)
+        || !lease.getClientId().equals(request.getClientId())
+        || lease.getLeaseId() != leaseId
+        || leaseMs <= 0) {
+      return null;
+    }
+    put(tx, dir, lease.toBuilder().setExpiresMs(ctx.nowMs() + leaseMs).build());
+    return new Renewal(!lease.getRecalled(), leaseMs);
+  }
+
   /** Drops a removed directory's record. */
   public static void clear(Transaction tx, long dir) {
     tx.clear(MetaKeys.dirLease(dir));

@@ -15,6 +15,7 @@ import io.j3fs.meta.gc.GcWorker;
 import io.j3fs.meta.gc.SessionPruner;
 import io.j3fs.meta.ops.AcquireDirLeaseOp;
 import io.j3fs.meta.ops.BatchCloseOp;
+import io.j3fs.meta.ops.BatchCreateOp;
 import io.j3fs.meta.ops.BatchRemoveOp;
 import io.j3fs.meta.ops.BatchStatOp;
 import io.j3fs.meta.ops.CloseOp;
@@ -47,6 +48,7 @@ import io.j3fs.meta.store.RootInode;
 import io.j3fs.net.Dispatcher;
 import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.BatchCloseReq;
+import io.j3fs.proto.meta.BatchCreateReq;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchStatReq;
 import io.j3fs.proto.meta.CloseReq;
@@ -273,6 +275,14 @@ public final class MetaServer implements AutoCloseable {
         BatchRemoveReq.class,
         BatchRemoveOp::new,
         q -> q.getUnlinksCount() <= INLINE_CLOSES);
+    // (A batch that asks for a block of ids commits only it: no allocator block in hand is taken.)
+    mutation(
+        d,
+        writes,
+        "BatchCreate",
+        BatchCreateReq.class,
+        BatchCreateOp::new,
+        q -> q.getCreatesCount() <= INLINE_CLOSES);
   }
 
   private <Q extends Message, R extends Message> void mutation(

@@ -2,7 +2,10 @@ package io.j3fs.meta.store;
 
 import io.j3fs.common.id.InodeId;
 import io.j3fs.kv.KvEngine;
+import io.j3fs.kv.ReadTransaction;
+import io.j3fs.kv.Transaction;
 import io.j3fs.proto.meta.store.InodeAllocRecord;
+import io.j3fs.proto.meta.store.InodeGrantRecord;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -75,25 +78,54 @@ public final class InodeIdAllocator {
   }
 
   private long takeBlock(int shard) {
+    return kv.run(tx -> takeBlock(tx, shard));
+  }
+
+  /** Bumps shard {@code shard}'s counter in {@code tx}: the global block number taken. */
+  private static long takeBlock(Transaction tx, int shard) {
     byte[] key = MetaKeys.inodeAllocShard(shard);
-    long counter =
-        kv.run(
-            tx -> {
-              byte[] value = tx.get(key);
-              long current =
-                  value == null
-                      ? 0
-                      : MetaStore.parse(value, "inode allocator", InodeAllocRecord.parser())
-                          .getNextBlock();
-              tx.set(
-                  key,
-                  InodeAllocRecord.newBuilder()
-                      .setSchemaVersion(MetaStore.SCHEMA_VERSION)
-                      .setNextBlock(current + 1)
-                      .build()
-                      .toByteArray());
-              return current;
-            });
-    return counter * SHARDS + shard;
+    byte[] value = tx.get(key);
+    long current =
+        value == null
+            ? 0
+            : MetaStore.parse(value, "inode allocator", InodeAllocRecord.parser()).getNextBlock();
+    tx.set(
+        key,
+        InodeAllocRecord.newBuilder()
+            .setSchemaVersion(MetaStore.SCHEMA_VERSION)
+            .setNextBlock(current + 1)
+            .build()
+            .toByteArray());
+    return current * SHARDS + shard;
+  }
+
+  /**
+   * Gives a block of {@link #BLOCK_IDS} ids to {@code client} in {@code tx} (create-behind: it
+   * names the files it makes under its directory leases itself), recorded so that {@link
+   * #grantedTo} can check an id a client sends. Returns the block's first id. The block is taken
+   * from the same counters as this allocator's, so no id is ever both a client's and the service's.
+   */
+  public static long grant(Transaction tx, String client, long nowMs) {
+    long block = takeBlock(tx, ThreadLocalRandom.current().nextInt(SHARDS));
+    tx.set(
+        MetaKeys.inodeGrant(block),
+        InodeGrantRecord.newBuilder()
+            .setSchemaVersion(MetaStore.SCHEMA_VERSION)
+            .setClientId(client)
+            .setGrantedMs(nowMs)
+            .build()
+            .toByteArray());
+    return InodeId.FIRST + block * BLOCK_IDS;
+  }
+
+  /** The client {@code id}'s block was given to, or null if it was not given to a client. */
+  public static String grantedTo(ReadTransaction tx, long id) {
+    if (id < InodeId.FIRST) {
+      return null;
+    }
+    byte[] value = tx.get(MetaKeys.inodeGrant((id - InodeId.FIRST) / BLOCK_IDS));
+    return value == null
+        ? null
+        : MetaStore.parse(value, "inode grant", InodeGrantRecord.parser()).getClientId();
   }
 }

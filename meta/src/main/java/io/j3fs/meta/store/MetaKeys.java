@@ -144,6 +144,10 @@ public final class MetaKeys {
     return ByteKeys.prefixEnd(KeyPrefix.DIRECTORY_LEASE.bytes());
   }
 
+  public static byte[] inodeGrant(long block) {
+    return KeyPrefix.INODE_GRANT.key(ByteBuffer.allocate(8).putLong(block).array());
+  }
+
   public static byte[] inodeAllocShard(int shard) {
     return KeyPrefix.SINGLETON.key("inode-alloc-" + shard);
   }
