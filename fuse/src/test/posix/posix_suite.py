@@ -370,6 +370,67 @@ def case_mass_unlink(d):
           f"what is left at the end: {left}")
 
 
+def case_mass_create(d):
+    """Many new files in one directory, as a dataloader's or a checkpoint's writers make: past the
+    first few the mount answers the creates itself and applies them in batches (create-behind);
+    each file must be there, whole, for everything that follows at once."""
+    names = [f"c{i:04d}" for i in range(300)]
+    for n in names:
+        os.close(os.open(f"{d}/{n}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o640))
+    for n in names[:20]:
+        st = os.stat(f"{d}/{n}")
+        check(st.st_size == 0 and st.st_nlink == 1 and (st.st_mode & 0o777) == 0o640,
+              f"a new file's attributes: {n}")
+    check(sorted(os.listdir(d)) == names, "a listing right after the creates shows them all")
+    expect_errno(errno.EEXIST, os.open, f"{d}/c0005", os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    # Written whole right after it was made, through the handle that made it, and read back.
+    for i in range(20):
+        path = f"{d}/w{i}"
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+        os.write(fd, f"data {i} ".encode() * 1000)
+        if i % 2 == 0:
+            os.fsync(fd)
+        os.close(fd)
+    for i in range(20):
+        check(read_file(f"{d}/w{i}") == f"data {i} ".encode() * 1000, f"w{i} read back")
+    # A handle written after its create was applied, another read before writing.
+    fd = os.open(f"{d}/late", os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o644)
+    check(os.read(fd, 10) == b"", "a new file reads empty")
+    os.write(fd, b"late")
+    os.close(fd)
+    check(read_file(f"{d}/late") == b"late", "written after a read")
+    # Every other operation on files just made.
+    os.close(os.open(f"{d}/attrs", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    os.chmod(f"{d}/attrs", 0o604)
+    os.utime(f"{d}/attrs", (1_000_000, 2_000_000))
+    st = os.stat(f"{d}/attrs")
+    check((st.st_mode & 0o777) == 0o604 and st.st_mtime == 2_000_000, "chmod and utime")
+    os.close(os.open(f"{d}/linked", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    os.link(f"{d}/linked", f"{d}/linked2")
+    check(os.stat(f"{d}/linked").st_nlink == 2, "a hard link to a file just made")
+    os.close(os.open(f"{d}/moved", os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    os.rename(f"{d}/moved", f"{d}/moved2")
+    expect_errno(errno.ENOENT, os.stat, f"{d}/moved")
+    check(os.stat(f"{d}/moved2").st_size == 0, "renamed just after it was made")
+    fd = os.open(f"{d}/gone", os.O_CREAT | os.O_EXCL | os.O_RDWR)
+    os.unlink(f"{d}/gone")  # made, still open, unlinked
+    os.write(fd, b"still here")
+    os.lseek(fd, 0, 0)
+    check(os.read(fd, 20) == b"still here", "a file made and unlinked while open")
+    os.close(fd)
+    for n in names[:100]:
+        os.unlink(f"{d}/{n}")
+    os.close(os.open(f"{d}/{names[0]}", os.O_CREAT | os.O_EXCL | os.O_WRONLY))  # made again
+    os.setxattr(f"{d}/{names[0]}", "user.k", b"v")
+    check(os.getxattr(f"{d}/{names[0]}", "user.k") == b"v", "an xattr on a file just made")
+    dfd = os.open(d, os.O_RDONLY)
+    os.fsync(dfd)  # every create answered early is applied by now
+    os.close(dfd)
+    expected = sorted([names[0]] + names[100:] + [f"w{i}" for i in range(20)]
+                      + ["late", "attrs", "linked", "linked2", "moved2"])
+    check(sorted(os.listdir(d)) == expected, f"what is left: {len(os.listdir(d))} names")
+
+
 def case_permissions_as_nobody(d):
     os.chmod(d, 0o755)
     write_file(f"{d}/secret", b"s", 0o600)
@@ -424,7 +485,7 @@ CASES = [
     case_create_read_write, case_larger_than_a_stripe, case_sparse, case_append, case_truncate,
     case_unlink_while_open, case_rename, case_hard_links, case_symlinks, case_directories,
     case_readdir, case_attributes, case_xattrs, case_mknod_fallocate_fsync, case_mass_unlink,
-    case_permissions_as_nobody,
+    case_mass_create, case_permissions_as_nobody,
 ]
 
 

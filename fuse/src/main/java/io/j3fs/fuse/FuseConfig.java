@@ -29,6 +29,9 @@ import java.util.List;
  * @param unlinkBehind after a run of unlinks in one directory, take its lease and answer the next
  *     unlinks there before the metadata service applies them, a batch at a time (default true)
  * @param unlinkBehindLingerMs how long the first unlink of a batch waits for more (default 1)
+ * @param createBehind in a directory taken so (after a run of unlinks or creates there), answer
+ *     creates of new files before the metadata service applies them, a batch at a time, under inode
+ *     ids given to this mount (default true; needs unlink_behind)
  * @param token shared secret of the cluster (default none)
  * @param metricsListen {@code host:port} to serve Prometheus metrics on at /metrics (default: off)
  */
@@ -48,6 +51,7 @@ public record FuseConfig(
     Boolean defaultPermissions,
     Boolean unlinkBehind,
     Long unlinkBehindLingerMs,
+    Boolean createBehind,
     String token,
     String metricsListen) {
   /** The largest read and write the kernel sends in one request (and the read buffer's payload). */
@@ -75,6 +79,7 @@ public record FuseConfig(
       throw new IllegalArgumentException(
           "unlink_behind_linger_ms must be at most 1000, not " + unlinkBehindLingerMs);
     }
+    createBehind = createBehind == null || createBehind;
     token = token == null ? "" : token;
     if (metricsListen != null && !metricsListen.isBlank()) {
       try {
@@ -89,7 +94,7 @@ public record FuseConfig(
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
         mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

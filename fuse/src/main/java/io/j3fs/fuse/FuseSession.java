@@ -269,6 +269,10 @@ public final class FuseSession implements AutoCloseable {
    */
   private boolean handleInline(FuseChannel channel, Request r, DirectMetaLinks links) {
     try {
+      if ((r.opcode() == Opcode.READ || r.opcode() == Opcode.OPEN)
+          && ctx.unlinkBehind().waitsFor(Attrs.inodeId(r.nodeId()))) {
+        return false; // a handler thread applies what waits first (see Operations.dispatch)
+      }
       switch (r.opcode()) {
         case Opcode.FORGET -> ops.namespace().forget(r);
         case Opcode.BATCH_FORGET -> ops.namespace().batchForget(r);

@@ -5,18 +5,21 @@ import io.j3fs.fuse.ops.FileOps;
 import io.j3fs.fuse.ops.FsContext;
 import io.j3fs.fuse.ops.NamespaceOps;
 import io.j3fs.fuse.ops.XattrOps;
+import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Opcode;
 import io.j3fs.fuse.protocol.Reply;
 import io.j3fs.fuse.protocol.Request;
 
 /** Opcode to operation: the session's only knowledge of what each request means. */
 final class Operations {
+  private final FsContext ctx;
   private final NamespaceOps namespace;
   private final FileOps files;
   private final DirOps dirs;
   private final XattrOps xattrs;
 
   Operations(FsContext ctx) {
+    this.ctx = ctx;
     this.namespace = new NamespaceOps(ctx);
     this.files = new FileOps(ctx);
     this.dirs = new DirOps(ctx);
@@ -50,8 +53,32 @@ final class Operations {
     };
   }
 
+  /**
+   * Operations that never need a file created early (or an unlink answered early) to be applied
+   * first: the kernel's bookkeeping, and a handle's flush, release and write (a write asks for its
+   * file's session itself, see {@code FsContext.settleEarly}). Any other operation on such an inode
+   * waits for its batch: the service must know the file before it is asked about it.
+   */
+  static boolean needsNothingApplied(int opcode) {
+    return switch (opcode) {
+      case Opcode.FORGET,
+          Opcode.BATCH_FORGET,
+          Opcode.INTERRUPT,
+          Opcode.FLUSH,
+          Opcode.RELEASE,
+          Opcode.WRITE,
+          Opcode.INIT,
+          Opcode.DESTROY ->
+          true;
+      default -> false;
+    };
+  }
+
   /** Runs the operation; null for an opcode j3fs does not implement (answered ENOSYS). */
   Reply dispatch(Request r) {
+    if (!needsNothingApplied(r.opcode())) {
+      ctx.unlinkBehind().beforeUse(Attrs.inodeId(r.nodeId()));
+    }
     return switch (r.opcode()) {
       case Opcode.LOOKUP -> namespace.lookup(r);
       case Opcode.GETATTR -> namespace.getattr(r);

@@ -80,6 +80,7 @@ class FuseSessionTest {
         null,
         null,
         null,
+        null,
         null);
   }
 

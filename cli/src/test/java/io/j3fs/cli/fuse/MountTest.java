@@ -214,7 +214,42 @@ class MountTest {
   }
 
   /** The mount's count of unlinks answered early, from its metrics. */
+  @Test
+  @Order(4) // before the daemon is restarted without its metrics endpoint (Order 6)
+  void anotherClientsChangeWaitsForTheCreatesTheMountAnswered() throws Exception {
+    Path d = Files.createDirectory(mnt.resolve("ahead"));
+    try (io.j3fs.client.file.J3fsClient other =
+        io.j3fs.client.file.J3fsClient.connect(
+            List.of(cluster.mgmtd()), io.j3fs.proto.meta.UserInfo.getDefaultInstance())) {
+      other.list("/ahead");
+      long early = behindEarly("j3fs_fuse_create_behind_early_total");
+      for (int i = 0; i < 150; i++) {
+        Files.createFile(d.resolve("c" + i));
+      }
+      Files.writeString(d.resolve("written"), "made early, then written");
+      other.create("/ahead/from-another-client", 0644).close();
+      assertThat(behindEarly("j3fs_fuse_create_behind_early_total") - early)
+          .as("creates the mount answered itself")
+          .isGreaterThan(100);
+      assertThat(other.list("/ahead").stream().map(e -> e.getName()).toList())
+          .as("every create the mount answered is applied before the other client's")
+          .hasSize(152)
+          .contains("c0", "c149", "written", "from-another-client");
+      try (var in = other.newInputStream("/ahead/written")) {
+        assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+            .isEqualTo("made early, then written");
+      }
+    }
+    try (var names = Files.list(d)) {
+      assertThat(names.count()).isEqualTo(152);
+    }
+  }
+
   private static long unlinkBehindEarly() throws Exception {
+    return behindEarly("j3fs_fuse_unlink_behind_early_total");
+  }
+
+  private static long behindEarly(String metric) throws Exception {
     String metrics =
         new String(
             java.net
@@ -226,7 +261,7 @@ class MountTest {
             StandardCharsets.UTF_8);
     return metrics
         .lines()
-        .filter(l -> l.startsWith("j3fs_fuse_unlink_behind_early_total"))
+        .filter(l -> l.startsWith(metric))
         .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
         .findFirst()
         .orElseThrow();

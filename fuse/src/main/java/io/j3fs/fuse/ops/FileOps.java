@@ -112,12 +112,22 @@ public final class FileOps {
     r.u32("open flags");
     String name = r.string("name");
     long dir = Attrs.inodeId(r.nodeId());
-    ctx.unlinkBehind().beforeAdding(dir, name);
+    UnlinkBehind behind = ctx.unlinkBehind();
+    behind.beforeAdding(dir, name);
+    OpenFile early =
+        behind.createEarly(
+            dir, name, mode, ctx.user(r), inode -> ctx.files().openEarly(inode, flags));
+    if (early != null) {
+      ctx.statAhead().changed();
+      Reply out = ctx.entry(early.inode());
+      out.u64(early.fh()).u32(early.direct() ? FOPEN_DIRECT_IO : 0).u32(0);
+      return out;
+    }
     CreateRsp rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
     if (rsp.getCreated()) {
       // (A create that opened what was there leaves the name as listed: it may be a symlink the
       // create followed, whose entry leads to the link and not to the file this answer names.)
-      ctx.unlinkBehind().added(dir, name, rsp.getInode());
+      behind.created(dir, name, rsp.getInode(), ctx.user(r));
     }
     OpenFile file = ctx.files().open(rsp.getInode(), rsp.getSessionId(), flags);
     Reply out = ctx.entry(rsp.getInode());
@@ -216,6 +226,9 @@ public final class FileOps {
     r.u32("padding");
     MemorySegment data = r.slice(Integer.toUnsignedLong(size), "data");
     OpenFile file = ctx.files().file(fh);
+    if (file.early()) {
+      ctx.settleEarly(file, ctx.user(r)); // its create applied, with a write session
+    }
     // Bytes another handle of this inode buffered were written earlier: they go first, so a later
     // write of the same range through this handle is not overwritten by them.
     file.shared().drainOthers(file);

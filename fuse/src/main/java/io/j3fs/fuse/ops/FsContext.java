@@ -23,6 +23,7 @@ import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.OpenReq;
+import io.j3fs.proto.meta.OpenRsp;
 import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.StatResult;
@@ -43,6 +44,11 @@ public final class FsContext {
   private final FuseConfig config;
   private final InodeTable inodes = new InodeTable();
   private final OpenFiles files;
+
+  /** Inodes with write sessions ending in the background (closeSessionLater), how many each. */
+  private final java.util.concurrent.ConcurrentHashMap<Long, Integer> closingLater =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Users users = new Users();
   private final DirAttrCache dirAttrs;
   private final StatAhead statAhead;
@@ -78,6 +84,7 @@ public final class FsContext {
             clock,
             UnlinkBehind.Settings.DEFAULT.withLingerMs(config.unlinkBehindLingerMs()),
             config.unlinkBehind() && config.defaultPermissions(),
+            config.createBehind(),
             statAhead::changed);
     UnlinkBehindMetrics.register(unlinkBehind);
   }
@@ -218,6 +225,46 @@ public final class FsContext {
         CreateRsp.class);
   }
 
+  /**
+   * Before a write through a handle on a file created early: the file's create is applied with a
+   * write session for it, or (applied before this write asked) the file is opened for writing again
+   * to get one. One at a time per handle, so it takes one session.
+   */
+  public void settleEarly(OpenFile file, UserInfo user) {
+    unlinkBehind.wantSession(file.inodeId());
+    synchronized (file) {
+      if (!file.early()) {
+        files.settled(file);
+        return;
+      }
+      OpenRsp rsp =
+          call(
+              "Open",
+              OpenReq.newBuilder()
+                  .setUser(user)
+                  .setRequest(newRequest())
+                  .setPath(PathAt.newBuilder().setParent(file.inodeId()))
+                  // (Not O_TRUNC: the file is the one this handle made.)
+                  .setFlags(file.flags() & (FileOps.O_ACCMODE | OpenFile.O_APPEND))
+                  .build(),
+              OpenRsp.class);
+      file.adopt(rsp.getInode(), rsp.getSessionId());
+      files.settled(file);
+    }
+  }
+
+  /**
+   * Before a name is removed the ordinary way (unlink, rename over it): every handle for writing on
+   * a file created early gets its write session first. An open write handle holds its file while
+   * unlinked, as a session does for a file created the ordinary way; without one the service would
+   * collect a never-written file at its last unlink, under the open handle.
+   */
+  public void settleEarlyWriters(UserInfo user) {
+    for (OpenFile file : files.earlyWriters()) {
+      settleEarly(file, user);
+    }
+  }
+
   /** An inode's attributes, without a permission check (getattr needs none). */
   public Inode stat(long inodeId) {
     BatchStatRsp rsp =
@@ -245,7 +292,7 @@ public final class FsContext {
     if (cached != null) {
       return cached;
     }
-    unlinkBehind.beforeStat(inodeId); // another link of it just unlinked here: its count first
+    unlinkBehind.beforeUse(inodeId); // another link of it just unlinked here: its count first
     long stamp = dirAttrs.stamp();
     Inode inode = stat(inodeId);
     dirAttrs.remember(inode, stamp);
@@ -345,7 +392,35 @@ public final class FsContext {
    */
   public boolean closeSessionLater(OpenFile file, UserInfo user) {
     statAhead.changed(); // and again once the close is applied (it sets the mtime)
-    return closer.closeLater(closing(file, file.takeReport(), user), statAhead::changed);
+    long inode = file.inodeId();
+    closingLater.merge(inode, 1, Integer::sum);
+    boolean queued =
+        closer.closeLater(
+            closing(file, file.takeReport(), user),
+            () -> {
+              closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);
+              statAhead.changed();
+            });
+    if (!queued) {
+      closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);
+    }
+    return queued;
+  }
+
+  /**
+   * Before a change of {@code inodeId}'s attributes: a write session of it still ending in the
+   * background ends first. Its close sets the mtime of the write, which must not land after an
+   * explicit one (utime after close, as cp -p, rsync -t and tar do).
+   */
+  public void awaitClosesOf(long inodeId) {
+    if (closingLater.isEmpty() || !closingLater.containsKey(inodeId)) {
+      return;
+    }
+    try {
+      closer.awaitIdle(CLOSE_LATER_WAIT_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private CloseReq closing(OpenFile file, OpenFile.Report report, UserInfo user) {

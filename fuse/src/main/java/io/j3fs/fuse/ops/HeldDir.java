@@ -3,10 +3,15 @@ package io.j3fs.fuse.ops;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchCreateReq;
+import io.j3fs.proto.meta.BatchCreateRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.CreateResult;
+import io.j3fs.proto.meta.DeferredCreate;
 import io.j3fs.proto.meta.DeferredUnlink;
 import io.j3fs.proto.meta.DirEntry;
+import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.UserInfo;
@@ -36,7 +41,32 @@ final class HeldDir {
 
   record Name(long inodeId, InodeType type) {}
 
-  private record Pending(String name, long inodeId, UserInfo user) {}
+  /**
+   * A name this mount made whose inode it does not know (a rename's target): never unlinked here.
+   */
+  static final Name UNKNOWN = new Name(-1, null);
+
+  /** Longest name the service takes, in UTF-8 bytes. */
+  static final int MAX_NAME_BYTES = 255;
+
+  static final int S_ISGID = 02000;
+
+  /** A file created early: the inode answered, the handle opened on it, its caller. */
+  static final class EarlyCreate {
+    final Inode inode;
+    final OpenFile file;
+    final UserInfo user;
+    boolean wantSession; // guarded by the HeldDir
+
+    EarlyCreate(Inode inode, OpenFile file, UserInfo user) {
+      this.inode = inode;
+      this.file = file;
+      this.user = user;
+    }
+  }
+
+  /** A change answered early: an unlink ({@code create} null) or a create. */
+  private record Pending(String name, long inodeId, UserInfo user, EarlyCreate create) {}
 
   enum State {
     /** The lease is being taken and the directory listed: unlinks go the ordinary way. */
@@ -55,10 +85,19 @@ final class HeldDir {
   private long leaseId;
   private long usableUntilNanos;
   private final Map<String, Name> names = new HashMap<>();
-  private final Set<String> removedWhileTaking = new HashSet<>();
-  private boolean changedWhileTaking;
+
+  /**
+   * This mount's own changes while the directory is listed, in order, the last per name: a name
+   * made (its Name) or removed (null). Applied over the listing, which may or may not have them.
+   */
+  private final Map<String, Name> changedWhileTaking = new HashMap<>();
+
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final Set<String> pendingNames = new HashSet<>();
+  private final Set<String> creatingNames = new HashSet<>();
+  private final Map<Long, EarlyCreate> creatingInodes = new HashMap<>();
+  private boolean complete = true;
+  private Inode dirInode;
   private final Map<Long, Integer> pendingInodes = new HashMap<>();
   private long queued;
   private long applied;
@@ -76,7 +115,11 @@ final class HeldDir {
   synchronized boolean unlinkEarly(
       String name, UserInfo user, java.util.function.LongPredicate openHere) {
     Name n = names.get(name);
-    if (!usable() || n == null || n.type() == InodeType.DIRECTORY || openHere.test(n.inodeId())) {
+    if (!usable()
+        || n == null
+        || n.inodeId() < 0
+        || n.type() == InodeType.DIRECTORY
+        || openHere.test(n.inodeId())) {
       return false;
     }
     if (pending.size() >= UnlinkBehind.MAX_PENDING_PER_DIR) {
@@ -91,18 +134,84 @@ final class HeldDir {
       }
     }
     removeName(name);
-    pending.add(new Pending(name, n.inodeId(), user));
     pendingNames.add(name);
-    pendingInodes.merge(n.inodeId(), 1, Integer::sum);
-    owner.pendingInode(n.inodeId(), dir);
+    enqueue(new Pending(name, n.inodeId(), user, null));
+    return true;
+  }
+
+  /** Queues a change answered early and wakes the sender when it has to. */
+  private void enqueue(Pending p) {
+    pending.add(p);
+    pendingInodes.merge(p.inodeId(), 1, Integer::sum);
+    owner.pendingInode(p.inodeId(), dir);
     queued++;
     lastUseNanos = owner.clock().monotonicNanos();
     if (pending.size() == 1 || pending.size() >= UnlinkBehind.MAX_BATCH) {
-      // The sender waits for a first unlink, or lingers until a batch is full; waking it for
-      // every unlink in between cost a thread switch each.
+      // The sender waits for a first change, or lingers until a batch is full; waking it for
+      // every change in between cost a thread switch each.
       notifyAll();
     }
-    return true;
+  }
+
+  /**
+   * Makes a new file {@code name} here (see {@link UnlinkBehind#createEarly}): null where the name
+   * is not known to be free, no id is left, or the lease is not usable.
+   */
+  synchronized OpenFile createEarly(
+      String name, int mode, UserInfo user, java.util.function.Function<Inode, OpenFile> open) {
+    if (!owner.createsEnabled()
+        || !knownAbsent(name)
+        || dirInode == null
+        || pending.size() >= UnlinkBehind.MAX_PENDING_PER_DIR
+        || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      return null;
+    }
+    if (!owner.reserveNames(1)) {
+      return null;
+    }
+    long id = owner.takeId();
+    if (id < 0) {
+      owner.releaseNames(1);
+      return null;
+    }
+    long nowNs = owner.clock().wallMillis() * 1_000_000L;
+    boolean setgid = (dirInode.getMode() & S_ISGID) != 0;
+    Inode inode =
+        Inode.newBuilder()
+            .setId(id)
+            .setType(InodeType.FILE)
+            .setMode(mode & 07777)
+            .setUid(user.getUid())
+            .setGid(setgid ? dirInode.getGid() : user.getGid()) // as the service does
+            .setNlink(1)
+            .setAtimeNs(nowNs)
+            .setMtimeNs(nowNs)
+            .setCtimeNs(nowNs)
+            .build();
+    OpenFile file = open.apply(inode);
+    EarlyCreate create = new EarlyCreate(inode, file, user);
+    names.put(name, new Name(id, InodeType.FILE));
+    creatingNames.add(name);
+    creatingInodes.put(id, create);
+    enqueue(new Pending(name, id, user, create));
+    return file;
+  }
+
+  /** Whether {@code name} is known not to be here now (see {@link UnlinkBehind#knownAbsent}). */
+  synchronized boolean knownAbsent(String name) {
+    return usable() && complete && !names.containsKey(name) && !pendingNames.contains(name);
+  }
+
+  synchronized boolean creating(String name) {
+    return creatingNames.contains(name);
+  }
+
+  /** The create of {@code inodeId}, if it waits, asks for a write session. */
+  synchronized void wantSession(long inodeId) {
+    EarlyCreate c = creatingInodes.get(inodeId);
+    if (c != null) {
+      c.wantSession = true;
+    }
   }
 
   private boolean usable() {
@@ -122,7 +231,7 @@ final class HeldDir {
   /** A name went away by this mount's ordinary call (unlink, rmdir, rename from). */
   synchronized void removed(String name) {
     if (state == State.TAKING) {
-      removedWhileTaking.add(name);
+      changedWhileTaking.put(name, null);
     } else {
       removeName(name);
     }
@@ -131,13 +240,13 @@ final class HeldDir {
   /** A name was made by this mount (null: made, its inode not known here). */
   synchronized void added(String name, Name n) {
     if (state == State.TAKING) {
-      changedWhileTaking = true;
-    } else if (n == null) {
-      removeName(name);
+      changedWhileTaking.put(name, n == null ? UNKNOWN : n);
     } else if (!names.containsKey(name) && !owner.reserveNames(1)) {
-      return; // too many names kept: this one goes the ordinary way
+      // Too many names kept: this one goes the ordinary way, and what is not kept is not known
+      // to be absent any more.
+      complete = false;
     } else {
-      names.put(name, n);
+      names.put(name, n == null ? UNKNOWN : n);
     }
   }
 
@@ -205,7 +314,7 @@ final class HeldDir {
     long sentNanos = owner.clock().monotonicNanos();
     AcquireDirLeaseRsp rsp;
     try {
-      rsp = owner.meta().acquire(dir, user);
+      rsp = owner.meta().acquire(dir, user, owner.createsEnabled() && owner.idsLow());
     } catch (StatusException e) {
       log.debug("no lease of directory 0x{}: {}", Long.toHexString(dir), e.getMessage());
       return false;
@@ -213,9 +322,11 @@ final class HeldDir {
     if (!rsp.getGranted()) {
       return false;
     }
+    owner.addIds(rsp.getFirstInodeId(), rsp.getInodeIds());
     synchronized (this) {
       leaseId = rsp.getLeaseId();
       usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
+      dirInode = rsp.hasDir() ? rsp.getDir() : null;
     }
     Map<String, Name> listed = new HashMap<>();
     String after = "";
@@ -237,10 +348,18 @@ final class HeldDir {
       return false;
     }
     synchronized (this) {
-      listed.keySet().removeAll(removedWhileTaking);
+      changedWhileTaking.forEach(
+          (name, n) -> {
+            if (n == null) {
+              listed.remove(name);
+            } else {
+              listed.put(name, n);
+            }
+          });
+      changedWhileTaking.clear();
       names.putAll(listed);
-      owner.releaseNames(reserved - names.size()); // what the removals took off
-      if (changedWhileTaking || owner.closing()) {
+      owner.releaseNames(reserved - names.size()); // what this mount's changes took off or added
+      if (owner.closing()) {
         return false;
       }
       state = State.ACTIVE;
@@ -263,6 +382,7 @@ final class HeldDir {
     while (true) {
       List<Pending> batch;
       long leaseToRenew;
+      BatchCreateReq.Builder createRequest;
       synchronized (this) {
         while (pending.isEmpty()) {
           long idleLeftNanos =
@@ -280,16 +400,22 @@ final class HeldDir {
           }
         }
         lingerForCompany();
+        // A run of one kind from the head: the changes are applied in the order answered.
         batch = new ArrayList<>(Math.min(UnlinkBehind.MAX_BATCH, pending.size()));
+        boolean creates = pending.peek().create() != null;
         for (Pending p : pending) {
-          if (batch.size() == UnlinkBehind.MAX_BATCH) {
+          if (batch.size() == UnlinkBehind.MAX_BATCH || (p.create() != null) != creates) {
             break;
           }
           batch.add(p);
         }
+        createRequest = creates ? createRequest(batch) : null;
         leaseToRenew = leaseId;
       }
-      boolean ok = send(batch, leaseToRenew);
+      boolean ok =
+          createRequest == null
+              ? send(batch, leaseToRenew)
+              : sendCreates(batch, createRequest.setLeaseId(leaseToRenew));
       done(batch, ok);
     }
   }
@@ -316,7 +442,15 @@ final class HeldDir {
   private synchronized void done(List<Pending> batch, boolean wasApplied) {
     for (int i = 0; i < batch.size(); i++) {
       Pending p = pending.poll();
-      pendingNames.remove(p.name());
+      if (p.create() == null) {
+        pendingNames.remove(p.name());
+      } else {
+        creatingNames.remove(p.name());
+        creatingInodes.remove(p.inodeId());
+        if (!wasApplied) {
+          removeName(p.name()); // not made: the name is free (as far as this mount knows)
+        }
+      }
       forgetInode(p.inodeId());
     }
     applied += batch.size();
@@ -412,6 +546,109 @@ final class HeldDir {
         }
         log.error(
             "{} unlinks in directory 0x{} answered early were lost",
+            batch.size(),
+            Long.toHexString(dir),
+            e);
+        return false;
+      }
+    }
+  }
+
+  /** The request for a batch of creates (under this monitor: each create's session wish). */
+  private BatchCreateReq.Builder createRequest(List<Pending> batch) {
+    BatchCreateReq.Builder req =
+        BatchCreateReq.newBuilder()
+            .setRequest(owner.meta().newRequest())
+            .setDir(dir)
+            .setWantInodeIds(owner.idsLow());
+    for (Pending p : batch) {
+      EarlyCreate c = p.create();
+      req.addCreates(
+          DeferredCreate.newBuilder()
+              .setUser(c.user)
+              .setName(p.name())
+              .setInodeId(p.inodeId())
+              .setMode(c.inode.getMode())
+              .setTimeNs(c.inode.getCtimeNs())
+              .setOpenForWrite(c.wantSession));
+    }
+    return req;
+  }
+
+  /**
+   * Sends one batch of creates as {@link #send} sends unlinks: true when applied. Each file made is
+   * handed to its handle (its inode as made, with its layout, and a write session if asked); one
+   * the service would not make is counted refused, and its name is free again here.
+   */
+  private boolean sendCreates(List<Pending> batch, BatchCreateReq.Builder req) {
+    BatchCreateReq request = req.build();
+    long backoffMs = 100;
+    for (int attempt = 1; ; attempt++) {
+      long sentNanos = owner.clock().monotonicNanos();
+      try {
+        BatchCreateRsp rsp = owner.meta().create(request);
+        owner.batchApplied();
+        owner.addIds(rsp.getFirstInodeId(), rsp.getInodeIds());
+        synchronized (this) {
+          for (int i = 0; i < batch.size() && i < rsp.getResultsCount(); i++) {
+            CreateResult result = rsp.getResults(i);
+            Pending p = batch.get(i);
+            if (result.getStatus() == 0) {
+              p.create().file.adopt(result.getInode(), result.getSessionId());
+            } else {
+              owner.refused(dir, 1);
+              removeName(p.name());
+              log.warn(
+                  "create of \"{}\" in directory 0x{}, answered early, was not applied: {} {}",
+                  p.name(),
+                  Long.toHexString(dir),
+                  StatusCode.fromNumber(result.getStatus()),
+                  result.getMessage());
+            }
+          }
+          if (rsp.getLeaseKept()) {
+            usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
+          } else {
+            state = State.DRAINING;
+          }
+        }
+        return true;
+      } catch (StatusException e) {
+        synchronized (this) {
+          state = State.DRAINING;
+        }
+        if (finalFailure(e.code())) {
+          log.error(
+              "{} creates in directory 0x{} answered early were lost: {}",
+              batch.size(),
+              Long.toHexString(dir),
+              e.getMessage());
+          return false;
+        }
+        log.warn(
+            "creates in directory 0x{} not applied yet (attempt {}): {}",
+            Long.toHexString(dir),
+            attempt,
+            e.getMessage());
+        if (owner.closing() && attempt >= 3) {
+          log.error(
+              "{} creates in directory 0x{} answered early were lost at shutdown",
+              batch.size(),
+              Long.toHexString(dir));
+          return false;
+        }
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+        backoffMs = Math.min(5_000, backoffMs * 2);
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          state = State.DRAINING;
+        }
+        log.error(
+            "{} creates in directory 0x{} answered early were lost",
             batch.size(),
             Long.toHexString(dir),
             e);

@@ -3,6 +3,8 @@ package io.j3fs.fuse.ops;
 import io.j3fs.client.meta.MetaClient;
 import io.j3fs.proto.meta.AcquireDirLeaseReq;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchCreateReq;
+import io.j3fs.proto.meta.BatchCreateRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
 import io.j3fs.proto.meta.ListRsp;
@@ -26,13 +28,14 @@ final class LeaseCalls implements UnlinkBehind.Meta {
   }
 
   @Override
-  public AcquireDirLeaseRsp acquire(long dir, UserInfo user) {
+  public AcquireDirLeaseRsp acquire(long dir, UserInfo user, boolean wantIds) {
     return meta.call(
         "AcquireDirLease",
         AcquireDirLeaseReq.newBuilder()
             .setUser(user)
             .setRequest(meta.newRequest())
             .setDir(dir)
+            .setWantInodeIds(wantIds)
             .build(),
         AcquireDirLeaseRsp.class);
   }
@@ -45,6 +48,11 @@ final class LeaseCalls implements UnlinkBehind.Meta {
   @Override
   public BatchRemoveRsp remove(BatchRemoveReq request) {
     return meta.call("BatchRemove", request, BatchRemoveRsp.class);
+  }
+
+  @Override
+  public BatchCreateRsp create(BatchCreateReq request) {
+    return meta.call("BatchCreate", request, BatchCreateRsp.class);
   }
 
   @Override

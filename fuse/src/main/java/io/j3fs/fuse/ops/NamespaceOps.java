@@ -57,8 +57,14 @@ public final class NamespaceOps {
   public Reply lookup(Request r) {
     String name = r.string("name");
     long dir = Attrs.inodeId(r.nodeId());
-    if (ctx.unlinkBehind().removing(dir, name)) {
+    UnlinkBehind behind = ctx.unlinkBehind();
+    if (behind.removing(dir, name)) {
       return negative(name); // unlinked here, its batch not applied yet
+    }
+    if (behind.creating(dir, name)) {
+      behind.flush(dir); // created here early: the service knows it once its batch is applied
+    } else if (behind.knownAbsent(dir, name)) {
+      return negative(name); // this mount holds the directory and knows every name in it
     }
     StatAhead.Hit hit = ctx.statAhead().find(dir, name);
     if (hit != null && !ctx.openHere(hit.inode().getId())) {
@@ -115,6 +121,7 @@ public final class NamespaceOps {
   }
 
   public Reply setattr(Request r) {
+    ctx.awaitClosesOf(Attrs.inodeId(r.nodeId()));
     int valid = r.u32("valid");
     r.u32("padding");
     r.u64("fh");
@@ -284,6 +291,11 @@ public final class NamespaceOps {
     }
     if (kind == RemoveKind.REMOVE_DIRECTORY) {
       behind.flushAll(); // the directory removed may be one whose unlinks still wait: not empty yet
+    } else {
+      ctx.settleEarlyWriters(user); // (a file created early and open here: made, with a session)
+      if (behind.creating(dir, name)) {
+        behind.flush(dir); // a file created early (not open here): made first, then removed
+      }
     }
     Supplier<RemoveRsp> call =
         () ->
@@ -328,6 +340,7 @@ public final class NamespaceOps {
     // Onto a name whose unlink waits, or a directory emptied by unlinks that wait (its id is not
     // known here): they are applied first.
     ctx.unlinkBehind().flushAll();
+    ctx.settleEarlyWriters(ctx.user(r)); // the target may be one: see settleEarlyWriters
     // A moved directory's parent and ctime change, and its id is not known here.
     ctx.dirAttrs()
         .changingAny(
@@ -354,6 +367,7 @@ public final class NamespaceOps {
     String name = r.string("new name");
     long dir = Attrs.inodeId(r.nodeId());
     ctx.unlinkBehind().beforeAdding(dir, name);
+    ctx.unlinkBehind().beforeUse(Attrs.inodeId(oldNode));
     Inode inode =
         ctx.call(
                 "HardLink",

@@ -42,8 +42,12 @@ public final class OpenFile {
 
   private final long fh;
   private final OpenInode shared;
-  private final Inode inode;
-  private final String session;
+  // Volatile, not final: a file created early (create-behind) is answered with the inode made
+  // here, and takes the service's (with its layout) and its write session once its create is
+  // applied (adopt), from the lease's thread.
+  private volatile Inode inode;
+  private volatile String session;
+  private volatile boolean early;
   private final int flags;
   private final FileIo io;
   private final ExecutorService writers;
@@ -100,6 +104,32 @@ public final class OpenFile {
 
   public String session() {
     return session;
+  }
+
+  /**
+   * Whether this handle is on a file created early that has no write session from the service yet.
+   */
+  public boolean early() {
+    return early;
+  }
+
+  /** Marks the handle of a file created early (before its create can be applied). */
+  void markEarly() {
+    early = true;
+  }
+
+  /**
+   * The file created early is made: from now on this handle uses the service's inode (its layout)
+   * and {@code session} (empty: none, a write asks for one).
+   */
+  void adopt(Inode made, String session) {
+    this.inode = made;
+    this.session = session;
+    this.early = session.isEmpty();
+  }
+
+  int flags() {
+    return flags;
   }
 
   public boolean writable() {

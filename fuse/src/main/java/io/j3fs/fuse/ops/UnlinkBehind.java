@@ -2,6 +2,8 @@ package io.j3fs.fuse.ops;
 
 import io.j3fs.common.time.Clock;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchCreateReq;
+import io.j3fs.proto.meta.BatchCreateRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
 import io.j3fs.proto.meta.Inode;
@@ -13,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,13 +102,17 @@ public final class UnlinkBehind implements AutoCloseable {
 
   /** The metadata calls this makes (tests answer them themselves). */
   public interface Meta {
-    AcquireDirLeaseRsp acquire(long dir, UserInfo user);
+    /** The lease, and with {@code wantIds} a block of inode ids for creates answered early. */
+    AcquireDirLeaseRsp acquire(long dir, UserInfo user, boolean wantIds);
 
     /** One page of the directory's entries (names, inode ids, types), after {@code after}. */
     ListRsp list(long dir, UserInfo user, String after);
 
     /** A batch, retried with the same request id until answered (or a failure that is final). */
     BatchRemoveRsp remove(BatchRemoveReq request);
+
+    /** A batch of creates, retried with the same request id as {@link #remove}. */
+    BatchCreateRsp create(BatchCreateReq request);
 
     void release(long dir, long leaseId);
 
@@ -123,6 +130,7 @@ public final class UnlinkBehind implements AutoCloseable {
   private final Clock clock;
   private final Settings settings;
   private final boolean enabled;
+  private final boolean createsEnabled;
   private final Runnable applied;
   private final Map<Long, HeldDir> held = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
@@ -136,6 +144,15 @@ public final class UnlinkBehind implements AutoCloseable {
 
   private final AtomicInteger namesKept = new AtomicInteger();
   private final LongAdder early = new LongAdder();
+  private final LongAdder earlyCreates = new LongAdder();
+
+  /**
+   * Inode ids this client was given for the files it creates early: [nextId, endId). Guarded by
+   * this.
+   */
+  private long nextId;
+
+  private long endId;
   private final LongAdder refused = new LongAdder();
   private final LongAdder batches = new LongAdder();
   private final LongAdder leases = new LongAdder();
@@ -143,14 +160,21 @@ public final class UnlinkBehind implements AutoCloseable {
 
   /**
    * @param enabled false: nothing is ever answered early (no default_permissions, or configured so)
+   * @param createsEnabled creates too are answered early (create-behind)
    * @param applied called after each batch is applied (stat-ahead drops listings taken before)
    */
   public UnlinkBehind(
-      Meta meta, Clock clock, Settings settings, boolean enabled, Runnable applied) {
+      Meta meta,
+      Clock clock,
+      Settings settings,
+      boolean enabled,
+      boolean createsEnabled,
+      Runnable applied) {
     this.meta = meta;
     this.clock = clock;
     this.settings = settings;
     this.enabled = enabled;
+    this.createsEnabled = enabled && createsEnabled;
     this.applied = applied;
   }
 
@@ -169,6 +193,74 @@ public final class UnlinkBehind implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Answers a create of a new file {@code name} in {@code dir} here when this mount holds the
+   * directory and knows the name is free: the file's inode is made here (an id from this client's
+   * block, {@code mode}, the caller as owner, now as its times), {@code open} opens the handle on
+   * it, and its create is queued for the directory's next batch. Null, with nothing done, to go the
+   * ordinary way.
+   */
+  public OpenFile createEarly(
+      long dir, String name, int mode, UserInfo user, Function<Inode, OpenFile> open) {
+    HeldDir h = held.get(dir);
+    if (h == null || closing || !createsEnabled) {
+      return null;
+    }
+    OpenFile file = h.createEarly(name, mode, user, open);
+    if (file != null) {
+      earlyCreates.increment();
+    }
+    return file;
+  }
+
+  /**
+   * Whether {@code name} is known not to be in {@code dir}: this mount holds the directory and
+   * neither its listing nor this mount's changes since have it (a lookup is answered ENOENT here).
+   */
+  public boolean knownAbsent(long dir, String name) {
+    HeldDir h = held.get(dir);
+    return h != null && !closing && h.knownAbsent(name);
+  }
+
+  /** Whether {@code name} was created here early and its batch is not applied yet. */
+  public boolean creating(long dir, String name) {
+    HeldDir h = held.get(dir);
+    return h != null && h.creating(name);
+  }
+
+  /**
+   * A write to a file created early and not applied yet: its create asks for a write session, and
+   * is applied now (false if it could not be: the file is then not there).
+   */
+  public void wantSession(long inodeId) {
+    Long dir = pendingInodes.get(inodeId);
+    if (dir != null) {
+      HeldDir h = held.get(dir);
+      if (h != null) {
+        h.wantSession(inodeId);
+      }
+      flush(dir);
+    }
+  }
+
+  /** Takes an inode id of this client's block; -1 when none is left. */
+  synchronized long takeId() {
+    return nextId < endId ? nextId++ : -1;
+  }
+
+  /** Whether a new block of ids should be asked for (fewer than a batch's worth left). */
+  synchronized boolean idsLow() {
+    return endId - nextId < MAX_BATCH;
+  }
+
+  /** A block of ids given to this client (the rest of the old one is dropped). */
+  synchronized void addIds(long first, int count) {
+    if (count > 0 && first > 0) {
+      nextId = first;
+      endId = first + count;
+    }
+  }
+
   /** Whether {@code name} was unlinked here and its batch is not applied yet (lookups: ENOENT). */
   public boolean removing(long dir, String name) {
     HeldDir h = held.get(dir);
@@ -182,6 +274,21 @@ public final class UnlinkBehind implements AutoCloseable {
    */
   public void unlinked(long dir, String name, UserInfo user) {
     removed(dir, name);
+    changedOrdinarily(dir, user);
+  }
+
+  /**
+   * A create of {@code name} in {@code dir} went the ordinary way and made {@code inode}: counted
+   * as an unlink is, after {@link #TRIGGER} changes within a second the directory is taken.
+   */
+  public void created(long dir, String name, Inode inode, UserInfo user) {
+    added(dir, name, inode);
+    if (createsEnabled) {
+      changedOrdinarily(dir, user);
+    }
+  }
+
+  private void changedOrdinarily(long dir, UserInfo user) {
     if (!enabled || closing || held.containsKey(dir)) {
       return;
     }
@@ -249,11 +356,20 @@ public final class UnlinkBehind implements AutoCloseable {
     }
   }
 
+  /** Whether a change answered early to {@code inodeId} (its create, an unlink) waits. */
+  public boolean waitsFor(long inodeId) {
+    return !pendingInodes.isEmpty() && pendingInodes.containsKey(inodeId);
+  }
+
   /**
-   * Before the attributes of {@code inodeId} are asked for: an unlink of one of its names waiting
-   * to be applied is applied first, so its link count is the one the kernel expects.
+   * Before an operation on {@code inodeId} goes to the service: an unlink of one of its names, or
+   * its own create, waiting to be applied is applied first (its link count is the one the kernel
+   * expects; the service knows the file).
    */
-  public void beforeStat(long inodeId) {
+  public void beforeUse(long inodeId) {
+    if (pendingInodes.isEmpty()) {
+      return;
+    }
     Long dir = pendingInodes.get(inodeId);
     if (dir != null) {
       flush(dir);
@@ -336,6 +452,10 @@ public final class UnlinkBehind implements AutoCloseable {
     return closing;
   }
 
+  boolean createsEnabled() {
+    return createsEnabled;
+  }
+
   /** Takes {@code n} from the names budget; false (nothing taken) when it would go over. */
   boolean reserveNames(int n) {
     if (namesKept.addAndGet(n) > MAX_NAMES) {
@@ -398,6 +518,11 @@ public final class UnlinkBehind implements AutoCloseable {
     }
     held.remove(h.dir, h);
     threads.remove(Thread.currentThread());
+  }
+
+  /** Creates answered early so far. */
+  public long earlyCreates() {
+    return earlyCreates.sum();
   }
 
   /** Unlinks answered early so far. */

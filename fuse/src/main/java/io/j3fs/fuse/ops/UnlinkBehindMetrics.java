@@ -26,10 +26,14 @@ final class UnlinkBehindMetrics {
         .description("unlinks answered before the metadata service applied them")
         .register(Metrics.globalRegistry);
     FunctionCounter.builder(
+            "j3fs.fuse.create.behind.early", UnlinkBehindMetrics.class, c -> source.earlyCreates())
+        .description("creates answered before the metadata service applied them")
+        .register(Metrics.globalRegistry);
+    FunctionCounter.builder(
             "j3fs.fuse.unlink.behind.refused",
             UnlinkBehindMetrics.class,
             c -> source.refusedUnlinks())
-        .description("unlinks answered early that the service did not apply")
+        .description("unlinks and creates answered early that the service did not apply")
         .register(Metrics.globalRegistry);
     FunctionCounter.builder(
             "j3fs.fuse.unlink.behind.batches", UnlinkBehindMetrics.class, c -> source.batches())

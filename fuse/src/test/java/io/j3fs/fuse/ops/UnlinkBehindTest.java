@@ -7,12 +7,17 @@ import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.common.time.Clock;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
+import io.j3fs.proto.meta.BatchCreateReq;
+import io.j3fs.proto.meta.BatchCreateRsp;
 import io.j3fs.proto.meta.BatchRemoveReq;
 import io.j3fs.proto.meta.BatchRemoveRsp;
+import io.j3fs.proto.meta.CreateResult;
+import io.j3fs.proto.meta.DeferredCreate;
 import io.j3fs.proto.meta.DeferredUnlink;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
+import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.UserInfo;
@@ -51,12 +56,58 @@ class UnlinkBehindTest {
     volatile Runnable whileListing = () -> {};
     final AtomicLong requests = new AtomicLong();
 
+    final List<BatchCreateReq> createsSent = new CopyOnWriteArrayList<>();
+    final AtomicBoolean giveIds = new AtomicBoolean(true);
+    final AtomicLong nextBlock = new AtomicLong(1_000_000);
+    volatile int dirMode = 0755;
+
     @Override
-    public AcquireDirLeaseRsp acquire(long dir, UserInfo user) {
+    public AcquireDirLeaseRsp acquire(long dir, UserInfo user, boolean wantIds) {
       acquires.incrementAndGet();
-      return grant.get()
-          ? AcquireDirLeaseRsp.newBuilder().setGranted(true).setLeaseId(7).setLeaseMs(5_000).build()
-          : AcquireDirLeaseRsp.getDefaultInstance();
+      if (!grant.get()) {
+        return AcquireDirLeaseRsp.getDefaultInstance();
+      }
+      AcquireDirLeaseRsp.Builder out =
+          AcquireDirLeaseRsp.newBuilder()
+              .setGranted(true)
+              .setLeaseId(7)
+              .setLeaseMs(5_000)
+              .setDir(Inode.newBuilder().setId(dir).setMode(dirMode).setGid(50));
+      if (wantIds && giveIds.get()) {
+        out.setFirstInodeId(nextBlock.getAndAdd(4096)).setInodeIds(4096);
+      }
+      return out.build();
+    }
+
+    @Override
+    public BatchCreateRsp create(BatchCreateReq request) {
+      createsSent.add(request);
+      try {
+        hold.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      BatchCreateRsp.Builder out = BatchCreateRsp.newBuilder();
+      for (DeferredCreate c : request.getCreatesList()) {
+        if (c.getName().equals("taken")) {
+          out.addResults(CreateResult.newBuilder().setStatus(StatusCode.EXISTS.number()));
+          continue;
+        }
+        out.addResults(
+            CreateResult.newBuilder()
+                .setInode(
+                    Inode.newBuilder()
+                        .setId(c.getInodeId())
+                        .setType(InodeType.FILE)
+                        .setMode(c.getMode())
+                        .setNlink(1)
+                        .setLayout(Layout.newBuilder().setChunkSize(1 << 20).addChains(1)))
+                .setSessionId(c.getOpenForWrite() ? "s-" + c.getInodeId() : ""));
+      }
+      if (request.getWantInodeIds() && giveIds.get()) {
+        out.setFirstInodeId(nextBlock.getAndAdd(4096)).setInodeIds(4096);
+      }
+      return keepLease.get() ? out.setLeaseKept(true).setLeaseMs(5_000).build() : out.build();
     }
 
     @Override
@@ -127,7 +178,8 @@ class UnlinkBehindTest {
   final FakeMeta meta = new FakeMeta();
   final AtomicInteger appliedCalls = new AtomicInteger();
   final UnlinkBehind behind =
-      new UnlinkBehind(meta, Clock.system(), FAST, true, appliedCalls::incrementAndGet);
+      new UnlinkBehind(meta, Clock.system(), FAST, true, true, appliedCalls::incrementAndGet);
+  final OpenFiles files = new OpenFiles(null, 4096);
 
   @AfterEach
   void close() {
@@ -149,7 +201,7 @@ class UnlinkBehindTest {
 
   /** Another instance on the same service, with these settings (closed by the caller). */
   UnlinkBehind with(UnlinkBehind.Settings settings) {
-    return new UnlinkBehind(meta, Clock.system(), settings, true, () -> {});
+    return new UnlinkBehind(meta, Clock.system(), settings, true, true, () -> {});
   }
 
   /** Runs enough ordinary unlinks through {@code u} to take the directory, its lease number n. */
@@ -236,10 +288,10 @@ class UnlinkBehindTest {
     take();
     meta.hold = new CountDownLatch(1);
     assertThat(early("twice")).isTrue();
-    AtomicBoolean statted = inBackground(() -> behind.beforeStat(201));
+    AtomicBoolean statted = inBackground(() -> behind.beforeUse(201));
     Thread.sleep(50);
     assertThat(statted.get()).as("its unlink is not applied yet").isFalse();
-    behind.beforeStat(999); // nothing waits for this one
+    behind.beforeUse(999); // nothing waits for this one
     meta.hold.countDown();
     await(statted::get);
   }
@@ -316,7 +368,7 @@ class UnlinkBehindTest {
     assertThat(behind.removing(DIR, "f1")).isFalse();
     assertThat(behind.refusedUnlinks()).isEqualTo(1);
     behind.flush(DIR); // nothing to wait for
-    behind.beforeStat(101);
+    behind.beforeUse(101);
     assertThat(meta.released).containsExactly(7L);
   }
 
@@ -378,14 +430,21 @@ class UnlinkBehindTest {
   }
 
   @Test
-  void aChangeByThisMountWhileTheDirectoryIsListedLeavesItUntaken() throws Exception {
-    meta.whileListing = () -> behind.added(DIR, "new", Inode.newBuilder().setId(300).build());
-    for (int i = 0; i < UnlinkBehind.TRIGGER; i++) {
-      behind.unlinked(DIR, "gone" + i, USER);
-    }
-    await(() -> meta.released.size() == 1);
-    assertThat(behind.leases()).isZero();
-    assertThat(early("f1")).isFalse();
+  void namesThisMountMakesOrRemovesWhileTheDirectoryIsListedCountOverTheListing() throws Exception {
+    meta.whileListing =
+        () -> {
+          behind.added(DIR, "new", Inode.newBuilder().setId(300).setType(InodeType.FILE).build());
+          behind.added(DIR, "gone-again", Inode.newBuilder().setId(301).build());
+          behind.removed(DIR, "gone-again");
+          behind.removed(DIR, "f2");
+          behind.added(DIR, "f2", null); // made again, its inode not known here
+        };
+    take();
+    assertThat(early("new")).as("made while listed, a file known here").isTrue();
+    assertThat(behind.knownAbsent(DIR, "gone-again")).isTrue();
+    assertThat(behind.knownAbsent(DIR, "f2")).isFalse();
+    assertThat(early("f2")).as("its inode is not known here").isFalse();
+    assertThat(early("f1")).isTrue();
   }
 
   @Test
@@ -464,7 +523,7 @@ class UnlinkBehindTest {
 
   @Test
   void offMeansNeverTaken() throws Exception {
-    UnlinkBehind off = new UnlinkBehind(meta, Clock.system(), FAST, false, () -> {});
+    UnlinkBehind off = new UnlinkBehind(meta, Clock.system(), FAST, false, true, () -> {});
     for (int i = 0; i < 3 * UnlinkBehind.TRIGGER; i++) {
       off.unlinked(DIR, "gone" + i, USER);
     }
@@ -486,5 +545,143 @@ class UnlinkBehindTest {
     assertThat(behind.held()).isZero();
     assertThat(meta.released).containsExactly(7L);
     assertThat(early("f5")).as("closed").isFalse();
+  }
+
+  // ---- create-behind ----
+
+  /**
+   * A create of {@code name} answered here (null: the ordinary way), its handle opened O_WRONLY.
+   */
+  OpenFile create(String name) {
+    return behind.createEarly(
+        DIR,
+        name,
+        0644,
+        USER,
+        inode -> {
+          OpenFile f = files.open(inode, "", 01);
+          f.markEarly();
+          return f;
+        });
+  }
+
+  List<String> createdNames() {
+    return meta.createsSent.stream()
+        .flatMap(r -> r.getCreatesList().stream())
+        .map(DeferredCreate::getName)
+        .toList();
+  }
+
+  @Test
+  void createsInAHeldDirectoryAreAnsweredHereUnderTheIdsGivenAndAppliedInBatches()
+      throws Exception {
+    assertThat(create("n0")).as("not held yet").isNull();
+    assertThat(behind.knownAbsent(DIR, "n0")).isFalse();
+    take();
+    assertThat(behind.knownAbsent(DIR, "n0")).isTrue();
+    assertThat(behind.knownAbsent(DIR, "f1")).as("listed").isFalse();
+    meta.hold = new CountDownLatch(1);
+    List<OpenFile> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      made.add(create("n" + i));
+    }
+    assertThat(made).doesNotContainNull();
+    assertThat(made)
+        .extracting(OpenFile::inodeId)
+        .containsExactly(
+            1_000_000L,
+            1_000_001L,
+            1_000_002L,
+            1_000_003L,
+            1_000_004L,
+            1_000_005L,
+            1_000_006L,
+            1_000_007L,
+            1_000_008L,
+            1_000_009L);
+    assertThat(made.get(0).inode().getUid()).isEqualTo(1000);
+    assertThat(made.get(0).inode().getGid()).isEqualTo(1000);
+    assertThat(made.get(0).inode().getMode()).isEqualTo(0644);
+    assertThat(behind.knownAbsent(DIR, "n3")).as("made here").isFalse();
+    assertThat(behind.creating(DIR, "n3")).isTrue();
+    assertThat(behind.waitsFor(1_000_003L)).isTrue();
+    assertThat(create("n3")).as("a name made already").isNull();
+    assertThat(behind.earlyCreates()).isEqualTo(10);
+    meta.hold.countDown();
+    behind.flush(DIR);
+    assertThat(behind.creating(DIR, "n3")).isFalse();
+    assertThat(behind.waitsFor(1_000_003L)).isFalse();
+    assertThat(createdNames())
+        .containsExactly("n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9");
+    assertThat(meta.createsSent.get(0).getLeaseId()).isEqualTo(7);
+    assertThat(meta.createsSent.get(0).getCreates(0).getTimeNs()).isPositive();
+    assertThat(meta.createsSent.get(0).getCreates(0).getOpenForWrite())
+        .as("nothing written: no session asked for")
+        .isFalse();
+    for (OpenFile f : made) {
+      assertThat(f.inode().getLayout().getChainsCount()).as("the service's inode").isOne();
+      assertThat(f.session()).isEmpty();
+      assertThat(f.early()).as("no session yet").isTrue();
+    }
+    assertThat(behind.knownAbsent(DIR, "n3")).isFalse();
+  }
+
+  @Test
+  void aWriteAsksItsCreateForASessionAndTheUnlinkOfACreatedFileComesAfterIt() throws Exception {
+    take();
+    meta.hold = new CountDownLatch(1);
+    OpenFile f = create("w");
+    OpenFile g = create("g");
+    assertThat(early("g")).as("a file made here and not open").isTrue();
+    AtomicBoolean settled = inBackground(() -> behind.wantSession(f.inodeId()));
+    Thread.sleep(30);
+    assertThat(settled.get()).as("waits for the batch").isFalse();
+    meta.hold.countDown();
+    await(settled::get);
+    assertThat(f.session()).isEqualTo("s-" + f.inodeId());
+    assertThat(f.early()).isFalse();
+    behind.flush(DIR);
+    assertThat(meta.createsSent.get(0).getCreates(0).getOpenForWrite()).isTrue();
+    assertThat(meta.sent).hasSize(1);
+    assertThat(meta.sent.get(0).getUnlinks(0).getInodeId()).isEqualTo(g.inodeId());
+    assertThat(createdNames()).containsExactly("w", "g");
+  }
+
+  @Test
+  void aCreateTheServiceRefusesIsReportedAndItsNameIsFreeAgain() throws Exception {
+    take();
+    OpenFile f = create("taken");
+    assertThat(f).isNotNull();
+    behind.flush(DIR);
+    assertThat(behind.refusedUnlinks()).isEqualTo(1);
+    assertThat(behind.knownAbsent(DIR, "taken")).isTrue();
+    assertThatThrownBy(() -> behind.sync(DIR)).isInstanceOf(Errno.Failure.class);
+    assertThat(f.inode().getLayout().getChainsCount()).as("never made").isZero();
+  }
+
+  @Test
+  void noCreateIsAnsweredWithoutIdsOrForANameThatMayBeThere() throws Exception {
+    meta.giveIds.set(false);
+    take();
+    assertThat(create("n")).as("no ids given").isNull();
+    behind.added(DIR, "moved", null); // a rename's target: its inode is not known here
+    assertThat(behind.knownAbsent(DIR, "moved")).isFalse();
+    assertThat(early("moved")).as("never unlinked here").isFalse();
+  }
+
+  @Test
+  void aFileMadeInASetgidDirectoryTakesItsGroup() throws Exception {
+    meta.dirMode = 02775;
+    take();
+    assertThat(create("s").inode().getGid()).isEqualTo(50);
+  }
+
+  @Test
+  void withCreatesOffNothingIsCreatedEarly() throws Exception {
+    UnlinkBehind noCreates = new UnlinkBehind(meta, Clock.system(), FAST, true, false, () -> {});
+    take(noCreates, 1);
+    assertThat(noCreates.createEarly(DIR, "n", 0644, USER, inode -> files.open(inode, "", 01)))
+        .isNull();
+    noCreates.close();
   }
 }

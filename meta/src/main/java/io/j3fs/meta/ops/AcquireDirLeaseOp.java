@@ -74,7 +74,8 @@ public final class AcquireDirLeaseOp implements MetaOp<AcquireDirLeaseReq, Acqui
                   AcquireDirLeaseRsp.newBuilder()
                       .setGranted(true)
                       .setLeaseId(leaseId)
-                      .setLeaseMs(leaseMs);
+                      .setLeaseMs(leaseMs)
+                      .setDir(inode);
               if (request.getWantInodeIds()) {
                 out.setFirstInodeId(InodeIdAllocator.grant(tx, client, ctx.nowMs()))
                     .setInodeIds(InodeIdAllocator.BLOCK_IDS);
