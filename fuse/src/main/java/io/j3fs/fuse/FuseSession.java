@@ -269,7 +269,7 @@ public final class FuseSession implements AutoCloseable {
    */
   private boolean handleInline(FuseChannel channel, Request r, DirectMetaLinks links) {
     try {
-      if ((r.opcode() == Opcode.READ || r.opcode() == Opcode.OPEN)
+      if ((r.opcode() == Opcode.READ || r.opcode() == Opcode.OPEN || r.opcode() == Opcode.GETATTR)
           && ctx.unlinkBehind().waitsFor(Attrs.inodeId(r.nodeId()))) {
         return false; // a handler thread applies what waits first (see Operations.dispatch)
       }

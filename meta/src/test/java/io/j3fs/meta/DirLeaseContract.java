@@ -486,6 +486,17 @@ abstract class DirLeaseContract {
   }
 
   @Test
+  void aHeldDirectoryIsNotRemovedOrReplacedByAnotherClient() {
+    Inode held = a.mkdir("/held");
+    a.mkdir("/other");
+    assertThat(acquire(a, ROOT, held.getId()).getGranted()).isTrue();
+    // Empty as far as the store knows; its holder's creates may still be on their way.
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.rm(ROOT, "/held"));
+    fails(StatusCode.DIRECTORY_LEASED, () -> b.mv(ROOT, "/other", "/held", 0));
+    assertThat(a.ls("/")).contains("held", "other");
+  }
+
+  @Test
   void aBatchOfCreatesWaitsForAnotherClientsLeaseAndMayAskForMoreIds() {
     Inode dir = a.mkdir("/d");
     long first = acquireWithIds(a, a.mkdir("/mine").getId()).getFirstInodeId();

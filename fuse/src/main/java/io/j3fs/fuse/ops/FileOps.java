@@ -123,7 +123,13 @@ public final class FileOps {
       out.u64(early.fh()).u32(early.direct() ? FOPEN_DIRECT_IO : 0).u32(0);
       return out;
     }
-    CreateRsp rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
+    CreateRsp rsp;
+    try {
+      rsp = ctx.createFile(r, name, mode, flags & (SERVICE_FLAGS | 0100 | 0200));
+    } catch (RuntimeException e) {
+      behind.added(dir, name, null); // it may be there (an answer lost): not known absent
+      throw e;
+    }
     if (rsp.getCreated()) {
       // (A create that opened what was there leaves the name as listed: it may be a symlink the
       // create followed, whose entry leads to the link and not to the file this answer names.)
@@ -258,7 +264,8 @@ public final class FileOps {
       r.rewind();
       return null;
     }
-    if (!file.session().isEmpty() && !ctx.closeSessionLater(file, ctx.user(r))) {
+    String session = file.sessionToEnd();
+    if (!session.isEmpty() && !ctx.closeSessionLater(file, session, ctx.user(r))) {
       r.rewind();
       return null; // the close queue is full: a handler thread waits for its turn
     }

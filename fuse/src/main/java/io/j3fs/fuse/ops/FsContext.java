@@ -87,6 +87,12 @@ public final class FsContext {
             config.createBehind(),
             statAhead::changed);
     UnlinkBehindMetrics.register(unlinkBehind);
+    unlinkBehind.endSessionsWith(
+        (file, session, user) -> {
+          if (!closeSessionLater(file, session, user)) {
+            closer.close(closing(file, session, file.takeReport(), user));
+          }
+        });
   }
 
   public UnlinkBehind unlinkBehind() {
@@ -261,7 +267,16 @@ public final class FsContext {
    */
   public void settleEarlyWriters(UserInfo user) {
     for (OpenFile file : files.earlyWriters()) {
-      settleEarly(file, user);
+      try {
+        // Its create, built while the handle is open for writing, asks for the session.
+        unlinkBehind.beforeUse(file.inodeId());
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(FsContext.class)
+            .warn("file 0x{} created early: {}", Long.toHexString(file.inodeId()), e.getMessage());
+      }
+      if (!file.early()) {
+        files.settled(file);
+      }
     }
   }
 
@@ -374,12 +389,13 @@ public final class FsContext {
    */
   public void closeSession(OpenFile file, UserInfo user) {
     OpenFile.Report report = file.takeReport();
-    if (file.session().isEmpty()) {
+    String session = file.sessionToEnd();
+    if (session.isEmpty()) {
       return;
     }
     statAhead.changed();
     try {
-      closer.close(closing(file, report, user));
+      closer.close(closing(file, session, report, user));
     } finally {
       statAhead.changed();
     }
@@ -391,12 +407,17 @@ public final class FsContext {
    * False, with nothing done, when the close queue is full (end it the waiting way then).
    */
   public boolean closeSessionLater(OpenFile file, UserInfo user) {
+    return closeSessionLater(file, file.sessionToEnd(), user);
+  }
+
+  /** {@link #closeSessionLater(OpenFile, UserInfo)} of {@code session}, adopted by {@code file}. */
+  boolean closeSessionLater(OpenFile file, String session, UserInfo user) {
     statAhead.changed(); // and again once the close is applied (it sets the mtime)
     long inode = file.inodeId();
     closingLater.merge(inode, 1, Integer::sum);
     boolean queued =
         closer.closeLater(
-            closing(file, file.takeReport(), user),
+            closing(file, session, file.takeReport(), user),
             () -> {
               closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);
               statAhead.changed();
@@ -423,12 +444,12 @@ public final class FsContext {
     }
   }
 
-  private CloseReq closing(OpenFile file, OpenFile.Report report, UserInfo user) {
+  private CloseReq closing(OpenFile file, String session, OpenFile.Report report, UserInfo user) {
     return CloseReq.newBuilder()
         .setUser(user)
         .setRequest(newRequest())
         .setInodeId(file.inodeId())
-        .setSessionId(file.session())
+        .setSessionId(session)
         .setLengthHint(LengthHint.newBuilder().setLength(report.length()).setExact(true))
         .setWrote(report.wrote())
         .build();

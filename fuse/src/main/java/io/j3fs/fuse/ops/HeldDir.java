@@ -202,6 +202,11 @@ final class HeldDir {
     return usable() && complete && !names.containsKey(name) && !pendingNames.contains(name);
   }
 
+  /** The directory's mode or group may change: no more creates early under this lease. */
+  synchronized void dirAttrsChanging() {
+    dirInode = null;
+  }
+
   synchronized boolean creating(String name) {
     return creatingNames.contains(name);
   }
@@ -447,8 +452,8 @@ final class HeldDir {
       } else {
         creatingNames.remove(p.name());
         creatingInodes.remove(p.inodeId());
-        if (!wasApplied) {
-          removeName(p.name()); // not made: the name is free (as far as this mount knows)
+        if (!wasApplied && names.containsKey(p.name())) {
+          names.put(p.name(), UNKNOWN); // made or not: not known here
         }
       }
       forgetInode(p.inodeId());
@@ -570,7 +575,9 @@ final class HeldDir {
               .setInodeId(p.inodeId())
               .setMode(c.inode.getMode())
               .setTimeNs(c.inode.getCtimeNs())
-              .setOpenForWrite(c.wantSession));
+              // A handle open for writing gets its session now: a write after the batch could
+              // not always open the file again (open(O_CREAT | O_WRONLY, 0444) may write).
+              .setOpenForWrite(c.wantSession || c.file.openForWriting()));
     }
     return req;
   }
@@ -594,10 +601,15 @@ final class HeldDir {
             CreateResult result = rsp.getResults(i);
             Pending p = batch.get(i);
             if (result.getStatus() == 0) {
-              p.create().file.adopt(result.getInode(), result.getSessionId());
+              EarlyCreate c = p.create();
+              if (c.file.adopt(result.getInode(), result.getSessionId())
+                  && !result.getSessionId().isEmpty()) {
+                owner.sessionOfReleased(c.file, result.getSessionId(), c.user);
+              }
             } else {
               owner.refused(dir, 1);
-              removeName(p.name());
+              // The name may be there after all (another's, after a lapse): not known absent.
+              names.put(p.name(), UNKNOWN);
               log.warn(
                   "create of \"{}\" in directory 0x{}, answered early, was not applied: {} {}",
                   p.name(),

@@ -122,6 +122,7 @@ public final class NamespaceOps {
 
   public Reply setattr(Request r) {
     ctx.awaitClosesOf(Attrs.inodeId(r.nodeId()));
+    ctx.unlinkBehind().attrsChanging(Attrs.inodeId(r.nodeId()));
     int valid = r.u32("valid");
     r.u32("padding");
     r.u64("fh");
@@ -355,9 +356,12 @@ public final class NamespaceOps {
                         .setFlags(flags)
                         .build(),
                     RenameRsp.class));
-    ctx.unlinkBehind().renamed(fromDir, from, Attrs.inodeId(newDir), to);
     if ((flags & RENAME_EXCHANGE) != 0) {
-      ctx.unlinkBehind().renamed(Attrs.inodeId(newDir), to, fromDir, from);
+      // Both names are still there, each leading to the other's inode (not known here).
+      ctx.unlinkBehind().added(fromDir, from, null);
+      ctx.unlinkBehind().added(Attrs.inodeId(newDir), to, null);
+    } else {
+      ctx.unlinkBehind().renamed(fromDir, from, Attrs.inodeId(newDir), to);
     }
     return Reply.empty();
   }

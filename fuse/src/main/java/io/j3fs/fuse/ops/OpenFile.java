@@ -48,6 +48,7 @@ public final class OpenFile {
   private volatile Inode inode;
   private volatile String session;
   private volatile boolean early;
+  private boolean releasing; // guarded by this
   private final int flags;
   private final FileIo io;
   private final ExecutorService writers;
@@ -122,10 +123,25 @@ public final class OpenFile {
    * The file created early is made: from now on this handle uses the service's inode (its layout)
    * and {@code session} (empty: none, a write asks for one).
    */
-  void adopt(Inode made, String session) {
+  synchronized boolean adopt(Inode made, String session) {
     this.inode = made;
     this.session = session;
     this.early = session.isEmpty();
+    return releasing;
+  }
+
+  /**
+   * The release's look at the write session to end: from now on a session this handle adopts is
+   * ended by whoever adopted it ({@link #adopt} says so).
+   */
+  synchronized String sessionToEnd() {
+    releasing = true;
+    return session;
+  }
+
+  /** Whether the handle is open for writing and not being released (its create asks a session). */
+  synchronized boolean openForWriting() {
+    return writable() && !releasing;
   }
 
   int flags() {

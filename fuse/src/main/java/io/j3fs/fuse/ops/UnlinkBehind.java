@@ -53,6 +53,13 @@ import org.slf4j.LoggerFactory;
  * #MAX_PENDING_PER_DIR} unlinks waiting per directory (beyond that an unlink waits for the batch in
  * flight, then goes the ordinary way), {@link #MAX_BATCH} per batch.
  *
+ * <p>Create-behind: the lease is also taken after a run of creates, and in a held directory a
+ * lookup of a name neither listed nor made here is answered ENOENT, and a create of such a name is
+ * answered here under an inode id the service gave this client ({@link #createEarly}), queued with
+ * the unlinks (in order) and sent as {@code Meta.BatchCreate}. Anything else about such a file
+ * waits for its batch ({@link #beforeUse}); a write first gets it a write session ({@link
+ * #wantSession}).
+ *
  * <p>Threads: the FUSE operations call in from reader and handler threads; each held directory
  * ({@link HeldDir}, guarded by its own monitor) has one virtual thread that takes the lease, sends
  * its batches and gives it back.
@@ -220,6 +227,17 @@ public final class UnlinkBehind implements AutoCloseable {
   public boolean knownAbsent(long dir, String name) {
     HeldDir h = held.get(dir);
     return h != null && !closing && h.knownAbsent(name);
+  }
+
+  /**
+   * This mount changes {@code inodeId}'s attributes: a held directory of that id makes no more
+   * files early (their group follows the directory's mode and group, known as of the lease).
+   */
+  public void attrsChanging(long inodeId) {
+    HeldDir h = held.get(inodeId);
+    if (h != null) {
+      h.dirAttrsChanging();
+    }
   }
 
   /** Whether {@code name} was created here early and its batch is not applied yet. */
@@ -475,6 +493,23 @@ public final class UnlinkBehind implements AutoCloseable {
 
   void pendingInodeDone(long inodeId, long dir) {
     pendingInodes.remove(inodeId, dir);
+  }
+
+  /** Ends a write session a file created early adopted after its handle was released. */
+  void sessionOfReleased(OpenFile file, String session, UserInfo user) {
+    sessionEnder.end(file, session, user);
+  }
+
+  /** Ends write sessions nobody else will (see {@link #sessionOfReleased}). */
+  public interface SessionEnder {
+    void end(OpenFile file, String session, UserInfo user);
+  }
+
+  private volatile SessionEnder sessionEnder = (file, session, user) -> {};
+
+  /** Who ends sessions adopted by released handles (the mount's session closer). */
+  public void endSessionsWith(SessionEnder ender) {
+    this.sessionEnder = ender;
   }
 
   void leaseTaken() {

@@ -607,6 +607,9 @@ class UnlinkBehindTest {
     assertThat(behind.waitsFor(1_000_003L)).isTrue();
     assertThat(create("n3")).as("a name made already").isNull();
     assertThat(behind.earlyCreates()).isEqualTo(10);
+    for (OpenFile f : made.subList(1, 10)) {
+      assertThat(f.sessionToEnd()).as("released before its batch was applied").isEmpty();
+    }
     meta.hold.countDown();
     behind.flush(DIR);
     assertThat(behind.creating(DIR, "n3")).isFalse();
@@ -615,14 +618,20 @@ class UnlinkBehindTest {
         .containsExactly("n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9");
     assertThat(meta.createsSent.get(0).getLeaseId()).isEqualTo(7);
     assertThat(meta.createsSent.get(0).getCreates(0).getTimeNs()).isPositive();
-    assertThat(meta.createsSent.get(0).getCreates(0).getOpenForWrite())
-        .as("nothing written: no session asked for")
-        .isFalse();
+    assertThat(meta.createsSent)
+        .as("each create asked for a session only if its handle was open for writing then")
+        .allSatisfy(
+            r ->
+                assertThat(r.getCreatesList())
+                    .allSatisfy(
+                        c ->
+                            assertThat(c.getOpenForWrite())
+                                .isEqualTo(c.getInodeId() == 1_000_000L)));
     for (OpenFile f : made) {
       assertThat(f.inode().getLayout().getChainsCount()).as("the service's inode").isOne();
-      assertThat(f.session()).isEmpty();
-      assertThat(f.early()).as("no session yet").isTrue();
     }
+    assertThat(made.get(0).session()).isEqualTo("s-1000000");
+    assertThat(made.get(0).early()).isFalse();
     assertThat(behind.knownAbsent(DIR, "n3")).isFalse();
   }
 
@@ -648,13 +657,14 @@ class UnlinkBehindTest {
   }
 
   @Test
-  void aCreateTheServiceRefusesIsReportedAndItsNameIsFreeAgain() throws Exception {
+  void aCreateTheServiceRefusesIsReportedAndItsNameIsNoLongerKnown() throws Exception {
     take();
     OpenFile f = create("taken");
     assertThat(f).isNotNull();
     behind.flush(DIR);
     assertThat(behind.refusedUnlinks()).isEqualTo(1);
-    assertThat(behind.knownAbsent(DIR, "taken")).isTrue();
+    assertThat(behind.knownAbsent(DIR, "taken")).as("someone else's, maybe").isFalse();
+    assertThat(create("taken")).isNull();
     assertThatThrownBy(() -> behind.sync(DIR)).isInstanceOf(Errno.Failure.class);
     assertThat(f.inode().getLayout().getChainsCount()).as("never made").isZero();
   }
@@ -670,10 +680,27 @@ class UnlinkBehindTest {
   }
 
   @Test
+  void aSessionAdoptedByAHandleReleasedMeanwhileIsEnded() throws Exception {
+    List<String> ended = new CopyOnWriteArrayList<>();
+    behind.endSessionsWith((file, session, user) -> ended.add(session));
+    take();
+    meta.hold = new CountDownLatch(1);
+    OpenFile f = create("r");
+    AtomicBoolean sent = inBackground(() -> behind.flush(DIR));
+    await(() -> !meta.createsSent.isEmpty());
+    assertThat(f.sessionToEnd()).as("released while its batch is in flight").isEmpty();
+    meta.hold.countDown();
+    await(sent::get);
+    assertThat(ended).containsExactly("s-" + f.inodeId());
+  }
+
+  @Test
   void aFileMadeInASetgidDirectoryTakesItsGroup() throws Exception {
     meta.dirMode = 02775;
     take();
     assertThat(create("s").inode().getGid()).isEqualTo(50);
+    behind.attrsChanging(DIR); // chgrp, chmod g-s: the group of the next files is not known
+    assertThat(create("t")).isNull();
   }
 
   @Test

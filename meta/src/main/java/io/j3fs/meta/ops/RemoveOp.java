@@ -57,6 +57,11 @@ public final class RemoveOp implements MetaOp<RemoveReq, RemoveRsp> {
       throw new StatusException(
           StatusCode.NOT_DIRECTORY, Inodes.describe(request.getPath()) + " is not a directory");
     }
+    if (isDir) {
+      // A directory another client holds may look empty while that client's creates wait to be
+      // applied in it: it is removed only once they are (or the lease is given back).
+      DirLeases.checkFree(ctx, tx, inode.getId(), request.getRequest());
+    }
     MetaStore.clearEntry(tx, dir.getId(), r.name());
     if (!isDir) {
       Inodes.unlinkFile(ctx, tx, record);

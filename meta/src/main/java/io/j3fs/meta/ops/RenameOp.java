@@ -115,6 +115,8 @@ public final class RenameOp implements MetaOp<RenameReq, RenameRsp> {
             StatusCode.IS_DIRECTORY, "a non-directory cannot replace a directory");
       }
       if (replacedDir) {
+        // (Held by another client, it may look empty with that client's creates still waiting.)
+        DirLeases.checkFree(ctx, tx, replaced.getId(), request.getRequest());
         if (!MetaStore.isEmptyDirectory(tx, replaced.getId())) {
           throw new StatusException(
               StatusCode.NOT_EMPTY, Inodes.describe(request.getDst()) + " is not empty");
