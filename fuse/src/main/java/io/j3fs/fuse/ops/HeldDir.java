@@ -1,15 +1,8 @@
 package io.j3fs.fuse.ops;
 
-import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
 import io.j3fs.proto.meta.AcquireDirLeaseRsp;
 import io.j3fs.proto.meta.BatchCreateReq;
-import io.j3fs.proto.meta.BatchCreateRsp;
-import io.j3fs.proto.meta.BatchRemoveReq;
-import io.j3fs.proto.meta.BatchRemoveRsp;
-import io.j3fs.proto.meta.CreateResult;
-import io.j3fs.proto.meta.DeferredCreate;
-import io.j3fs.proto.meta.DeferredUnlink;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
@@ -66,7 +59,7 @@ final class HeldDir {
   }
 
   /** A change answered early: an unlink ({@code create} null) or a create. */
-  private record Pending(String name, long inodeId, UserInfo user, EarlyCreate create) {}
+  record Pending(String name, long inodeId, UserInfo user, EarlyCreate create) {}
 
   enum State {
     /** The lease is being taken and the directory listed: unlinks go the ordinary way. */
@@ -81,6 +74,7 @@ final class HeldDir {
 
   final long dir;
   private final UnlinkBehind owner;
+  private final BatchCalls calls;
   private State state = State.TAKING;
   private long leaseId;
   private long usableUntilNanos;
@@ -107,6 +101,7 @@ final class HeldDir {
   HeldDir(long dir, UnlinkBehind owner) {
     this.dir = dir;
     this.owner = owner;
+    this.calls = new BatchCalls(this, owner);
   }
 
   // ---- called by the FUSE operations ----
@@ -414,13 +409,13 @@ final class HeldDir {
           }
           batch.add(p);
         }
-        createRequest = creates ? createRequest(batch) : null;
+        createRequest = creates ? calls.createRequest(batch) : null;
         leaseToRenew = leaseId;
       }
       boolean ok =
           createRequest == null
-              ? send(batch, leaseToRenew)
-              : sendCreates(batch, createRequest.setLeaseId(leaseToRenew));
+              ? calls.sendRemoves(batch, leaseToRenew)
+              : calls.sendCreates(batch, createRequest.setLeaseId(leaseToRenew));
       done(batch, ok);
     }
   }
@@ -473,212 +468,25 @@ final class HeldDir {
     }
   }
 
-  /**
-   * Sends one batch, again with the same request id until it is answered: true when applied. Gives
-   * up only on a failure that proves the batch can never be applied, or when shutting down after a
-   * few attempts, or on a bug.
-   */
-  private boolean send(List<Pending> batch, long lease) {
-    BatchRemoveReq.Builder req =
-        BatchRemoveReq.newBuilder()
-            .setRequest(owner.meta().newRequest())
-            .setDir(dir)
-            .setLeaseId(lease);
-    for (Pending p : batch) {
-      req.addUnlinks(
-          DeferredUnlink.newBuilder().setUser(p.user()).setName(p.name()).setInodeId(p.inodeId()));
-    }
-    BatchRemoveReq request = req.build();
-    long backoffMs = 100;
-    for (int attempt = 1; ; attempt++) {
-      long sentNanos = owner.clock().monotonicNanos();
-      try {
-        BatchRemoveRsp rsp = owner.meta().remove(request);
-        owner.batchApplied();
-        for (int i = 0; i < rsp.getStatusesCount(); i++) {
-          if (rsp.getStatuses(i) != 0) {
-            // Under the lease only a lapse (a partition) or permissions the kernel judged from
-            // stale attributes can bring this: the acknowledged unlink did not happen.
-            owner.refused(dir, 1);
-            log.warn(
-                "unlink of \"{}\" in directory 0x{}, answered early, was not applied: {}",
-                batch.get(i).name(),
-                Long.toHexString(dir),
-                StatusCode.fromNumber(rsp.getStatuses(i)));
-          }
-        }
-        synchronized (this) {
-          if (rsp.getLeaseKept()) {
-            usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
-          } else {
-            state = State.DRAINING; // asked back, or lapsed: no more early answers
-          }
-        }
-        return true;
-      } catch (StatusException e) {
-        synchronized (this) {
-          state = State.DRAINING;
-        }
-        if (finalFailure(e.code())) {
-          log.error(
-              "{} unlinks in directory 0x{} answered early were lost: {}",
-              batch.size(),
-              Long.toHexString(dir),
-              e.getMessage());
-          return false;
-        }
-        log.warn(
-            "unlinks in directory 0x{} not applied yet (attempt {}): {}",
-            Long.toHexString(dir),
-            attempt,
-            e.getMessage());
-        if (owner.closing() && attempt >= 3) {
-          log.error(
-              "{} unlinks in directory 0x{} answered early were lost at shutdown",
-              batch.size(),
-              Long.toHexString(dir));
-          return false;
-        }
-        try {
-          Thread.sleep(backoffMs);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-        }
-        backoffMs = Math.min(5_000, backoffMs * 2);
-      } catch (RuntimeException e) {
-        synchronized (this) {
-          state = State.DRAINING;
-        }
-        log.error(
-            "{} unlinks in directory 0x{} answered early were lost",
-            batch.size(),
-            Long.toHexString(dir),
-            e);
-        return false;
-      }
+  /** A batch's answer about the lease: renewed (used on), or not (no more early answers). */
+  synchronized void leaseAnswer(boolean kept, long leaseMs, long sentNanos) {
+    if (kept) {
+      usableUntilNanos = usableUntil(sentNanos, leaseMs);
+    } else {
+      state = State.DRAINING; // asked back, or lapsed: no more early answers
     }
   }
 
-  /** The request for a batch of creates (under this monitor: each create's session wish). */
-  private BatchCreateReq.Builder createRequest(List<Pending> batch) {
-    BatchCreateReq.Builder req =
-        BatchCreateReq.newBuilder()
-            .setRequest(owner.meta().newRequest())
-            .setDir(dir)
-            .setWantInodeIds(owner.idsLow());
-    for (Pending p : batch) {
-      EarlyCreate c = p.create();
-      req.addCreates(
-          DeferredCreate.newBuilder()
-              .setUser(c.user)
-              .setName(p.name())
-              .setInodeId(p.inodeId())
-              .setMode(c.inode.getMode())
-              .setTimeNs(c.inode.getCtimeNs())
-              // A handle open for writing gets its session now: a write after the batch could
-              // not always open the file again (open(O_CREAT | O_WRONLY, 0444) may write).
-              .setOpenForWrite(c.wantSession || c.file.openForWriting()));
-    }
-    return req;
+  /** A batch failed (it may pass later, or never): no more early answers. */
+  synchronized void drain() {
+    state = State.DRAINING;
   }
 
   /**
-   * Sends one batch of creates as {@link #send} sends unlinks: true when applied. Each file made is
-   * handed to its handle (its inode as made, with its layout, and a write session if asked); one
-   * the service would not make is counted refused, and its name is free again here.
+   * A create answered early the service refused: the name may be there (another's, after a lapse).
    */
-  private boolean sendCreates(List<Pending> batch, BatchCreateReq.Builder req) {
-    BatchCreateReq request = req.build();
-    long backoffMs = 100;
-    for (int attempt = 1; ; attempt++) {
-      long sentNanos = owner.clock().monotonicNanos();
-      try {
-        BatchCreateRsp rsp = owner.meta().create(request);
-        owner.batchApplied();
-        owner.addIds(rsp.getFirstInodeId(), rsp.getInodeIds());
-        synchronized (this) {
-          for (int i = 0; i < batch.size() && i < rsp.getResultsCount(); i++) {
-            CreateResult result = rsp.getResults(i);
-            Pending p = batch.get(i);
-            if (result.getStatus() == 0) {
-              EarlyCreate c = p.create();
-              if (c.file.adopt(result.getInode(), result.getSessionId())
-                  && !result.getSessionId().isEmpty()) {
-                owner.sessionOfReleased(c.file, result.getSessionId(), c.user);
-              }
-            } else {
-              owner.refused(dir, 1);
-              // The name may be there after all (another's, after a lapse): not known absent.
-              names.put(p.name(), UNKNOWN);
-              log.warn(
-                  "create of \"{}\" in directory 0x{}, answered early, was not applied: {} {}",
-                  p.name(),
-                  Long.toHexString(dir),
-                  StatusCode.fromNumber(result.getStatus()),
-                  result.getMessage());
-            }
-          }
-          if (rsp.getLeaseKept()) {
-            usableUntilNanos = usableUntil(sentNanos, rsp.getLeaseMs());
-          } else {
-            state = State.DRAINING;
-          }
-        }
-        return true;
-      } catch (StatusException e) {
-        synchronized (this) {
-          state = State.DRAINING;
-        }
-        if (finalFailure(e.code())) {
-          log.error(
-              "{} creates in directory 0x{} answered early were lost: {}",
-              batch.size(),
-              Long.toHexString(dir),
-              e.getMessage());
-          return false;
-        }
-        log.warn(
-            "creates in directory 0x{} not applied yet (attempt {}): {}",
-            Long.toHexString(dir),
-            attempt,
-            e.getMessage());
-        if (owner.closing() && attempt >= 3) {
-          log.error(
-              "{} creates in directory 0x{} answered early were lost at shutdown",
-              batch.size(),
-              Long.toHexString(dir));
-          return false;
-        }
-        try {
-          Thread.sleep(backoffMs);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-        }
-        backoffMs = Math.min(5_000, backoffMs * 2);
-      } catch (RuntimeException e) {
-        synchronized (this) {
-          state = State.DRAINING;
-        }
-        log.error(
-            "{} creates in directory 0x{} answered early were lost",
-            batch.size(),
-            Long.toHexString(dir),
-            e);
-        return false;
-      }
-    }
-  }
-
-  /**
-   * Failures after which sending the same batch again cannot succeed. Anything else (a conflict
-   * that outlasted the retries, an unknown commit, a server that does not know the method yet in a
-   * rolling upgrade) may pass later, and the request id keeps it from being applied twice.
-   */
-  private static boolean finalFailure(StatusCode code) {
-    return switch (code) {
-      case INVALID_ARGUMENT, MALFORMED_FRAME, TRANSACTION_TOO_LARGE -> true;
-      default -> false;
-    };
+  synchronized void createRefused(String name) {
+    names.put(name, UNKNOWN);
   }
 
   /**
