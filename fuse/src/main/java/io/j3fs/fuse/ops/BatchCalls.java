@@ -144,7 +144,7 @@ final class BatchCalls {
               .setTimeNs(c.inode.getCtimeNs())
               // A handle open for writing gets its session now: a write after the batch could
               // not always open the file again (open(O_CREAT | O_WRONLY, 0444) may write).
-              .setOpenForWrite(c.wantSession || c.file.openForWriting()));
+              .setOpenForWrite(c.file.openForWriting()));
     }
     return req;
   }

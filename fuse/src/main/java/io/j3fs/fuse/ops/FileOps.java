@@ -233,7 +233,7 @@ public final class FileOps {
     MemorySegment data = r.slice(Integer.toUnsignedLong(size), "data");
     OpenFile file = ctx.files().file(fh);
     if (file.early()) {
-      ctx.settleEarly(file, ctx.user(r)); // its create applied, with a write session
+      ctx.settleEarly(file); // its create applied, with a write session
     }
     // Bytes another handle of this inode buffered were written earlier: they go first, so a later
     // write of the same range through this handle is not overwritten by them.

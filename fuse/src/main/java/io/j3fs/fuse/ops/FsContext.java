@@ -23,7 +23,6 @@ import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.OpenReq;
-import io.j3fs.proto.meta.OpenRsp;
 import io.j3fs.proto.meta.PathAt;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.StatResult;
@@ -232,51 +231,16 @@ public final class FsContext {
   }
 
   /**
-   * Before a write through a handle on a file created early: the file's create is applied with a
-   * write session for it, or (applied before this write asked) the file is opened for writing again
-   * to get one. One at a time per handle, so it takes one session.
+   * Before a write through a handle on a file created early: its create is applied first, and with
+   * it the handle's write session (a create whose handle is open for writing when its batch is
+   * built asks for one). ENOENT when the file was not made (its create refused or lost).
    */
-  public void settleEarly(OpenFile file, UserInfo user) {
-    unlinkBehind.wantSession(file.inodeId());
-    synchronized (file) {
-      if (!file.early()) {
-        files.settled(file);
-        return;
-      }
-      OpenRsp rsp =
-          call(
-              "Open",
-              OpenReq.newBuilder()
-                  .setUser(user)
-                  .setRequest(newRequest())
-                  .setPath(PathAt.newBuilder().setParent(file.inodeId()))
-                  // (Not O_TRUNC: the file is the one this handle made.)
-                  .setFlags(file.flags() & (FileOps.O_ACCMODE | OpenFile.O_APPEND))
-                  .build(),
-              OpenRsp.class);
-      file.adopt(rsp.getInode(), rsp.getSessionId());
-      files.settled(file);
-    }
-  }
-
-  /**
-   * Before a name is removed the ordinary way (unlink, rename over it): every handle for writing on
-   * a file created early gets its write session first. An open write handle holds its file while
-   * unlinked, as a session does for a file created the ordinary way; without one the service would
-   * collect a never-written file at its last unlink, under the open handle.
-   */
-  public void settleEarlyWriters(UserInfo user) {
-    for (OpenFile file : files.earlyWriters()) {
-      try {
-        // Its create, built while the handle is open for writing, asks for the session.
-        unlinkBehind.beforeUse(file.inodeId());
-      } catch (RuntimeException e) {
-        org.slf4j.LoggerFactory.getLogger(FsContext.class)
-            .warn("file 0x{} created early: {}", Long.toHexString(file.inodeId()), e.getMessage());
-      }
-      if (!file.early()) {
-        files.settled(file);
-      }
+  public void settleEarly(OpenFile file) {
+    unlinkBehind.beforeUse(file.inodeId());
+    if (file.early()) {
+      throw new Errno.Failure(
+          Errno.ENOENT,
+          "file 0x" + Long.toHexString(file.inodeId()) + " created early was not made");
     }
   }
 

@@ -49,7 +49,6 @@ final class HeldDir {
     final Inode inode;
     final OpenFile file;
     final UserInfo user;
-    boolean wantSession; // guarded by the HeldDir
 
     EarlyCreate(Inode inode, OpenFile file, UserInfo user) {
       this.inode = inode;
@@ -89,7 +88,6 @@ final class HeldDir {
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private final Set<String> pendingNames = new HashSet<>();
   private final Set<String> creatingNames = new HashSet<>();
-  private final Map<Long, EarlyCreate> creatingInodes = new HashMap<>();
   private boolean complete = true;
   private Inode dirInode;
   private final Map<Long, Integer> pendingInodes = new HashMap<>();
@@ -187,7 +185,6 @@ final class HeldDir {
     EarlyCreate create = new EarlyCreate(inode, file, user);
     names.put(name, new Name(id, InodeType.FILE));
     creatingNames.add(name);
-    creatingInodes.put(id, create);
     enqueue(new Pending(name, id, user, create));
     return file;
   }
@@ -204,14 +201,6 @@ final class HeldDir {
 
   synchronized boolean creating(String name) {
     return creatingNames.contains(name);
-  }
-
-  /** The create of {@code inodeId}, if it waits, asks for a write session. */
-  synchronized void wantSession(long inodeId) {
-    EarlyCreate c = creatingInodes.get(inodeId);
-    if (c != null) {
-      c.wantSession = true;
-    }
   }
 
   private boolean usable() {
@@ -446,7 +435,6 @@ final class HeldDir {
         pendingNames.remove(p.name());
       } else {
         creatingNames.remove(p.name());
-        creatingInodes.remove(p.inodeId());
         if (!wasApplied && names.containsKey(p.name())) {
           names.put(p.name(), UNKNOWN); // made or not: not known here
         }

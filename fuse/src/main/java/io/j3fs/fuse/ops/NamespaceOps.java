@@ -292,11 +292,10 @@ public final class NamespaceOps {
     }
     if (kind == RemoveKind.REMOVE_DIRECTORY) {
       behind.flushAll(); // the directory removed may be one whose unlinks still wait: not empty yet
-    } else {
-      ctx.settleEarlyWriters(user); // (a file created early and open here: made, with a session)
-      if (behind.creating(dir, name)) {
-        behind.flush(dir); // a file created early (not open here): made first, then removed
-      }
+    } else if (behind.creating(dir, name)) {
+      // A file created early (open here, or the directory no longer answering early): made
+      // first, with the session of a handle open for writing, which keeps it while unlinked.
+      behind.flush(dir);
     }
     Supplier<RemoveRsp> call =
         () ->
@@ -340,8 +339,8 @@ public final class NamespaceOps {
     long fromDir = Attrs.inodeId(r.nodeId());
     // Onto a name whose unlink waits, or a directory emptied by unlinks that wait (its id is not
     // known here): they are applied first.
+    // (Files created early are among what waits: a target that is one is made first.)
     ctx.unlinkBehind().flushAll();
-    ctx.settleEarlyWriters(ctx.user(r)); // the target may be one: see settleEarlyWriters
     // A moved directory's parent and ctime change, and its id is not known here.
     ctx.dirAttrs()
         .changingAny(

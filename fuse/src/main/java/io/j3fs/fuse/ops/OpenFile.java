@@ -144,10 +144,6 @@ public final class OpenFile {
     return writable() && !releasing;
   }
 
-  int flags() {
-    return flags;
-  }
-
   public boolean writable() {
     return (flags & O_ACCMODE) == O_WRONLY || (flags & O_ACCMODE) == O_RDWR;
   }

@@ -28,9 +28,6 @@ public final class OpenFiles implements AutoCloseable {
   private final ConcurrentHashMap<Long, DirHandle> dirs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<Long, OpenInode> inodes = new ConcurrentHashMap<>();
 
-  /** Open handles for writing on files created early that have no write session yet. */
-  private final java.util.Set<OpenFile> earlyWriters = ConcurrentHashMap.newKeySet();
-
   public OpenFiles(FileIo io, int bufferBytes) {
     this.io = io;
     this.bufferBytes = bufferBytes;
@@ -40,20 +37,7 @@ public final class OpenFiles implements AutoCloseable {
   public OpenFile openEarly(Inode inode, int flags) {
     OpenFile file = open(inode, "", flags);
     file.markEarly();
-    if (file.writable()) {
-      earlyWriters.add(file);
-    }
     return file;
-  }
-
-  /** Handles for writing on files created early with no write session yet (a snapshot). */
-  public java.util.List<OpenFile> earlyWriters() {
-    return earlyWriters.isEmpty() ? java.util.List.of() : java.util.List.copyOf(earlyWriters);
-  }
-
-  /** The handle has its write session now. */
-  void settled(OpenFile file) {
-    earlyWriters.remove(file);
   }
 
   /** Registers a handle for {@code inode} as the metadata service opened it. */
@@ -104,7 +88,6 @@ public final class OpenFiles implements AutoCloseable {
   /** Forgets a released handle. */
   public void release(OpenFile file) {
     files.remove(file.fh());
-    earlyWriters.remove(file);
     file.discard();
     inodes.computeIfPresent(
         file.inodeId(),

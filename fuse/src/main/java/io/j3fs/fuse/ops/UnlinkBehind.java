@@ -57,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * lookup of a name neither listed nor made here is answered ENOENT, and a create of such a name is
  * answered here under an inode id the service gave this client ({@link #createEarly}), queued with
  * the unlinks (in order) and sent as {@code Meta.BatchCreate}. Anything else about such a file
- * waits for its batch ({@link #beforeUse}); a write first gets it a write session ({@link
- * #wantSession}).
+ * waits for its batch ({@link #beforeUse}), a write too: the batch gives a handle open for writing
+ * its write session.
  *
  * <p>Threads: the FUSE operations call in from reader and handler threads; each held directory
  * ({@link HeldDir}, guarded by its own monitor) has one virtual thread that takes the lease, sends
@@ -244,21 +244,6 @@ public final class UnlinkBehind implements AutoCloseable {
   public boolean creating(long dir, String name) {
     HeldDir h = held.get(dir);
     return h != null && h.creating(name);
-  }
-
-  /**
-   * A write to a file created early and not applied yet: its create asks for a write session, and
-   * is applied now (false if it could not be: the file is then not there).
-   */
-  public void wantSession(long inodeId) {
-    Long dir = pendingInodes.get(inodeId);
-    if (dir != null) {
-      HeldDir h = held.get(dir);
-      if (h != null) {
-        h.wantSession(inodeId);
-      }
-      flush(dir);
-    }
   }
 
   /** Takes an inode id of this client's block; -1 when none is left. */

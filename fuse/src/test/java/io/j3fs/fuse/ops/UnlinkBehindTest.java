@@ -642,7 +642,7 @@ class UnlinkBehindTest {
     OpenFile f = create("w");
     OpenFile g = create("g");
     assertThat(early("g")).as("a file made here and not open").isTrue();
-    AtomicBoolean settled = inBackground(() -> behind.wantSession(f.inodeId()));
+    AtomicBoolean settled = inBackground(() -> behind.beforeUse(f.inodeId()));
     Thread.sleep(30);
     assertThat(settled.get()).as("waits for the batch").isFalse();
     meta.hold.countDown();

@@ -5,6 +5,7 @@ import io.j3fs.kv.KeyValue;
 import io.j3fs.kv.RangeIterator;
 import io.j3fs.kv.Transaction;
 import io.j3fs.meta.MetaContext;
+import io.j3fs.meta.ops.DirLeases;
 import io.j3fs.meta.store.MetaKeys;
 import io.j3fs.meta.store.MetaStore;
 import io.j3fs.proto.meta.Inode;
@@ -276,7 +277,7 @@ public final class GcWorker {
                     if (entries.size() < DIRECTORY_BATCH) {
                       MetaStore.clearInode(tx, dir);
                       tx.clear(MetaKeys.gc(dir));
-                      tx.clear(MetaKeys.dirLease(dir));
+                      DirLeases.clear(tx, dir);
                       return true;
                     }
                     return false;

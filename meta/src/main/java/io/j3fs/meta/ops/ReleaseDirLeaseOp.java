@@ -1,7 +1,6 @@
 package io.j3fs.meta.ops;
 
 import io.j3fs.meta.MetaContext;
-import io.j3fs.meta.store.MetaKeys;
 import io.j3fs.proto.meta.ReleaseDirLeaseReq;
 import io.j3fs.proto.meta.ReleaseDirLeaseRsp;
 import io.j3fs.proto.meta.store.DirLeaseRecord;
@@ -39,7 +38,7 @@ public final class ReleaseDirLeaseOp implements MetaOp<ReleaseDirLeaseReq, Relea
                         .setExpiresMs(ctx.nowMs() + DirLeases.RECALL_COOLDOWN_MS)
                         .build());
               } else {
-                tx.clear(MetaKeys.dirLease(dir));
+                DirLeases.clear(tx, dir);
               }
               return ReleaseDirLeaseRsp.getDefaultInstance();
             });
