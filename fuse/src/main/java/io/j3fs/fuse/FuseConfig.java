@@ -11,6 +11,10 @@ import java.util.List;
  * @param threads platform threads reading requests, each on its own cloned /dev/fuse descriptor
  *     (default 8; up to half of them may be waiting for a commit, see directMetaTimeoutMs; with
  *     one, mutations always go to handler threads)
+ * @param activeReaders readers reading from the kernel at once, at most; the others wait until one
+ *     of these blocks on the metadata service (default: the number of CPUs, at most threads). More
+ *     readers than CPUs in read(2) cost a thread wake-up per request: each request goes to a
+ *     sleeping reader instead of the next free one
  * @param maxInFlight requests being handled at once, at most; readers wait beyond it (default 256)
  * @param maxBackground asynchronous requests (reads ahead, async direct I/O) the kernel keeps
  *     outstanding (default 128)
@@ -39,6 +43,7 @@ public record FuseConfig(
     List<String> mgmtd,
     String mountpoint,
     Integer threads,
+    Integer activeReaders,
     Integer maxInFlight,
     Integer maxBackground,
     Long attrTimeoutMs,
@@ -63,6 +68,13 @@ public record FuseConfig(
     }
     mgmtd.forEach(Endpoint::parse);
     threads = range("threads", threads, 8, 1, 64);
+    activeReaders =
+        range(
+            "active_readers",
+            activeReaders,
+            Math.min(threads, Runtime.getRuntime().availableProcessors()),
+            1,
+            threads);
     maxInFlight = range("max_in_flight", maxInFlight, 256, 1, 65_536);
     maxBackground = range("max_background", maxBackground, 128, 1, 65_535);
     attrTimeoutMs = nonNegative("attr_timeout_ms", attrTimeoutMs, 30_000);
@@ -94,7 +106,7 @@ public record FuseConfig(
   public static FuseConfig of(List<String> mgmtd) {
     return new FuseConfig(
         mgmtd, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null, null);
+        null, null, null, null);
   }
 
   public List<Endpoint> mgmtdEndpoints() {

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The kernel side of a FUSE connection, in memory: tests queue request bytes (well-formed or not)
@@ -21,13 +22,23 @@ final class FakeChannel implements FuseChannel {
   private final BlockingQueue<byte[]> requests;
   private final BlockingQueue<ByteBuffer> replies;
 
+  /** Readers in read() now, over this channel and its clones. */
+  private final AtomicInteger reading;
+
   FakeChannel() {
-    this(new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>());
+    this(new LinkedBlockingQueue<>(), new LinkedBlockingQueue<>(), new AtomicInteger());
   }
 
-  private FakeChannel(BlockingQueue<byte[]> requests, BlockingQueue<ByteBuffer> replies) {
+  private FakeChannel(
+      BlockingQueue<byte[]> requests, BlockingQueue<ByteBuffer> replies, AtomicInteger reading) {
     this.requests = requests;
     this.replies = replies;
+    this.reading = reading;
+  }
+
+  /** How many readers are in read() now. */
+  int reading() {
+    return reading.get();
   }
 
   void send(byte[] request) {
@@ -57,6 +68,7 @@ final class FakeChannel implements FuseChannel {
 
   @Override
   public int read(MemorySegment buffer) {
+    reading.incrementAndGet();
     try {
       byte[] next = requests.take();
       if (next == UNMOUNTED) {
@@ -67,6 +79,8 @@ final class FakeChannel implements FuseChannel {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return -1;
+    } finally {
+      reading.decrementAndGet();
     }
   }
 
@@ -85,7 +99,7 @@ final class FakeChannel implements FuseChannel {
 
   @Override
   public FuseChannel cloneChannel() {
-    return new FakeChannel(requests, replies);
+    return new FakeChannel(requests, replies, reading);
   }
 
   @Override

@@ -79,7 +79,16 @@ class FuseDirectMetaTest {
   volatile java.util.concurrent.CountDownLatch closesHeld =
       new java.util.concurrent.CountDownLatch(0);
 
+  /** Direct lookups of "held" wait for this. */
+  final java.util.concurrent.CountDownLatch lookupsHeld =
+      new java.util.concurrent.CountDownLatch(1);
+
   private void start(Long directTimeoutMs) throws Exception {
+    start(directTimeoutMs, null, 1_000);
+  }
+
+  private void start(Long directTimeoutMs, Integer activeReaders, long turnWaitMs)
+      throws Exception {
     tcp = new NettyTransport(NettyTransport.Io.best(), 1);
     tcpMeta = new Dispatcher();
     tcpMeta.register(
@@ -88,6 +97,14 @@ class FuseDirectMetaTest {
           tcpLookups.incrementAndGet();
           String name = request.message(LookupReq.class).getName();
           return switch (name) {
+            case "held" -> {
+              try {
+                lookupsHeld.await(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              yield RpcResponse.of(found(DIRECT_INODE));
+            }
             case "busy" -> throw new StatusException(StatusCode.BUSY, "too busy right now");
             case "missing" -> throw new StatusException(StatusCode.NOT_FOUND, "no " + name);
             case "denied" -> throw new StatusException(StatusCode.PERMISSION_DENIED, "not yours");
@@ -186,9 +203,10 @@ class FuseDirectMetaTest {
             "test",
             new MetaClient.Config(5_000, 5_000, 10, 100),
             ClientOptions.DEFAULT);
-    FuseConfig config = FuseSessionTest.config(directTimeoutMs, null);
+    FuseConfig config = FuseSessionTest.config(directTimeoutMs, null, activeReaders);
     kernel = new FakeChannel();
     session = new FuseSession(new FsContext(client, new FileIo(null), config), kernel, config);
+    session.turnWaitMs(turnWaitMs);
     kernel.send(init(7, 45, 0xffffffff));
     session.init();
     assertThat(errorOf(kernel.reply(), 1)).isZero(); // INIT's answer
@@ -274,6 +292,38 @@ class FuseDirectMetaTest {
     assertThat(errorOf(lookup(13, "denied"), 13)).isEqualTo(Errno.EACCES);
     assertThat(ordinaryLookups.get()).isEqualTo(1);
     assertThat(tcpLookups.get()).isEqualTo(3);
+  }
+
+  /**
+   * With one active reader of two, only one waits in read(2) while the mount is idle (a request
+   * then goes to the reader that is free, not to a sleeping one), even past the turn's wait.
+   */
+  @Test
+  void onlyTheActiveReadersWaitInRead() throws Exception {
+    start(DIRECT_MS, 1, 100);
+    Thread.sleep(500); // five turn waits: the idle holder keeps the other one waiting
+    assertThat(kernel.reading()).isEqualTo(1);
+    assertThat(nodeIdOf(lookup(16, "direct"))).isEqualTo(DIRECT_INODE);
+    Thread.sleep(300);
+    assertThat(kernel.reading()).isEqualTo(1);
+  }
+
+  /**
+   * A reader waiting for the metadata service gives up its turn: the other reader answers the next
+   * request meanwhile (here the turn's safety net would take 30 s).
+   */
+  @Test
+  void aReaderWaitingForTheServiceLetsAnotherRead() throws Exception {
+    start(DIRECT_MS, 1, 30_000);
+    try {
+      kernel.send(request(Opcode.LOOKUP, 17, 1, "held\0".getBytes(StandardCharsets.UTF_8)));
+      ByteBuffer other = lookup(18, "direct");
+      assertThat(errorOf(other, 18)).isZero();
+      assertThat(lookupsHeld.getCount()).as("answered while the first waits").isEqualTo(1);
+    } finally {
+      lookupsHeld.countDown();
+    }
+    assertThat(errorOf(kernel.reply(), 17)).isZero();
   }
 
   @Test

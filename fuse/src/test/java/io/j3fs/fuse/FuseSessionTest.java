@@ -63,10 +63,17 @@ class FuseSessionTest {
 
   /** Two readers, the given direct-call timeout (null: default) and write buffer, else defaults. */
   static FuseConfig config(Long directMetaTimeoutMs, Integer writeBufferBytes) {
+    return config(directMetaTimeoutMs, writeBufferBytes, null);
+  }
+
+  /** {@link #config(Long, Integer)} with this many active readers (null: default). */
+  static FuseConfig config(
+      Long directMetaTimeoutMs, Integer writeBufferBytes, Integer activeReaders) {
     return new FuseConfig(
         List.of("127.0.0.1:1"),
         null,
         2,
+        activeReaders,
         null,
         null,
         null,

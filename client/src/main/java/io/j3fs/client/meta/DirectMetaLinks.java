@@ -61,6 +61,7 @@ public final class DirectMetaLinks implements AutoCloseable {
   private int next;
   private long declineUntilNanos;
   private int slowInARow;
+  private Runnable beforeWaiting = () -> {};
 
   /**
    * @param options the connection settings of the client these links stand beside (token, name,
@@ -87,12 +88,21 @@ public final class DirectMetaLinks implements AutoCloseable {
     this.declineUntilNanos = nanoClock.getAsLong(); // nanoTime may be negative: not 0
   }
 
+  /**
+   * Runs {@code hook} on the calling thread before each call waits for the network (its connect or
+   * its answer): the FUSE reader gives up its turn to read from the kernel there.
+   */
+  public void beforeWaiting(Runnable hook) {
+    this.beforeWaiting = hook;
+  }
+
   <T extends Message> T call(
       List<Endpoint> servers, String method, Message request, Class<T> type) {
     boolean read = reads.contains(method);
     if (!read && !mutations.contains(method)) {
       throw new Declined("Meta." + method + " does not take the direct path");
     }
+    beforeWaiting.run();
     BlockingConnection c = connection(servers);
     long startedNanos = nanoClock.getAsLong();
     try {
