@@ -7,6 +7,7 @@ import io.j3fs.fuse.kernel.FuseChannel;
 import io.j3fs.fuse.ops.Errno;
 import io.j3fs.fuse.ops.FsContext;
 import io.j3fs.fuse.ops.MetaRequestIds;
+import io.j3fs.fuse.ops.Waiting;
 import io.j3fs.fuse.protocol.Attrs;
 import io.j3fs.fuse.protocol.Opcode;
 import io.j3fs.fuse.protocol.Reply;
@@ -278,6 +279,7 @@ public final class FuseSession implements AutoCloseable {
     MemorySegment buffer = newBuffer();
     DirectMetaLinks links = ctx.newDirectLinks();
     ReadTurn turn = new ReadTurn();
+    Waiting.onThisThread(turn::giveUp);
     if (links != null) {
       links.beforeWaiting(turn::giveUp);
     }

@@ -103,8 +103,12 @@ final class BatchCalls {
           DeferredUnlink.newBuilder().setUser(p.user()).setName(p.name()).setInodeId(p.inodeId()));
     }
     BatchRemoveReq request = req.build();
-    Answer<BatchRemoveRsp> answer =
-        sendRetrying("unlinks", batch.size(), () -> owner.meta().remove(request));
+    Answer<BatchRemoveRsp> answer;
+    try {
+      answer = sendRetrying("unlinks", batch.size(), () -> owner.meta().remove(request));
+    } finally {
+      owner.batchSent(held.dir, batch.stream().map(Pending::name).toArray(String[]::new));
+    }
     if (answer == null) {
       return false;
     }
@@ -156,8 +160,12 @@ final class BatchCalls {
    */
   boolean sendCreates(List<Pending> batch, BatchCreateReq.Builder req) {
     BatchCreateReq request = req.build();
-    Answer<BatchCreateRsp> answer =
-        sendRetrying("creates", batch.size(), () -> owner.meta().create(request));
+    Answer<BatchCreateRsp> answer;
+    try {
+      answer = sendRetrying("creates", batch.size(), () -> owner.meta().create(request));
+    } finally {
+      owner.batchSent(held.dir, new String[0]);
+    }
     if (answer == null) {
       return false;
     }

@@ -118,7 +118,7 @@ public final class FileOps {
         behind.createEarly(
             dir, name, mode, ctx.user(r), inode -> ctx.files().openEarly(inode, flags));
     if (early != null) {
-      ctx.statAhead().changed();
+      ctx.statAhead().namesChanged(dir, name);
       Reply out = ctx.entry(early.inode());
       out.u64(early.fh()).u32(early.direct() ? FOPEN_DIRECT_IO : 0).u32(0);
       return out;

@@ -17,15 +17,23 @@ import io.j3fs.proto.meta.BatchStatRsp;
 import io.j3fs.proto.meta.CloseReq;
 import io.j3fs.proto.meta.CreateReq;
 import io.j3fs.proto.meta.CreateRsp;
+import io.j3fs.proto.meta.HardLinkReq;
 import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.LengthHint;
 import io.j3fs.proto.meta.ListReq;
 import io.j3fs.proto.meta.ListRsp;
+import io.j3fs.proto.meta.MkdirsReq;
 import io.j3fs.proto.meta.OpenReq;
 import io.j3fs.proto.meta.PathAt;
+import io.j3fs.proto.meta.RemoveReq;
+import io.j3fs.proto.meta.RemoveXattrReq;
+import io.j3fs.proto.meta.RenameReq;
 import io.j3fs.proto.meta.RequestId;
+import io.j3fs.proto.meta.SetAttrReq;
+import io.j3fs.proto.meta.SetXattrReq;
 import io.j3fs.proto.meta.StatResult;
+import io.j3fs.proto.meta.SymlinkReq;
 import io.j3fs.proto.meta.SyncReq;
 import io.j3fs.proto.meta.SyncRsp;
 import io.j3fs.proto.meta.UserInfo;
@@ -84,7 +92,7 @@ public final class FsContext {
             UnlinkBehind.Settings.DEFAULT.withLingerMs(config.unlinkBehindLingerMs()),
             config.unlinkBehind() && config.defaultPermissions(),
             config.createBehind(),
-            statAhead::changed);
+            statAhead::namesChanged);
     UnlinkBehindMetrics.register(unlinkBehind);
     unlinkBehind.endSessionsWith(
         (file, session, user) -> {
@@ -160,10 +168,53 @@ public final class FsContext {
         || (method.equals("Open") && FileOps.readOnly(((OpenReq) request).getFlags()))) {
       return meta.call(method, request, type);
     }
-    statAhead.changed(); // before and after: a listing that overlapped the change is not used
+    // Before and after: a listing that overlapped the change is not trusted for what it touched.
+    Runnable marks = marksOf(request);
+    marks.run();
     try {
       return meta.call(method, request, type);
     } finally {
+      marks.run();
+    }
+  }
+
+  /**
+   * What a mutation touches, to mark for stat-ahead: the names it adds, removes or replaces and
+   * their directories, the inodes whose attributes it changes; everything when it reaches further
+   * (recursive calls, symlinks followed, paths of several names) or is of a kind not listed here.
+   */
+  private Runnable marksOf(Message request) {
+    return switch (request) {
+      case CreateReq r -> () -> markPath(r.getPath());
+      case MkdirsReq r -> r.getRecursive() ? statAhead::changed : () -> markPath(r.getPath());
+      case SymlinkReq r -> () -> markPath(r.getPath());
+      case RemoveReq r -> r.getRecursive() ? statAhead::changed : () -> markPath(r.getPath());
+      case RenameReq r ->
+          () -> {
+            markPath(r.getSrc());
+            markPath(r.getDst());
+          };
+      case HardLinkReq r ->
+          () -> {
+            markPath(r.getOldPath());
+            markPath(r.getNewPath());
+          };
+      case OpenReq r -> () -> markPath(r.getPath()); // for writing: a session, maybe O_TRUNC
+      case SetAttrReq r -> r.getFollow() ? statAhead::changed : () -> markPath(r.getPath());
+      case SetXattrReq r -> r.getFollow() ? statAhead::changed : () -> markPath(r.getPath());
+      case RemoveXattrReq r -> r.getFollow() ? statAhead::changed : () -> markPath(r.getPath());
+      case SyncReq r -> () -> statAhead.inodesChanged(r.getInodeId());
+      default -> statAhead::changed;
+    };
+  }
+
+  /** Marks a path: an inode itself, or one name in a directory, or (several names) everything. */
+  private void markPath(PathAt p) {
+    if (p.getPath().isEmpty()) {
+      statAhead.inodesChanged(p.getParent());
+    } else if (p.getPath().indexOf('/') < 0) {
+      statAhead.namesChanged(p.getParent(), p.getPath());
+    } else {
       statAhead.changed();
     }
   }
@@ -357,11 +408,11 @@ public final class FsContext {
     if (session.isEmpty()) {
       return;
     }
-    statAhead.changed();
+    statAhead.inodesChanged(file.inodeId());
     try {
       closer.close(closing(file, session, report, user));
     } finally {
-      statAhead.changed();
+      statAhead.inodesChanged(file.inodeId());
     }
   }
 
@@ -376,15 +427,15 @@ public final class FsContext {
 
   /** {@link #closeSessionLater(OpenFile, UserInfo)} of {@code session}, adopted by {@code file}. */
   boolean closeSessionLater(OpenFile file, String session, UserInfo user) {
-    statAhead.changed(); // and again once the close is applied (it sets the mtime)
     long inode = file.inodeId();
+    statAhead.inodesChanged(inode); // and again once the close is applied (it sets the mtime)
     closingLater.merge(inode, 1, Integer::sum);
     boolean queued =
         closer.closeLater(
             closing(file, session, file.takeReport(), user),
             () -> {
               closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);
-              statAhead.changed();
+              statAhead.inodesChanged(inode);
             });
     if (!queued) {
       closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);

@@ -259,6 +259,9 @@ final class HeldDir {
   /** Waits on this monitor (held by the caller) until {@code done}, at most {@code ms}. */
   private boolean waitFor(BooleanSupplier done, long ms) {
     long deadline = System.nanoTime() + ms * 1_000_000L;
+    if (!done.getAsBoolean()) {
+      Waiting.beforeWaiting(); // a reader lets the others read meanwhile
+    }
     while (!done.getAsBoolean()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {

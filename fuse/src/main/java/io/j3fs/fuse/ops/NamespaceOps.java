@@ -287,7 +287,7 @@ public final class NamespaceOps {
     UserInfo user = ctx.user(r);
     UnlinkBehind behind = ctx.unlinkBehind();
     if (kind == RemoveKind.REMOVE_FILE && behind.unlinkEarly(dir, name, user, ctx::openHere)) {
-      ctx.statAhead().changed(); // again when its batch is applied
+      ctx.statAhead().namesChanged(dir, name); // again when its batch is sent
       return Reply.empty();
     }
     if (kind == RemoveKind.REMOVE_DIRECTORY) {

@@ -3,9 +3,11 @@ package io.j3fs.fuse.ops;
 import io.j3fs.common.time.Clock;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.UserInfo;
-import java.util.HashMap;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,24 +30,34 @@ import org.slf4j.LoggerFactory;
  *       list is used for at most {@link #MAX_AGE_MS} and only while both timeouts allow caching.
  *   <li>Only names found in the list are answered from it; a name it lacks is asked for (it may
  *       have been created since).
- *   <li>Every change this mount makes (any metadata call but a read) moves {@link #generation}
- *       before and after it, and a list taken before the latest move is never used.
+ *   <li>Every change this mount makes is marked, before and after it, with what it touched (see
+ *       {@link #namesChanged}, {@link #inodesChanged}, or {@link #changed} for anything), and a
+ *       list begun before the latest mark of a name or an inode never answers for that name or with
+ *       that inode (for everything, after {@link #changed}).
+ *   <li>A file with more than one link is never answered from a list: removing one of its names
+ *       elsewhere changes its link count without a mark this mount could tie to it.
  * </ul>
  *
  * <p>Permissions: the kernel checks the caller's search permission on the directory itself (the
  * mount runs with default_permissions; without it there is no stat-ahead), and a listing's answer
  * is only ever the entry of the name asked for, which that permission lets anyone look up.
  *
+ * <p>Listings are used as their pages arrive: a lookup of a name the listing has not reached yet
+ * waits for it (at most {@link #MAX_WAIT_MS}), since the reader would otherwise ask the service for
+ * it while the service is busy listing it.
+ *
  * <p>Bounds: a listing is started after {@link #TRIGGER} lookups that missed in one directory
  * within a second, at most {@link #MAX_FETCHES} at once, each of at most {@link #MAX_PER_DIR}
- * names; at most {@link #MAX_ENTRIES} names are kept in all (beyond that everything is dropped).
+ * names; at most {@link #MAX_ENTRIES} names are kept in all (beyond that the others are dropped);
+ * at most {@link #MAX_MARKS} marks of each kind (beyond that, one mark for everything).
  *
  * <p>A listing's answer may be older than an answer the kernel got in between (a lookup that went
  * to the service while the listing was taken): within the timeouts, as said, but not always newer
  * than the last one.
  *
  * <p>Thread-safe: readers look up from the kernel's reader threads; listings run on virtual
- * threads; keeping and dropping listings (and their count) hold this object's monitor.
+ * threads; keeping and dropping listings (and their count) hold this object's monitor; a listing in
+ * flight wakes its waiters through its own monitor.
  */
 public final class StatAhead {
   private static final Logger log = LoggerFactory.getLogger(StatAhead.class);
@@ -54,7 +66,7 @@ public final class StatAhead {
   static final int TRIGGER = 8;
 
   /** Listings in flight at once, at most. */
-  static final int MAX_FETCHES = 2;
+  static final int MAX_FETCHES = 4;
 
   /** Names one listing takes, at most (a larger directory is only partly listed). */
   static final int MAX_PER_DIR = 16_384;
@@ -65,8 +77,14 @@ public final class StatAhead {
   /** How long a listing is used, at most. */
   static final long MAX_AGE_MS = 2_000;
 
+  /** How long a lookup waits for a listing in flight to reach its name, at most. */
+  static final long MAX_WAIT_MS = 100;
+
   /** How long a directory whose listing failed is left alone. */
   static final long FAILED_BACKOFF_MS = 5_000;
+
+  /** Marks of names (and of inodes) kept, at most; beyond that everything is marked once. */
+  static final int MAX_MARKS = 65_536;
 
   /** Lists one page of a directory, with attributes, as {@code user}, after {@code after}. */
   @FunctionalInterface
@@ -77,12 +95,70 @@ public final class StatAhead {
   /** An answer from a listing: the inode and how long the kernel may keep it. */
   public record Hit(Inode inode, long entryMs, long attrMs) {}
 
-  private record Listing(Map<String, Inode> byName, long takenNanos, long generation) {}
+  private record NameKey(long dir, String name) {}
+
+  /**
+   * One directory's listing, filled page by page. {@code through}: every name up to it (in the
+   * service's order, by UTF-8 bytes) is in {@code byName}; written after the page's names, so a
+   * reader that sees it sees them.
+   */
+  private static final class Listing {
+    final long takenNanos;
+    final long mark; // the mark counter when the listing began
+    final Map<String, Inode> byName = new ConcurrentHashMap<>();
+    volatile byte[] through; // null: no page yet
+    volatile boolean ended; // every page in, or no more coming
+
+    Listing(long takenNanos, long mark) {
+      this.takenNanos = takenNanos;
+      this.mark = mark;
+    }
+
+    boolean reached(String name) {
+      byte[] t = through;
+      return t != null && Arrays.compareUnsigned(name.getBytes(StandardCharsets.UTF_8), t) <= 0;
+    }
+
+    synchronized void page(ListRsp page) {
+      String last = null;
+      for (DirEntry e : page.getEntriesList()) {
+        if (e.hasInode()) {
+          byName.put(e.getName(), e.getInode());
+        }
+        last = e.getName();
+      }
+      if (last != null) {
+        through = last.getBytes(StandardCharsets.UTF_8);
+      }
+      notifyAll();
+    }
+
+    synchronized void end() {
+      ended = true;
+      notifyAll();
+    }
+
+    /** Waits until the listing reached {@code name} or ended, or until the deadline. */
+    synchronized void await(String name, long deadlineNanos, Clock clock) {
+      while (!ended && !reached(name)) {
+        long leftMs = (deadlineNanos - clock.monotonicNanos()) / 1_000_000L;
+        if (leftMs <= 0) {
+          return;
+        }
+        try {
+          wait(leftMs);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt(); // an INTERRUPT of the lookup: answer without it
+          return;
+        }
+      }
+    }
+  }
 
   /** Lookups that missed in one directory; guarded by itself. */
   private static final class Misses {
     long windowStartNanos;
-    long windowGeneration;
+    long windowMark;
     int count;
     boolean fetching;
     long quietUntilNanos;
@@ -92,7 +168,13 @@ public final class StatAhead {
   private final Lister lister;
   private final long entryTimeoutMs;
   private final long attrTimeoutMs;
-  private final AtomicLong generation = new AtomicLong();
+
+  /** Marks: each change takes the next number; a listing remembers the number it began at. */
+  private final AtomicLong marks = new AtomicLong();
+
+  private volatile long everythingMark; // the latest change of anything
+  private final Map<NameKey, Long> nameMarks = new ConcurrentHashMap<>();
+  private final Map<Long, Long> inodeMarks = new ConcurrentHashMap<>();
   private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
   private final Map<Long, Misses> misses = new ConcurrentHashMap<>();
   private final AtomicInteger fetches = new AtomicInteger();
@@ -111,26 +193,72 @@ public final class StatAhead {
     return entryTimeoutMs > 0 && attrTimeoutMs > 0;
   }
 
-  /** This mount is about to change something, or has: no listing taken before is used again. */
+  /** This mount is about to change something, or has, of unknown reach: no listing is used. */
   public void changed() {
-    generation.incrementAndGet();
+    everythingMark = marks.incrementAndGet();
   }
 
-  /** The answer for {@code name} in {@code dir} from a listing still good, or null. */
+  /**
+   * This mount is about to change these names of {@code dir} (remove, replace, rename), or has:
+   * older listings do not answer for them, nor with the directory's own attributes.
+   */
+  public void namesChanged(long dir, String... names) {
+    for (String name : names) {
+      mark(nameMarks, new NameKey(dir, name));
+    }
+    mark(inodeMarks, dir);
+  }
+
+  /** This mount is about to change these inodes' attributes, or has (see {@link #changed}). */
+  public void inodesChanged(long... inodes) {
+    for (long inode : inodes) {
+      mark(inodeMarks, inode);
+    }
+  }
+
+  private <K> void mark(Map<K, Long> marksOf, K key) {
+    marksOf.put(key, marks.incrementAndGet());
+    if (marksOf.size() > MAX_MARKS) {
+      // One mark for everything stands for those dropped (and for a mark put while clearing).
+      changed();
+      marksOf.clear();
+      changed();
+    }
+  }
+
+  private static <K> boolean markedSince(Map<K, Long> marksOf, K key, long since) {
+    Long m = marksOf.get(key);
+    return m != null && m > since;
+  }
+
+  /**
+   * The answer for {@code name} in {@code dir} from a listing still good, or null. Waits (at most
+   * {@link #MAX_WAIT_MS}) for a listing in flight that has not reached the name yet.
+   */
   public Hit find(long dir, String name) {
     Listing l = listings.get(dir);
     if (l == null) {
       return null;
     }
-    long ageMs = (clock.monotonicNanos() - l.takenNanos()) / 1_000_000L;
-    if (l.generation() != generation.get() || ageMs >= MAX_AGE_MS) {
+    Inode inode = l.byName.get(name);
+    if (inode == null && !l.ended && !l.reached(name)) {
+      Waiting.beforeWaiting();
+      l.await(name, clock.monotonicNanos() + MAX_WAIT_MS * 1_000_000L, clock);
+      inode = l.byName.get(name);
+    }
+    long ageMs = (clock.monotonicNanos() - l.takenNanos) / 1_000_000L;
+    if (everythingMark > l.mark || ageMs >= MAX_AGE_MS) {
       drop(dir, l);
       return null;
     }
-    Inode inode = l.byName().get(name);
     long entryMs = entryTimeoutMs - ageMs;
     long attrMs = attrTimeoutMs - ageMs;
-    if (inode == null || entryMs <= 0 || attrMs <= 0) {
+    if (inode == null
+        || entryMs <= 0
+        || attrMs <= 0
+        || (inode.getType() != InodeType.DIRECTORY && inode.getNlink() > 1)
+        || markedSince(nameMarks, new NameKey(dir, name), l.mark)
+        || markedSince(inodeMarks, inode.getId(), l.mark)) {
       return null;
     }
     hits.increment();
@@ -139,7 +267,7 @@ public final class StatAhead {
 
   /**
    * A lookup in {@code dir} went to the metadata service and found the name: after {@link #TRIGGER}
-   * of them within a second with no change by this mount between, the directory is listed in the
+   * of them within a second with no change of everything between, the directory is listed in the
    * background as {@code user}. (Lookups of absent names, as every create makes, do not count.)
    */
   public void missed(long dir, UserInfo user) {
@@ -155,10 +283,10 @@ public final class StatAhead {
       if (m.fetching || now < m.quietUntilNanos) {
         return;
       }
-      long gen = generation.get();
-      if (now - m.windowStartNanos > 1_000_000_000L || gen != m.windowGeneration) {
+      long mark = everythingMark;
+      if (now - m.windowStartNanos > 1_000_000_000L || mark != m.windowMark) {
         m.windowStartNanos = now; // a change since would make the listing useless at once
-        m.windowGeneration = gen;
+        m.windowMark = mark;
         m.count = 0;
       }
       if (++m.count < TRIGGER) {
@@ -171,35 +299,35 @@ public final class StatAhead {
       m.fetching = true;
       m.count = 0;
     }
-    Thread.ofVirtual().name("stat-ahead").start(() -> fetch(dir, user, m));
+    // Before the first page: its age is never understated, and no change after is missed.
+    Listing l = new Listing(clock.monotonicNanos(), marks.get());
+    keep(dir, l);
+    Thread.ofVirtual().name("stat-ahead").start(() -> fetch(dir, user, m, l));
   }
 
-  private void fetch(long dir, UserInfo user, Misses m) {
-    long takenNanos = clock.monotonicNanos(); // before the listing: its age is never understated
-    long gen = generation.get();
+  private void fetch(long dir, UserInfo user, Misses m, Listing l) {
     boolean failed = false;
     try {
-      Map<String, Inode> byName = new HashMap<>();
       String after = "";
-      while (byName.size() < MAX_PER_DIR) {
+      while (true) {
         ListRsp page = lister.list(dir, user, after);
-        for (DirEntry e : page.getEntriesList()) {
-          if (e.hasInode()) {
-            byName.put(e.getName(), e.getInode());
-          }
-          after = e.getName();
-        }
-        if (!page.getMore() || page.getEntriesCount() == 0) {
+        int names = addPage(dir, l, page);
+        if (names < 0 || !page.getMore() || page.getEntriesCount() == 0) {
           break;
         }
+        after = page.getEntries(page.getEntriesCount() - 1).getName();
       }
-      if (gen == generation.get() && !byName.isEmpty()) {
-        keep(dir, new Listing(byName, takenNanos, gen));
+      if (everythingMark > l.mark) {
+        drop(dir, l); // began before a change of everything: never used
+      } else if (listings.get(dir) == l) {
+        listed.incrementAndGet();
       }
     } catch (RuntimeException e) {
       failed = true;
+      drop(dir, l);
       log.debug("stat-ahead listing of directory {} failed: {}", dir, e.toString());
     } finally {
+      l.end();
       fetches.decrementAndGet();
       synchronized (m) {
         m.fetching = false;
@@ -210,24 +338,38 @@ public final class StatAhead {
     }
   }
 
-  /** Keeps a listing, within {@link #MAX_ENTRIES} names in all (beyond that, only this one). */
+  /** Keeps a listing begun now in place of the directory's last one. */
   private synchronized void keep(long dir, Listing l) {
-    Listing old = listings.remove(dir);
+    Listing old = listings.put(dir, l);
     if (old != null) {
-      kept -= old.byName().size();
+      kept -= old.byName.size();
     }
-    if (kept + l.byName().size() > MAX_ENTRIES) {
+  }
+
+  /**
+   * Adds a page to a listing still kept and not outdated, and returns the names it has now; -1 when
+   * it is no longer kept (dropped, replaced, outdated by a change of everything) or it reached
+   * {@link #MAX_PER_DIR}. Beyond {@link #MAX_ENTRIES} names in all, the other listings are dropped.
+   */
+  private synchronized int addPage(long dir, Listing l, ListRsp page) {
+    if (listings.get(dir) != l || everythingMark > l.mark) {
+      return -1;
+    }
+    int before = l.byName.size();
+    l.page(page);
+    int names = l.byName.size();
+    kept += names - before;
+    if (kept > MAX_ENTRIES) {
       listings.clear();
-      kept = 0;
+      listings.put(dir, l);
+      kept = names;
     }
-    listings.put(dir, l);
-    kept += l.byName().size();
-    listed.incrementAndGet();
+    return names >= MAX_PER_DIR ? -1 : names;
   }
 
   private synchronized void drop(long dir, Listing l) {
     if (listings.remove(dir, l)) {
-      kept -= l.byName().size();
+      kept -= l.byName.size();
     }
   }
 
@@ -241,7 +383,7 @@ public final class StatAhead {
     return hits.sum();
   }
 
-  /** Listings taken and kept so far. */
+  /** Listings taken whole so far. */
   public long listings() {
     return listed.get();
   }

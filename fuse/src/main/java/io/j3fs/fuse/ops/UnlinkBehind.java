@@ -138,7 +138,7 @@ public final class UnlinkBehind implements AutoCloseable {
   private final Settings settings;
   private final boolean enabled;
   private final boolean createsEnabled;
-  private final Runnable applied;
+  private final Applied applied;
   private final Map<Long, HeldDir> held = new ConcurrentHashMap<>();
   private final Map<Long, Run> runs = new ConcurrentHashMap<>();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
@@ -168,7 +168,8 @@ public final class UnlinkBehind implements AutoCloseable {
   /**
    * @param enabled false: nothing is ever answered early (no default_permissions, or configured so)
    * @param createsEnabled creates too are answered early (create-behind)
-   * @param applied called after each batch is applied (stat-ahead drops listings taken before)
+   * @param applied called after each batch was sent, applied or not (stat-ahead stops trusting
+   *     listings taken before for what the batch touched)
    */
   public UnlinkBehind(
       Meta meta,
@@ -176,7 +177,7 @@ public final class UnlinkBehind implements AutoCloseable {
       Settings settings,
       boolean enabled,
       boolean createsEnabled,
-      Runnable applied) {
+      Applied applied) {
     this.meta = meta;
     this.clock = clock;
     this.settings = settings;
@@ -501,9 +502,19 @@ public final class UnlinkBehind implements AutoCloseable {
     leases.increment();
   }
 
+  /** What is told of each batch sent: its directory and the names it removed (none for creates). */
+  @FunctionalInterface
+  public interface Applied {
+    void batchSent(long dir, String[] removed);
+  }
+
   void batchApplied() {
     batches.increment();
-    applied.run();
+  }
+
+  /** A batch was sent: applied, refused, or lost (it may have been applied all the same). */
+  void batchSent(long dir, String[] removed) {
+    applied.batchSent(dir, removed);
   }
 
   void refused(long dir, int n) {

@@ -4,20 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.common.time.Clock;
 import io.j3fs.common.time.ManualClock;
 import io.j3fs.proto.meta.DirEntry;
 import io.j3fs.proto.meta.Inode;
+import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.UserInfo;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * Stat-ahead lists a directory after enough lookups in it, answers only names the listing holds,
  * with timeouts shortened by its age, and never uses a listing that a change of this mount, its age
- * or a failure made unfit.
+ * or a failure made unfit; a change it can place (names, inodes) only keeps what it touched from
+ * being answered; lookups wait for a listing in flight to reach their name.
  */
 class StatAheadTest {
   static final long DIR = 42;
@@ -148,5 +152,160 @@ class StatAheadTest {
     clock.advanceMillis(StatAhead.FAILED_BACKOFF_MS + 1);
     miss(failing, StatAhead.TRIGGER);
     await(() -> failures.get() == 2);
+  }
+
+  @Test
+  void aChangeOfSomeNamesOrInodesKeepsOnlyThoseFromBeingAnswered() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 25));
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    s.namesChanged(DIR, "n1"); // an unlink or rename of n1 in DIR
+    s.inodesChanged(1003); // a chmod, a truncate, a close of n3's file
+    s.namesChanged(DIR + 1, "n4"); // elsewhere
+    s.inodesChanged(DIR + 7);
+    assertThat(s.find(DIR, "n1")).as("its name changed").isNull();
+    assertThat(s.find(DIR, "n3")).as("its inode changed").isNull();
+    assertThat(s.find(DIR, "n4")).isNotNull();
+    assertThat(s.find(DIR, "n2")).isNotNull();
+
+    // A listing begun after the changes answers for them again.
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    assertThat(s.find(DIR, "n2")).as("too old").isNull();
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 2);
+    assertThat(s.find(DIR, "n1")).isNotNull();
+    assertThat(s.find(DIR, "n3")).isNotNull();
+  }
+
+  @Test
+  void aNameChangedWhileTheListingRunsIsNotAnsweredFromIt() throws Exception {
+    CountDownLatch listing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              listing.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return page(after, 5);
+            });
+    miss(s, StatAhead.TRIGGER);
+    listing.await();
+    s.namesChanged(DIR, "n2"); // applied while the service lists: either state may be listed
+    release.countDown();
+    await(() -> s.listings() == 1);
+    assertThat(s.find(DIR, "n2")).isNull();
+    assertThat(s.find(DIR, "n1")).isNotNull();
+  }
+
+  @Test
+  void filesWithSeveralLinksAreNeverAnsweredFromAListing() throws Exception {
+    StatAhead s =
+        statAhead(
+            (dir, user, after) ->
+                ListRsp.newBuilder()
+                    .addEntries(entry("linked", InodeType.FILE, 2))
+                    .addEntries(entry("single", InodeType.FILE, 1))
+                    .addEntries(entry("sub", InodeType.DIRECTORY, 3))
+                    .build());
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    assertThat(s.find(DIR, "linked")).as("its other name may be unlinked unseen").isNull();
+    assertThat(s.find(DIR, "single")).isNotNull();
+    assertThat(s.find(DIR, "sub")).as("a directory's link count is its subdirectories").isNotNull();
+  }
+
+  private static DirEntry entry(String name, InodeType type, int nlink) {
+    long id = 500 + name.length();
+    return DirEntry.newBuilder()
+        .setName(name)
+        .setInodeId(id)
+        .setInode(Inode.newBuilder().setId(id).setType(type).setNlink(nlink))
+        .build();
+  }
+
+  @Test
+  void aLookupWaitsForAListingInFlightToReachItsName() throws Exception {
+    CountDownLatch secondPage = new CountDownLatch(1);
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              if (after.isEmpty()) {
+                return ListRsp.newBuilder()
+                    .addEntries(entry("a", InodeType.FILE, 1))
+                    .addEntries(entry("bb", InodeType.FILE, 1))
+                    .setMore(true)
+                    .build();
+              }
+              try {
+                secondPage.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return ListRsp.newBuilder().addEntries(entry("cccc", InodeType.FILE, 1)).build();
+            });
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.find(DIR, "a") != null); // the first page
+    assertThat(s.find(DIR, "b")).as("before the page's last name, not in it: no wait").isNull();
+    AtomicInteger gaveUp = new AtomicInteger();
+    AtomicReference<StatAhead.Hit> found = new AtomicReference<>();
+    Thread reader =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  Waiting.onThisThread(gaveUp::incrementAndGet);
+                  found.set(s.find(DIR, "cccc"));
+                });
+    await(() -> gaveUp.get() == 1); // waiting, its turn given up
+    Thread.sleep(20);
+    assertThat(reader.isAlive()).isTrue();
+    secondPage.countDown();
+    reader.join(10_000);
+    assertThat(found.get()).as("answered from the second page").isNotNull();
+    assertThat(found.get().inode().getId()).isEqualTo(504);
+    assertThat(s.find(DIR, "zz")).as("past the end: asked for, without waiting").isNull();
+  }
+
+  @Test
+  void aLookupWaitsForAListingInFlightOnlySoLong() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    StatAhead s =
+        new StatAhead(
+            Clock.system(),
+            (dir, user, after) -> {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return page(after, 5);
+            },
+            30_000,
+            10_000);
+    try {
+      miss(s, StatAhead.TRIGGER);
+      long started = System.nanoTime();
+      assertThat(s.find(DIR, "n1")).isNull();
+      assertThat((System.nanoTime() - started) / 1_000_000L)
+          .isGreaterThanOrEqualTo(StatAhead.MAX_WAIT_MS - 1);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void beyondTheBoundOfMarksEverythingCountsAsChanged() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 5));
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    for (int i = 0; i < StatAhead.MAX_MARKS; i++) {
+      s.inodesChanged(1_000_000 + i);
+    }
+    assertThat(s.find(DIR, "n1")).isNotNull();
+    s.inodesChanged(2_000_000); // one more: the marks are dropped, everything is marked once
+    assertThat(s.find(DIR, "n1")).isNull();
   }
 }

@@ -21,6 +21,7 @@ import io.j3fs.proto.meta.Layout;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.RequestId;
 import io.j3fs.proto.meta.UserInfo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -176,9 +177,22 @@ class UnlinkBehindTest {
   }
 
   final FakeMeta meta = new FakeMeta();
-  final AtomicInteger appliedCalls = new AtomicInteger();
+
+  /** What stat-ahead was told of each batch sent: its directory, then the names it removed. */
+  final List<List<String>> told = new CopyOnWriteArrayList<>();
+
   final UnlinkBehind behind =
-      new UnlinkBehind(meta, Clock.system(), FAST, true, true, appliedCalls::incrementAndGet);
+      new UnlinkBehind(
+          meta,
+          Clock.system(),
+          FAST,
+          true,
+          true,
+          (dir, removed) -> {
+            List<String> t = new ArrayList<>(List.of(Long.toString(dir)));
+            t.addAll(List.of(removed));
+            told.add(t);
+          });
   final OpenFiles files = new OpenFiles(null, 4096);
 
   @AfterEach
@@ -201,7 +215,7 @@ class UnlinkBehindTest {
 
   /** Another instance on the same service, with these settings (closed by the caller). */
   UnlinkBehind with(UnlinkBehind.Settings settings) {
-    return new UnlinkBehind(meta, Clock.system(), settings, true, true, () -> {});
+    return new UnlinkBehind(meta, Clock.system(), settings, true, true, (dir, removed) -> {});
   }
 
   /** Runs enough ordinary unlinks through {@code u} to take the directory, its lease number n. */
@@ -264,7 +278,11 @@ class UnlinkBehindTest {
         .containsExactly("f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9");
     assertThat(batch.getUnlinks(3).getInodeId()).isEqualTo(103);
     assertThat(batch.getUnlinks(3).getUser()).isEqualTo(USER);
-    assertThat(appliedCalls.get()).as("stat-ahead told").isEqualTo(1);
+    assertThat(told)
+        .as("stat-ahead told")
+        .containsExactly(
+            List.of(
+                Long.toString(DIR), "f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"));
   }
 
   @Test
@@ -523,7 +541,8 @@ class UnlinkBehindTest {
 
   @Test
   void offMeansNeverTaken() throws Exception {
-    UnlinkBehind off = new UnlinkBehind(meta, Clock.system(), FAST, false, true, () -> {});
+    UnlinkBehind off =
+        new UnlinkBehind(meta, Clock.system(), FAST, false, true, (dir, removed) -> {});
     for (int i = 0; i < 3 * UnlinkBehind.TRIGGER; i++) {
       off.unlinked(DIR, "gone" + i, USER);
     }
@@ -705,7 +724,8 @@ class UnlinkBehindTest {
 
   @Test
   void withCreatesOffNothingIsCreatedEarly() throws Exception {
-    UnlinkBehind noCreates = new UnlinkBehind(meta, Clock.system(), FAST, true, false, () -> {});
+    UnlinkBehind noCreates =
+        new UnlinkBehind(meta, Clock.system(), FAST, true, false, (dir, removed) -> {});
     take(noCreates, 1);
     assertThat(noCreates.createEarly(DIR, "n", 0644, USER, inode -> files.open(inode, "", 01)))
         .isNull();
