@@ -428,14 +428,20 @@ public final class FsContext {
   /** {@link #closeSessionLater(OpenFile, UserInfo)} of {@code session}, adopted by {@code file}. */
   boolean closeSessionLater(OpenFile file, String session, UserInfo user) {
     long inode = file.inodeId();
-    statAhead.inodesChanged(inode); // and again once the close is applied (it sets the mtime)
+    OpenFile.Report report = file.takeReport();
+    // A close of a handle that wrote sets the mtime (and the length it reports): stat-ahead marks
+    // the inode before and again once it is applied. One that did not write changes nothing a
+    // listing shows (the length it reports is what this mount knew, where the service takes the
+    // larger; a longer one comes from a handle that wrote, whose close or open marks it).
+    Runnable mark = report.wrote() ? () -> statAhead.inodesChanged(inode) : () -> {};
+    mark.run();
     closingLater.merge(inode, 1, Integer::sum);
     boolean queued =
         closer.closeLater(
-            closing(file, session, file.takeReport(), user),
+            closing(file, session, report, user),
             () -> {
               closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);
-              statAhead.inodesChanged(inode);
+              mark.run();
             });
     if (!queued) {
       closingLater.computeIfPresent(inode, (id, n) -> n > 1 ? n - 1 : null);

@@ -82,7 +82,7 @@ public final class NamespaceOps {
                   LookupRsp.class)
               .getInode();
       ctx.dirAttrs().remember(inode, stamp);
-      ctx.statAhead().missed(dir, user);
+      ctx.statAhead().missed(dir, name, user);
       return ctx.entry(inode);
     } catch (StatusException e) {
       if (e.code() == StatusCode.NOT_FOUND) {

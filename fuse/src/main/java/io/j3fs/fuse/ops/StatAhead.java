@@ -46,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * waits for it (at most {@link #MAX_WAIT_MS}), since the reader would otherwise ask the service for
  * it while the service is busy listing it.
  *
+ * <p>A listing begins after the smallest name of the lookups that started it, so that a sweep of a
+ * directory larger than one listing ({@link #MAX_PER_DIR}) in the service's order is listed ahead
+ * window by window, not from the start each time.
+ *
+ * <p>Cost: a listing reads every name it holds. One that answered fewer than {@link
+ * #MIN_HITS_PER_NAMES} of its names' worth of lookups (random stats in a large directory) leaves
+ * its directory unlisted for a back-off, {@link #FIRST_BACKOFF_MS} doubling up to {@link
+ * #MAX_BACKOFF_MS}; a listing that paid for itself resets it.
+ *
  * <p>Bounds: a listing is started after {@link #TRIGGER} lookups that missed in one directory
  * within a second, at most {@link #MAX_FETCHES} at once, each of at most {@link #MAX_PER_DIR}
  * names; at most {@link #MAX_ENTRIES} names are kept in all (beyond that the others are dropped);
@@ -83,6 +92,15 @@ public final class StatAhead {
   /** How long a directory whose listing failed is left alone. */
   static final long FAILED_BACKOFF_MS = 5_000;
 
+  /** A listing paid for itself when it answered one lookup per this many of its names. */
+  static final int MIN_HITS_PER_NAMES = 16;
+
+  /** How long a directory whose listing did not pay for itself is left unlisted, at first. */
+  static final long FIRST_BACKOFF_MS = 2_000;
+
+  /** ... and at most, after listings in a row that did not. */
+  static final long MAX_BACKOFF_MS = 64_000;
+
   /** Marks of names (and of inodes) kept, at most; beyond that everything is marked once. */
   static final int MAX_MARKS = 65_536;
 
@@ -105,18 +123,41 @@ public final class StatAhead {
   private static final class Listing {
     final long takenNanos;
     final long mark; // the mark counter when the listing began
+    final String after; // the listing holds names after this one ("": from the start)
     final Map<String, Inode> byName = new ConcurrentHashMap<>();
+    final LongAdder hits = new LongAdder();
     volatile byte[] through; // null: no page yet
     volatile boolean ended; // every page in, or no more coming
+    volatile boolean complete; // ended with the directory's last page
+    volatile boolean cut; // ended because it was dropped (see addPage)
 
-    Listing(long takenNanos, long mark) {
+    Listing(long takenNanos, long mark, String after) {
       this.takenNanos = takenNanos;
       this.mark = mark;
+      this.after = after;
     }
 
+    /** Whether the name falls in what the listing holds by now (names after the start). */
     boolean reached(String name) {
       byte[] t = through;
-      return t != null && Arrays.compareUnsigned(name.getBytes(StandardCharsets.UTF_8), t) <= 0;
+      if (t == null) {
+        return false;
+      }
+      byte[] n = name.getBytes(StandardCharsets.UTF_8);
+      return Arrays.compareUnsigned(n, t) <= 0 && after(name, this.after);
+    }
+
+    /**
+     * Whether the name falls in the listing's range: after its start, and before where it stopped
+     * if it stopped short of the directory's end (while it runs: anywhere after its start).
+     */
+    boolean covers(String name) {
+      return after(name, this.after) && (!ended || complete || reached(name));
+    }
+
+    /** Whether the listing paid for itself (see {@link #MIN_HITS_PER_NAMES}). */
+    boolean paid() {
+      return hits.sum() * MIN_HITS_PER_NAMES >= byName.size();
     }
 
     synchronized void page(ListRsp page) {
@@ -155,13 +196,24 @@ public final class StatAhead {
     }
   }
 
+  /** Whether {@code name} comes after {@code start} in the service's order (UTF-8 bytes). */
+  static boolean after(String name, String start) {
+    return start.isEmpty()
+        || Arrays.compareUnsigned(
+                name.getBytes(StandardCharsets.UTF_8), start.getBytes(StandardCharsets.UTF_8))
+            > 0;
+  }
+
   /** Lookups that missed in one directory; guarded by itself. */
   private static final class Misses {
     long windowStartNanos;
     long windowMark;
     int count;
+    String smallest; // the smallest name missed in this window
     boolean fetching;
     long quietUntilNanos;
+    Listing last; // the directory's latest listing
+    long backoffMs = FIRST_BACKOFF_MS;
   }
 
   private final Clock clock;
@@ -241,7 +293,7 @@ public final class StatAhead {
       return null;
     }
     Inode inode = l.byName.get(name);
-    if (inode == null && !l.ended && !l.reached(name)) {
+    if (inode == null && !l.ended && after(name, l.after) && !l.reached(name)) {
       Waiting.beforeWaiting();
       l.await(name, clock.monotonicNanos() + MAX_WAIT_MS * 1_000_000L, clock);
       inode = l.byName.get(name);
@@ -262,23 +314,35 @@ public final class StatAhead {
       return null;
     }
     hits.increment();
+    l.hits.increment();
     return new Hit(inode, entryMs, attrMs);
   }
 
   /**
-   * A lookup in {@code dir} went to the metadata service and found the name: after {@link #TRIGGER}
-   * of them within a second with no change of everything between, the directory is listed in the
-   * background as {@code user}. (Lookups of absent names, as every create makes, do not count.)
+   * A lookup of {@code name} in {@code dir} went to the metadata service and found it: after {@link
+   * #TRIGGER} of them within a second with no change of everything between, the directory is listed
+   * in the background as {@code user}, after the smallest of their names. (Lookups of absent names,
+   * as every create makes, do not count.)
    */
-  public void missed(long dir, UserInfo user) {
+  public void missed(long dir, String name, UserInfo user) {
     if (!enabled()) {
       return;
     }
     if (misses.size() > 4 * MAX_FETCHES * 1024) {
       misses.clear(); // many directories touched once each: nothing to learn from them
     }
-    Misses m = misses.computeIfAbsent(dir, d -> new Misses());
     long now = clock.monotonicNanos();
+    Listing current = listings.get(dir);
+    if (current != null
+        && current.covers(name)
+        && everythingMark <= current.mark
+        && now - current.takenNanos < MAX_AGE_MS * 1_000_000L) {
+      // A name the listing lacked or may not answer for (changed since): the listing still serves
+      // the others, and another would only be taken again.
+      return;
+    }
+    Misses m = misses.computeIfAbsent(dir, d -> new Misses());
+    String start;
     synchronized (m) {
       if (m.fetching || now < m.quietUntilNanos) {
         return;
@@ -288,19 +352,38 @@ public final class StatAhead {
         m.windowStartNanos = now; // a change since would make the listing useless at once
         m.windowMark = mark;
         m.count = 0;
+        m.smallest = null;
+      }
+      if (m.smallest == null || !after(name, m.smallest)) {
+        m.smallest = name;
       }
       if (++m.count < TRIGGER) {
         return;
+      }
+      m.count = 0;
+      start = m.smallest;
+      m.smallest = null;
+      if (m.last != null && m.last.ended && !m.last.cut) {
+        if (!m.last.paid()) {
+          m.quietUntilNanos = now + m.backoffMs * 1_000_000L;
+          m.backoffMs = Math.min(MAX_BACKOFF_MS, m.backoffMs * 2);
+          m.last = null;
+          return;
+        }
+        m.backoffMs = FIRST_BACKOFF_MS;
       }
       if (fetches.incrementAndGet() > MAX_FETCHES) {
         fetches.decrementAndGet();
         return;
       }
       m.fetching = true;
-      m.count = 0;
     }
-    // Before the first page: its age is never understated, and no change after is missed.
-    Listing l = new Listing(clock.monotonicNanos(), marks.get());
+    // Before the first page: its age is never understated, and no change after is missed. It
+    // holds the names after the smallest one missed (answered already): the ones to come.
+    Listing l = new Listing(clock.monotonicNanos(), marks.get(), start);
+    synchronized (m) {
+      m.last = l;
+    }
     keep(dir, l);
     Thread.ofVirtual().name("stat-ahead").start(() -> fetch(dir, user, m, l));
   }
@@ -308,11 +391,19 @@ public final class StatAhead {
   private void fetch(long dir, UserInfo user, Misses m, Listing l) {
     boolean failed = false;
     try {
-      String after = "";
+      String after = l.after;
       while (true) {
         ListRsp page = lister.list(dir, user, after);
         int names = addPage(dir, l, page);
-        if (names < 0 || !page.getMore() || page.getEntriesCount() == 0) {
+        if (names == CUT) {
+          l.cut = true;
+          break;
+        }
+        if (!page.getMore() || page.getEntriesCount() == 0) {
+          l.complete = true;
+          break;
+        }
+        if (names >= MAX_PER_DIR) {
           break;
         }
         after = page.getEntries(page.getEntriesCount() - 1).getName();
@@ -338,33 +429,59 @@ public final class StatAhead {
     }
   }
 
-  /** Keeps a listing begun now in place of the directory's last one. */
+  /**
+   * Keeps a listing begun now in place of the directory's last one, and drops the listings too old
+   * to use (a directory nobody looks up again would keep its listing for ever otherwise).
+   */
   private synchronized void keep(long dir, Listing l) {
     Listing old = listings.put(dir, l);
     if (old != null) {
       kept -= old.byName.size();
     }
+    dropOld();
   }
 
+  /** Drops every listing past {@link #MAX_AGE_MS} (under this monitor). */
+  private void dropOld() {
+    long now = clock.monotonicNanos();
+    listings
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean old = now - e.getValue().takenNanos >= MAX_AGE_MS * 1_000_000L;
+              if (old) {
+                kept -= e.getValue().byName.size();
+              }
+              return old;
+            });
+  }
+
+  /** {@link #addPage}'s answer for a listing no longer kept. */
+  private static final int CUT = -1;
+
   /**
-   * Adds a page to a listing still kept and not outdated, and returns the names it has now; -1 when
-   * it is no longer kept (dropped, replaced, outdated by a change of everything) or it reached
-   * {@link #MAX_PER_DIR}. Beyond {@link #MAX_ENTRIES} names in all, the other listings are dropped.
+   * Adds a page to a listing still kept and not outdated, and returns the names it has now; {@link
+   * #CUT} when it is no longer kept (dropped, replaced, outdated by a change of everything). Beyond
+   * {@link #MAX_ENTRIES} names in all, the listings too old to use are dropped, then if need be all
+   * the others.
    */
   private synchronized int addPage(long dir, Listing l, ListRsp page) {
     if (listings.get(dir) != l || everythingMark > l.mark) {
-      return -1;
+      return CUT;
     }
     int before = l.byName.size();
     l.page(page);
     int names = l.byName.size();
     kept += names - before;
     if (kept > MAX_ENTRIES) {
+      dropOld();
+    }
+    if (kept > MAX_ENTRIES) {
       listings.clear();
       listings.put(dir, l);
       kept = names;
     }
-    return names >= MAX_PER_DIR ? -1 : names;
+    return names;
   }
 
   private synchronized void drop(long dir, Listing l) {

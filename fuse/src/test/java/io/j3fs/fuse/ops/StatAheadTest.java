@@ -29,10 +29,13 @@ class StatAheadTest {
   final ManualClock clock = new ManualClock();
   final AtomicInteger pages = new AtomicInteger();
 
-  /** Names n0..n(count-1) in pages of 10, each with inode id 1000 + i. */
+  /**
+   * Names n0..n(count-1) in pages of 10, each with inode id 1000 + i (after a name not of this
+   * form: from the start).
+   */
   ListRsp page(String after, int count) {
     pages.incrementAndGet();
-    int from = after.isEmpty() ? 0 : Integer.parseInt(after.substring(1)) + 1;
+    int from = after.startsWith("n") ? Integer.parseInt(after.substring(1)) + 1 : 0;
     ListRsp.Builder out = ListRsp.newBuilder();
     for (int i = from; i < Math.min(count, from + 10); i++) {
       out.addEntries(
@@ -55,9 +58,10 @@ class StatAheadTest {
     assertThat(done.getAsBoolean()).isTrue();
   }
 
+  /** Lookups of "a", before every name the test listers list, that the service answered. */
   void miss(StatAhead s, int times) {
     for (int i = 0; i < times; i++) {
-      s.missed(DIR, USER);
+      s.missed(DIR, "a", USER);
     }
   }
 
@@ -121,7 +125,7 @@ class StatAheadTest {
   void changesBetweenLookupsFailuresAndZeroTimeoutsStartNoListing() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 5));
     for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
-      s.missed(DIR, USER);
+      s.missed(DIR, "a", USER);
       if (i % (StatAhead.TRIGGER - 1) == 0) {
         s.changed(); // a create or a write between stats: the listing would be stale at once
       }
@@ -131,7 +135,7 @@ class StatAheadTest {
 
     StatAhead off = new StatAhead(clock, (dir, user, after) -> page(after, 5), 0, 10_000);
     for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
-      off.missed(DIR, USER);
+      off.missed(DIR, "a", USER);
     }
     Thread.sleep(20);
     assertThat(pages).as("entry timeout 0: nothing is cached, so nothing is listed").hasValue(0);
@@ -233,9 +237,9 @@ class StatAheadTest {
     StatAhead s =
         statAhead(
             (dir, user, after) -> {
-              if (after.isEmpty()) {
+              if (!after.equals("bb")) {
                 return ListRsp.newBuilder()
-                    .addEntries(entry("a", InodeType.FILE, 1))
+                    .addEntries(entry("ab", InodeType.FILE, 1))
                     .addEntries(entry("bb", InodeType.FILE, 1))
                     .setMore(true)
                     .build();
@@ -248,7 +252,7 @@ class StatAheadTest {
               return ListRsp.newBuilder().addEntries(entry("cccc", InodeType.FILE, 1)).build();
             });
     miss(s, StatAhead.TRIGGER);
-    await(() -> s.find(DIR, "a") != null); // the first page
+    await(() -> s.find(DIR, "ab") != null); // the first page
     assertThat(s.find(DIR, "b")).as("before the page's last name, not in it: no wait").isNull();
     AtomicInteger gaveUp = new AtomicInteger();
     AtomicReference<StatAhead.Hit> found = new AtomicReference<>();
@@ -307,5 +311,138 @@ class StatAheadTest {
     assertThat(s.find(DIR, "n1")).isNotNull();
     s.inodesChanged(2_000_000); // one more: the marks are dropped, everything is marked once
     assertThat(s.find(DIR, "n1")).isNull();
+  }
+
+  @Test
+  void aListingHoldsTheNamesAfterTheSmallestOneMissed() throws Exception {
+    java.util.List<String> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              starts.add(after);
+              return page(after, 25);
+            });
+    for (String name : new String[] {"n15", "n13", "n17", "n14", "n16", "n18", "n19", "n20"}) {
+      s.missed(DIR, name, USER);
+    }
+    await(() -> s.listings() == 1);
+    assertThat(starts.getFirst())
+        .as("a sweep past one listing goes on from where it is")
+        .isEqualTo("n13");
+    assertThat(s.find(DIR, "n14")).isNotNull();
+    assertThat(s.find(DIR, "n12")).as("before the listing's start: asked for").isNull();
+  }
+
+  @Test
+  void aListingThatDidNotPayForItselfLeavesItsDirectoryAloneForAWhile() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 100));
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    assertThat(s.find(DIR, "n1")).isNotNull(); // one hit for 100 names: not paid for
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    miss(s, StatAhead.TRIGGER);
+    Thread.sleep(20);
+    assertThat(s.listings()).as("backed off").isEqualTo(1);
+    clock.advanceMillis(StatAhead.FIRST_BACKOFF_MS);
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 2);
+
+    // Again not paid for: twice as long now.
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    miss(s, StatAhead.TRIGGER);
+    clock.advanceMillis(StatAhead.FIRST_BACKOFF_MS);
+    miss(s, StatAhead.TRIGGER);
+    Thread.sleep(20);
+    assertThat(s.listings()).isEqualTo(2);
+    clock.advanceMillis(StatAhead.FIRST_BACKOFF_MS);
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 3);
+
+    // A listing that paid for itself (one lookup in 16 of its names) lists again at once.
+    for (int i = 0; i < 100 / StatAhead.MIN_HITS_PER_NAMES + 1; i++) {
+      assertThat(s.find(DIR, "n" + i)).isNotNull();
+    }
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 4);
+  }
+
+  @Test
+  void missesOfNamesALiveListingHoldsStartNoOtherListing() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 25));
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    int pagesRead = pages.get();
+    s.inodesChanged(1003); // a session of n3's file ended in the background, say
+    for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
+      assertThat(s.find(DIR, "n3")).isNull();
+      s.missed(DIR, "n3", USER); // so the service answered it
+    }
+    Thread.sleep(20);
+    assertThat(pages).as("the listing still answers the rest").hasValue(pagesRead);
+    assertThat(s.find(DIR, "n4")).isNotNull();
+    assertThat(s.find(DIR, "n5")).isNotNull(); // two hits for 25 names: it paid for itself
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 2);
+  }
+
+  /** Names x00000..x19999 in pages of 1,000 (in the service's order), ids 10,000 + i. */
+  ListRsp bigPage(String after) {
+    int from = after.startsWith("x") ? Integer.parseInt(after.substring(1)) + 1 : 0;
+    ListRsp.Builder out = ListRsp.newBuilder();
+    for (int i = from; i < Math.min(20_000, from + 1_000); i++) {
+      String name = String.format("x%05d", i);
+      out.addEntries(
+          DirEntry.newBuilder()
+              .setName(name)
+              .setInodeId(10_000 + i)
+              .setInode(Inode.newBuilder().setId(10_000 + i)));
+    }
+    return out.setMore(from + 1_000 < 20_000).build();
+  }
+
+  @Test
+  void aSweepPastWhereALargeDirectorysListingStoppedListsOnFromThere() throws Exception {
+    java.util.List<String> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              starts.add(after);
+              return bigPage(after);
+            });
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    assertThat(s.kept()).as("stopped at the bound, on a page's end").isEqualTo(17_000);
+    for (int i = 0; i < 17_000 / StatAhead.MIN_HITS_PER_NAMES + 1; i++) {
+      assertThat(s.find(DIR, String.format("x%05d", i))).isNotNull();
+    }
+    assertThat(s.find(DIR, "x18500")).as("past where it stopped: no wait").isNull();
+    int listed = starts.size();
+    for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
+      s.missed(DIR, "x00005", USER); // within it (changed since, say): no new listing
+    }
+    Thread.sleep(20);
+    assertThat(starts).hasSize(listed);
+    for (int i = 0; i < StatAhead.TRIGGER; i++) {
+      s.missed(DIR, String.format("x%05d", 18_000 + i), USER);
+    }
+    await(() -> s.listings() == 2);
+    assertThat(starts.get(listed)).isEqualTo("x18000");
+    assertThat(s.find(DIR, "x18500")).isNotNull();
+  }
+
+  @Test
+  void listingsOfDirectoriesNotLookedUpAgainGoOnceTooOld() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 25));
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    assertThat(s.kept()).isEqualTo(25);
+    clock.advanceMillis(StatAhead.MAX_AGE_MS);
+    for (int i = 0; i < StatAhead.TRIGGER; i++) {
+      s.missed(DIR + 1, "a", USER);
+    }
+    await(() -> s.listings() == 2);
+    assertThat(s.kept()).as("the other directory's listing is gone").isEqualTo(25);
   }
 }
