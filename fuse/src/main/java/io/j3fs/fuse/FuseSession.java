@@ -85,7 +85,7 @@ public final class FuseSession implements AutoCloseable {
   /** Readers in read(2) with a turn. */
   private final AtomicInteger readingWithTurn = new AtomicInteger();
 
-  private volatile long turnWaitMs = 1_000;
+  private volatile long turnWaitMs = 20;
 
   /**
    * Readers that may be in a mutation of their own at once (half of them): a mutation waits for its
@@ -224,17 +224,23 @@ public final class FuseSession implements AutoCloseable {
    * before it waits for the metadata service on its direct links, so a slow commit never holds up
    * the requests behind it.
    *
-   * <p>A safety net for any other wait: a reader that has waited {@link #turnWaitMs} for a turn
-   * while no holder was in read(2) (every holder busy or blocked) reads once without one. While the
-   * mount is idle the holders sit in read(2), and the others keep waiting.
+   * <p>A safety net for any other wait (a reader's quick check of a file another thread holds while
+   * it waits for storage, say): a reader that has waited {@link #turnWaitMs} for a turn while no
+   * holder was in read(2) (every holder busy or blocked) reads without one, and goes on so while
+   * none is. While the mount is idle the holders sit in read(2), and the others wait.
    *
    * <p>Confined to its reader thread (the direct links run their hook on the caller's thread).
    */
   private final class ReadTurn {
     private boolean held;
+    private boolean without; // the last request was read without a turn
 
     /** Takes a turn, or gives up waiting for one as said above. */
     void take() {
+      if (!held && without && readingWithTurn.get() == 0) {
+        return; // still no holder in read(2): read on without waiting again
+      }
+      without = false;
       while (!held) {
         try {
           held = readTurns.tryAcquire(turnWaitMs, TimeUnit.MILLISECONDS);
@@ -242,6 +248,7 @@ public final class FuseSession implements AutoCloseable {
           return; // readers are not interrupted; read without a turn
         }
         if (!held && readingWithTurn.get() == 0) {
+          without = true;
           return;
         }
       }

@@ -172,7 +172,13 @@ public final class FsContext {
     Runnable marks = marksOf(request);
     marks.run();
     try {
-      return meta.call(method, request, type);
+      T rsp = meta.call(method, request, type);
+      if (rsp instanceof CreateRsp c && c.hasInode()) {
+        // Without O_EXCL a create opens what the name leads to, through a symlink too, and may
+        // truncate it: that inode's own entry elsewhere (the symlink's target) is marked as well.
+        statAhead.inodesChanged(c.getInode().getId());
+      }
+      return rsp;
     } finally {
       marks.run();
     }

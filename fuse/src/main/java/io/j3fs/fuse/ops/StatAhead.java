@@ -224,7 +224,7 @@ public final class StatAhead {
   /** Marks: each change takes the next number; a listing remembers the number it began at. */
   private final AtomicLong marks = new AtomicLong();
 
-  private volatile long everythingMark; // the latest change of anything
+  private final AtomicLong everythingMark = new AtomicLong(); // the latest change of anything
   private final Map<NameKey, Long> nameMarks = new ConcurrentHashMap<>();
   private final Map<Long, Long> inodeMarks = new ConcurrentHashMap<>();
   private final Map<Long, Listing> listings = new ConcurrentHashMap<>();
@@ -247,7 +247,7 @@ public final class StatAhead {
 
   /** This mount is about to change something, or has, of unknown reach: no listing is used. */
   public void changed() {
-    everythingMark = marks.incrementAndGet();
+    everythingMark.accumulateAndGet(marks.incrementAndGet(), Math::max);
   }
 
   /**
@@ -268,13 +268,35 @@ public final class StatAhead {
     }
   }
 
+  /**
+   * Marks a key. A key's mark only ever grows: two threads marking one key (every change in a
+   * directory marks its inode, twice) may take their numbers in one order and put them in the
+   * other.
+   */
   private <K> void mark(Map<K, Long> marksOf, K key) {
-    marksOf.put(key, marks.incrementAndGet());
+    marksOf.merge(key, marks.incrementAndGet(), Math::max);
     if (marksOf.size() > MAX_MARKS) {
-      // One mark for everything stands for those dropped (and for a mark put while clearing).
+      pruneMarks(marksOf);
+    }
+  }
+
+  /**
+   * Drops the marks no listing can be older than: every listing kept began at a number at least the
+   * smallest of theirs, and one begun later at a number above every mark put so far (listings begin
+   * under this monitor, see {@link #begin}). If that is not enough, one mark for everything stands
+   * for them all.
+   */
+  private synchronized <K> void pruneMarks(Map<K, Long> marksOf) {
+    long oldest = marks.get();
+    for (Listing l : listings.values()) {
+      oldest = Math.min(oldest, l.mark);
+    }
+    long below = oldest;
+    marksOf.values().removeIf(m -> m <= below);
+    if (marksOf.size() > MAX_MARKS) {
       changed();
       marksOf.clear();
-      changed();
+      changed(); // (and for a mark put while clearing)
     }
   }
 
@@ -299,7 +321,10 @@ public final class StatAhead {
       inode = l.byName.get(name);
     }
     long ageMs = (clock.monotonicNanos() - l.takenNanos) / 1_000_000L;
-    if (everythingMark > l.mark || ageMs >= MAX_AGE_MS) {
+    if (everythingMark.get() > l.mark || ageMs >= MAX_AGE_MS) {
+      if (ageMs < MAX_AGE_MS) {
+        l.cut = true; // voided, not judged: it may have paid for itself but for the change
+      }
       drop(dir, l);
       return null;
     }
@@ -335,7 +360,7 @@ public final class StatAhead {
     Listing current = listings.get(dir);
     if (current != null
         && current.covers(name)
-        && everythingMark <= current.mark
+        && everythingMark.get() <= current.mark
         && now - current.takenNanos < MAX_AGE_MS * 1_000_000L) {
       // A name the listing lacked or may not answer for (changed since): the listing still serves
       // the others, and another would only be taken again.
@@ -347,7 +372,7 @@ public final class StatAhead {
       if (m.fetching || now < m.quietUntilNanos) {
         return;
       }
-      long mark = everythingMark;
+      long mark = everythingMark.get();
       if (now - m.windowStartNanos > 1_000_000_000L || mark != m.windowMark) {
         m.windowStartNanos = now; // a change since would make the listing useless at once
         m.windowMark = mark;
@@ -380,11 +405,10 @@ public final class StatAhead {
     }
     // Before the first page: its age is never understated, and no change after is missed. It
     // holds the names after the smallest one missed (answered already): the ones to come.
-    Listing l = new Listing(clock.monotonicNanos(), marks.get(), start);
+    Listing l = begin(dir, start);
     synchronized (m) {
       m.last = l;
     }
-    keep(dir, l);
     Thread.ofVirtual().name("stat-ahead").start(() -> fetch(dir, user, m, l));
   }
 
@@ -408,7 +432,8 @@ public final class StatAhead {
         }
         after = page.getEntries(page.getEntriesCount() - 1).getName();
       }
-      if (everythingMark > l.mark) {
+      if (everythingMark.get() > l.mark) {
+        l.cut = true;
         drop(dir, l); // began before a change of everything: never used
       } else if (listings.get(dir) == l) {
         listed.incrementAndGet();
@@ -430,15 +455,18 @@ public final class StatAhead {
   }
 
   /**
-   * Keeps a listing begun now in place of the directory's last one, and drops the listings too old
-   * to use (a directory nobody looks up again would keep its listing for ever otherwise).
+   * Begins a listing and keeps it in place of the directory's last one, and drops the listings too
+   * old to use (a directory nobody looks up again would keep its listing for ever otherwise). Under
+   * this monitor: {@link #pruneMarks} sees every listing with the number it began at.
    */
-  private synchronized void keep(long dir, Listing l) {
+  private synchronized Listing begin(long dir, String start) {
+    Listing l = new Listing(clock.monotonicNanos(), marks.get(), start);
     Listing old = listings.put(dir, l);
     if (old != null) {
       kept -= old.byName.size();
     }
     dropOld();
+    return l;
   }
 
   /** Drops every listing past {@link #MAX_AGE_MS} (under this monitor). */
@@ -466,7 +494,7 @@ public final class StatAhead {
    * the others.
    */
   private synchronized int addPage(long dir, Listing l, ListRsp page) {
-    if (listings.get(dir) != l || everythingMark > l.mark) {
+    if (listings.get(dir) != l || everythingMark.get() > l.mark) {
       return CUT;
     }
     int before = l.byName.size();

@@ -445,4 +445,18 @@ class StatAheadTest {
     await(() -> s.listings() == 2);
     assertThat(s.kept()).as("the other directory's listing is gone").isEqualTo(25);
   }
+
+  @Test
+  void marksOlderThanEveryListingAreDroppedBeyondTheBoundNotEverything() throws Exception {
+    StatAhead s = statAhead((dir, user, after) -> page(after, 5));
+    for (int i = 0; i < StatAhead.MAX_MARKS; i++) {
+      s.inodesChanged(1_000_000 + i); // before the listing: no listing can be older
+    }
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == 1);
+    s.inodesChanged(2_000_000); // one over the bound: the old ones go, the listing stays good
+    assertThat(s.find(DIR, "n1")).isNotNull();
+    s.inodesChanged(1001);
+    assertThat(s.find(DIR, "n1")).as("a mark after the listing still counts").isNull();
+  }
 }
