@@ -58,6 +58,29 @@ class StatAheadTest {
     assertThat(done.getAsBoolean()).isTrue();
   }
 
+  /**
+   * A lister of n0..n4 whose first call counts {@code listing} down and then waits for {@code
+   * release}: a change can be made while the service lists.
+   */
+  StatAhead.Lister heldFirstPage(CountDownLatch listing, CountDownLatch release) {
+    AtomicInteger calls = new AtomicInteger();
+    return (dir, user, after) -> {
+      if (calls.incrementAndGet() == 1) {
+        listing.countDown();
+        awaitQuietly(release);
+      }
+      return page(after, 5);
+    };
+  }
+
+  static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Lookups of "a", before every name the test listers list, that the service answered. */
   void miss(StatAhead s, int times) {
     for (int i = 0; i < times; i++) {
@@ -92,20 +115,7 @@ class StatAheadTest {
   void aChangeOfThisMountEndsAListingAndOneDuringItKeepsItFromBeingUsed() throws Exception {
     CountDownLatch listing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger calls = new AtomicInteger();
-    StatAhead s =
-        statAhead(
-            (dir, user, after) -> {
-              if (calls.incrementAndGet() == 1) {
-                listing.countDown();
-                try {
-                  release.await();
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                }
-              }
-              return page(after, 5);
-            });
+    StatAhead s = statAhead(heldFirstPage(listing, release));
     miss(s, StatAhead.TRIGGER);
     listing.await();
     s.changed(); // while the first listing runs
@@ -185,17 +195,7 @@ class StatAheadTest {
   void aNameChangedWhileTheListingRunsIsNotAnsweredFromIt() throws Exception {
     CountDownLatch listing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    StatAhead s =
-        statAhead(
-            (dir, user, after) -> {
-              listing.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-              return page(after, 5);
-            });
+    StatAhead s = statAhead(heldFirstPage(listing, release));
     miss(s, StatAhead.TRIGGER);
     listing.await();
     s.namesChanged(DIR, "n2"); // applied while the service lists: either state may be listed
@@ -244,11 +244,7 @@ class StatAheadTest {
                     .setMore(true)
                     .build();
               }
-              try {
-                secondPage.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
+              awaitQuietly(secondPage);
               return ListRsp.newBuilder().addEntries(entry("cccc", InodeType.FILE, 1)).build();
             });
     miss(s, StatAhead.TRIGGER);
@@ -280,11 +276,7 @@ class StatAheadTest {
         new StatAhead(
             Clock.system(),
             (dir, user, after) -> {
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
+              awaitQuietly(release);
               return page(after, 5);
             },
             30_000,
