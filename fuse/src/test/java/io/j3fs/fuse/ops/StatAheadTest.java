@@ -81,6 +81,12 @@ class StatAheadTest {
     }
   }
 
+  /** Enough missed lookups to list the directory, and a wait until it is its n-th listing. */
+  void listed(StatAhead s, int n) throws InterruptedException {
+    miss(s, StatAhead.TRIGGER);
+    await(() -> s.listings() == n);
+  }
+
   /** Lookups of "a", before every name the test listers list, that the service answered. */
   void miss(StatAhead s, int times) {
     for (int i = 0; i < times; i++) {
@@ -124,8 +130,7 @@ class StatAheadTest {
     assertThat(s.listings()).as("taken before a change: dropped").isZero();
     assertThat(s.find(DIR, "n1")).isNull();
 
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     assertThat(s.find(DIR, "n1")).isNotNull();
     s.changed();
     assertThat(s.find(DIR, "n1")).as("this mount changed something").isNull();
@@ -171,8 +176,7 @@ class StatAheadTest {
   @Test
   void aChangeOfSomeNamesOrInodesKeepsOnlyThoseFromBeingAnswered() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 25));
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     s.namesChanged(DIR, "n1"); // an unlink or rename of n1 in DIR
     s.inodesChanged(1003); // a chmod, a truncate, a close of n3's file
     s.namesChanged(DIR + 1, "n4"); // elsewhere
@@ -185,8 +189,7 @@ class StatAheadTest {
     // A listing begun after the changes answers for them again.
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
     assertThat(s.find(DIR, "n2")).as("too old").isNull();
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 2);
+    listed(s, 2);
     assertThat(s.find(DIR, "n1")).isNotNull();
     assertThat(s.find(DIR, "n3")).isNotNull();
   }
@@ -215,8 +218,7 @@ class StatAheadTest {
                     .addEntries(entry("single", InodeType.FILE, 1))
                     .addEntries(entry("sub", InodeType.DIRECTORY, 3))
                     .build());
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     assertThat(s.find(DIR, "linked")).as("its other name may be unlinked unseen").isNull();
     assertThat(s.find(DIR, "single")).isNotNull();
     assertThat(s.find(DIR, "sub")).as("a directory's link count is its subdirectories").isNotNull();
@@ -295,8 +297,7 @@ class StatAheadTest {
   @Test
   void beyondTheBoundOfMarksEverythingCountsAsChanged() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 5));
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     for (int i = 0; i < StatAhead.MAX_MARKS; i++) {
       s.inodesChanged(1_000_000 + i);
     }
@@ -328,16 +329,14 @@ class StatAheadTest {
   @Test
   void aListingThatDidNotPayForItselfLeavesItsDirectoryAloneForAWhile() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 100));
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     assertThat(s.find(DIR, "n1")).isNotNull(); // one hit for 100 names: not paid for
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
     miss(s, StatAhead.TRIGGER);
     Thread.sleep(20);
     assertThat(s.listings()).as("backed off").isEqualTo(1);
     clock.advanceMillis(StatAhead.FIRST_BACKOFF_MS);
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 2);
+    listed(s, 2);
 
     // Again not paid for: twice as long now.
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
@@ -347,23 +346,20 @@ class StatAheadTest {
     Thread.sleep(20);
     assertThat(s.listings()).isEqualTo(2);
     clock.advanceMillis(StatAhead.FIRST_BACKOFF_MS);
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 3);
+    listed(s, 3);
 
     // A listing that paid for itself (one lookup in 16 of its names) lists again at once.
     for (int i = 0; i < 100 / StatAhead.MIN_HITS_PER_NAMES + 1; i++) {
       assertThat(s.find(DIR, "n" + i)).isNotNull();
     }
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 4);
+    listed(s, 4);
   }
 
   @Test
   void missesOfNamesALiveListingHoldsStartNoOtherListing() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 25));
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     int pagesRead = pages.get();
     s.inodesChanged(1003); // a session of n3's file ended in the background, say
     for (int i = 0; i < 3 * StatAhead.TRIGGER; i++) {
@@ -375,8 +371,7 @@ class StatAheadTest {
     assertThat(s.find(DIR, "n4")).isNotNull();
     assertThat(s.find(DIR, "n5")).isNotNull(); // two hits for 25 names: it paid for itself
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 2);
+    listed(s, 2);
   }
 
   /** Names x00000..x19999 in pages of 1,000 (in the service's order), ids 10,000 + i. */
@@ -403,8 +398,7 @@ class StatAheadTest {
               starts.add(after);
               return bigPage(after);
             });
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     assertThat(s.kept()).as("stopped at the bound, on a page's end").isEqualTo(17_000);
     for (int i = 0; i < 17_000 / StatAhead.MIN_HITS_PER_NAMES + 1; i++) {
       assertThat(s.find(DIR, String.format("x%05d", i))).isNotNull();
@@ -427,8 +421,7 @@ class StatAheadTest {
   @Test
   void listingsOfDirectoriesNotLookedUpAgainGoOnceTooOld() throws Exception {
     StatAhead s = statAhead((dir, user, after) -> page(after, 25));
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     assertThat(s.kept()).isEqualTo(25);
     clock.advanceMillis(StatAhead.MAX_AGE_MS);
     for (int i = 0; i < StatAhead.TRIGGER; i++) {
@@ -444,8 +437,7 @@ class StatAheadTest {
     for (int i = 0; i < StatAhead.MAX_MARKS; i++) {
       s.inodesChanged(1_000_000 + i); // before the listing: no listing can be older
     }
-    miss(s, StatAhead.TRIGGER);
-    await(() -> s.listings() == 1);
+    listed(s, 1);
     s.inodesChanged(2_000_000); // one over the bound: the old ones go, the listing stays good
     assertThat(s.find(DIR, "n1")).isNotNull();
     s.inodesChanged(1001);
