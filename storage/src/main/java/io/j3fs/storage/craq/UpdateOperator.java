@@ -117,6 +117,9 @@ public final class UpdateOperator {
       boolean tail = chain.successor(target.id()) == null;
       ChunkEngine.Stamp stamp = stamp(io, version, chain, tail || io.getFromResync());
       ChunkMeta current = engine.meta(chunk);
+      if (staleWholeChunk(io, current, chain)) {
+        return ChunkStates.of(current);
+      }
       ChunkMeta applied;
       if (io.getType() == UpdateType.REPLACE) {
         applied = engine.replace(chunk, payload, stamp);
@@ -156,6 +159,30 @@ public final class UpdateOperator {
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Whether a whole-chunk replacement, or a resync's removal, arrives after a newer update of this
+   * chain version: then it is stale and installing it would undo that update, which may be
+   * acknowledged. How one arrives late: its sender (a predecessor repairing this replica, or a
+   * resync) waits {@code rpc_timeout_ms} for the answer and then lets go of the chunk, but the call
+   * still waits here for the chunk's lock, which an update forwarded on to a dead successor may
+   * hold longer; meanwhile the predecessor's next update of the chunk gets here first. Within one
+   * chain version this replica takes updates only from its one predecessor, in the order of their
+   * versions, so a chunk already updated in this chain version past the replacement's version (or
+   * at all, for a resync's removal: the resync listed it before that update) has newer content than
+   * the sender had. A chunk last updated in an older chain version (what a resync repairs) is
+   * replaced or removed as sent.
+   */
+  private static boolean staleWholeChunk(UpdateIo io, ChunkMeta current, RoutingInfo.Chain chain) {
+    if (current == null || current.chainVersion() != chain.version()) {
+      return false;
+    }
+    return switch (io.getType()) {
+      case REPLACE -> current.updateVersion() > io.getUpdateVersion();
+      case REMOVE -> io.getFromResync();
+      default -> false;
+    };
   }
 
   /** Forwards an update applied here (unless it is committed already) and commits it. */
