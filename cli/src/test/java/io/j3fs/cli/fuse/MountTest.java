@@ -301,11 +301,30 @@ class MountTest {
     cluster.startFuse("fuse", mnt, List.of());
     assertThat(Files.readString(file)).isEqualTo("written before the crash");
     cluster.stop("fuse");
-    assertThat(Mounts.mounted(mnt)).as("SIGTERM unmounts").isFalse();
+    assertUnmounted("SIGTERM unmounts");
     cluster.startFuse("fuse", mnt, List.of());
     cluster.interrupt("fuse");
-    assertThat(Mounts.mounted(mnt)).as("SIGINT unmounts").isFalse();
+    assertUnmounted("SIGINT unmounts");
     cluster.startFuse("fuse", mnt, List.of());
     assertThat(Files.readString(file)).isEqualTo("written before the crash");
+  }
+
+  /**
+   * Fails, with the end of the daemons' log (every start appends to it), when the mount is still
+   * there: a daemon that did not unmount in time leaves nothing else to go by once the temp dir is
+   * gone.
+   */
+  private static void assertUnmounted(String what) throws IOException {
+    if (!Mounts.mounted(mnt)) {
+      return;
+    }
+    Path log = dir.resolve("fuse.log");
+    List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of();
+    throw new AssertionError(
+        what
+            + ": "
+            + mnt
+            + " is still mounted; fuse.log ends:\n"
+            + String.join("\n", lines.subList(Math.max(0, lines.size() - 80), lines.size())));
   }
 }
