@@ -140,6 +140,12 @@ final class NettyConnection {
     PendingCalls.Call call;
     try {
       if (broken.isDone()) {
+        // A connection refused at its handshake (no token, a wrong one) keeps the refusal's own
+        // status for calls made after it was refused, as for the calls that waited for it.
+        if (ready.isCompletedExceptionally()
+            && ready.exceptionNow() instanceof StatusException refused) {
+          throw new StatusException(refused.code(), refused.getMessage());
+        }
         throw new StatusException(
             StatusCode.UNAVAILABLE, broken.getNow("connection to " + peer + " is closed"));
       }
