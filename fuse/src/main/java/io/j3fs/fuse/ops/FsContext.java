@@ -97,7 +97,14 @@ public final class FsContext {
     unlinkBehind.endSessionsWith(
         (file, session, user) -> {
           if (!closeSessionLater(file, session, user)) {
-            closer.close(closing(file, session, file.takeReport(), user));
+            // (Marked as any close: a session adopted after its handle's release never wrote
+            // today, but nothing here should rest on that.)
+            statAhead.inodesChanged(file.inodeId());
+            try {
+              closer.close(closing(file, session, file.takeReport(), user));
+            } finally {
+              statAhead.inodesChanged(file.inodeId());
+            }
           }
         });
   }
