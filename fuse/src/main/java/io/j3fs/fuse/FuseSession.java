@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -434,8 +435,7 @@ public final class FuseSession implements AutoCloseable {
     }
     // The slot bounds readers waiting for a commit: it is given back as soon as the call is done,
     // before the reply is written (the kernel's next request may then find it free).
-    java.util.concurrent.atomic.AtomicBoolean held =
-        new java.util.concurrent.atomic.AtomicBoolean(true);
+    AtomicBoolean held = new AtomicBoolean(true);
     Runnable giveBack =
         () -> {
           if (held.getAndSet(false)) {

@@ -59,18 +59,28 @@ class StatAheadTest {
   }
 
   /**
-   * A lister of n0..n4 whose first call counts {@code listing} down and then waits for {@code
-   * release}: a change can be made while the service lists.
+   * Stat-ahead over n0..n4 with its first listing started and {@code change} made while the service
+   * lists (its first page call waits for the change).
    */
-  StatAhead.Lister heldFirstPage(CountDownLatch listing, CountDownLatch release) {
+  StatAhead changedWhileListing(java.util.function.Consumer<StatAhead> change)
+      throws InterruptedException {
+    CountDownLatch listing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
-    return (dir, user, after) -> {
-      if (calls.incrementAndGet() == 1) {
-        listing.countDown();
-        awaitQuietly(release);
-      }
-      return page(after, 5);
-    };
+    StatAhead s =
+        statAhead(
+            (dir, user, after) -> {
+              if (calls.incrementAndGet() == 1) {
+                listing.countDown();
+                awaitQuietly(release);
+              }
+              return page(after, 5);
+            });
+    miss(s, StatAhead.TRIGGER);
+    listing.await();
+    change.accept(s);
+    release.countDown();
+    return s;
   }
 
   static void awaitQuietly(CountDownLatch latch) {
@@ -119,13 +129,7 @@ class StatAheadTest {
 
   @Test
   void aChangeOfThisMountEndsAListingAndOneDuringItKeepsItFromBeingUsed() throws Exception {
-    CountDownLatch listing = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    StatAhead s = statAhead(heldFirstPage(listing, release));
-    miss(s, StatAhead.TRIGGER);
-    listing.await();
-    s.changed(); // while the first listing runs
-    release.countDown();
+    StatAhead s = changedWhileListing(StatAhead::changed); // while the first listing runs
     Thread.sleep(50);
     assertThat(s.listings()).as("taken before a change: dropped").isZero();
     assertThat(s.find(DIR, "n1")).isNull();
@@ -196,13 +200,8 @@ class StatAheadTest {
 
   @Test
   void aNameChangedWhileTheListingRunsIsNotAnsweredFromIt() throws Exception {
-    CountDownLatch listing = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    StatAhead s = statAhead(heldFirstPage(listing, release));
-    miss(s, StatAhead.TRIGGER);
-    listing.await();
-    s.namesChanged(DIR, "n2"); // applied while the service lists: either state may be listed
-    release.countDown();
+    // Applied while the service lists: either state may be listed.
+    StatAhead s = changedWhileListing(t -> t.namesChanged(DIR, "n2"));
     await(() -> s.listings() == 1);
     assertThat(s.find(DIR, "n2")).isNull();
     assertThat(s.find(DIR, "n1")).isNotNull();
