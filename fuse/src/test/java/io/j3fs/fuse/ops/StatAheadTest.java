@@ -11,10 +11,14 @@ import io.j3fs.proto.meta.Inode;
 import io.j3fs.proto.meta.InodeType;
 import io.j3fs.proto.meta.ListRsp;
 import io.j3fs.proto.meta.UserInfo;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -62,8 +66,7 @@ class StatAheadTest {
    * Stat-ahead over n0..n4 with its first listing started and {@code change} made while the service
    * lists (its first page call waits for the change).
    */
-  StatAhead changedWhileListing(java.util.function.Consumer<StatAhead> change)
-      throws InterruptedException {
+  StatAhead changedWhileListing(Consumer<StatAhead> change) throws InterruptedException {
     CountDownLatch listing = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
     AtomicInteger calls = new AtomicInteger();
@@ -81,6 +84,14 @@ class StatAheadTest {
     change.accept(s);
     release.countDown();
     return s;
+  }
+
+  /** A lister that records where each of its calls starts, then answers with {@code pages}. */
+  static StatAhead.Lister recording(List<String> starts, Function<String, ListRsp> pages) {
+    return (dir, user, after) -> {
+      starts.add(after);
+      return pages.apply(after);
+    };
   }
 
   static void awaitQuietly(CountDownLatch latch) {
@@ -307,13 +318,8 @@ class StatAheadTest {
 
   @Test
   void aListingHoldsTheNamesAfterTheSmallestOneMissed() throws Exception {
-    java.util.List<String> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    StatAhead s =
-        statAhead(
-            (dir, user, after) -> {
-              starts.add(after);
-              return page(after, 25);
-            });
+    List<String> starts = new CopyOnWriteArrayList<>();
+    StatAhead s = statAhead(recording(starts, after -> page(after, 25)));
     for (String name : new String[] {"n15", "n13", "n17", "n14", "n16", "n18", "n19", "n20"}) {
       s.missed(DIR, name, USER);
     }
@@ -390,13 +396,8 @@ class StatAheadTest {
 
   @Test
   void aSweepPastWhereALargeDirectorysListingStoppedListsOnFromThere() throws Exception {
-    java.util.List<String> starts = new java.util.concurrent.CopyOnWriteArrayList<>();
-    StatAhead s =
-        statAhead(
-            (dir, user, after) -> {
-              starts.add(after);
-              return bigPage(after);
-            });
+    List<String> starts = new CopyOnWriteArrayList<>();
+    StatAhead s = statAhead(recording(starts, after -> bigPage(after)));
     listed(s, 1);
     assertThat(s.kept()).as("stopped at the bound, on a page's end").isEqualTo(17_000);
     for (int i = 0; i < 17_000 / StatAhead.MIN_HITS_PER_NAMES + 1; i++) {
