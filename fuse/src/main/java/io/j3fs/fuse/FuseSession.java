@@ -89,6 +89,12 @@ public final class FuseSession implements AutoCloseable {
   private volatile long turnWaitMs = 20;
 
   /**
+   * When the count of readers in read(2) with a turn last fell to 0 (System.nanoTime; the start
+   * before any did): the safety net lets a reader in without a turn only a whole turn wait later.
+   */
+  private volatile long noHolderReadingSinceNanos = System.nanoTime();
+
+  /**
    * Readers that may be in a mutation of their own at once (half of them): a mutation waits for its
    * commit, and the other readers must stay free for the requests behind it.
    */
@@ -226,9 +232,12 @@ public final class FuseSession implements AutoCloseable {
    * the requests behind it.
    *
    * <p>A safety net for any other wait (a reader's quick check of a file another thread holds while
-   * it waits for storage, say): a reader that has waited {@link #turnWaitMs} for a turn while no
-   * holder was in read(2) (every holder busy or blocked) reads without one, and goes on so while
-   * none is. While the mount is idle the holders sit in read(2), and the others wait.
+   * it waits for storage, say): a reader that has waited for a turn while no holder has been in
+   * read(2) for a whole {@link #turnWaitMs} (every holder busy or blocked that long) reads without
+   * one, and goes on so while none is. Judging absence over the whole wait, not at the instant a
+   * wait ends, keeps a holder that is merely between two requests (parsing one, loading a class)
+   * from letting a second reader into read(2), where it would stay until the next request. While
+   * the mount is idle the holders sit in read(2), and the others wait.
    *
    * <p>Confined to its reader thread (the direct links run their hook on the caller's thread).
    */
@@ -248,7 +257,7 @@ public final class FuseSession implements AutoCloseable {
         } catch (InterruptedException e) {
           return; // readers are not interrupted; read without a turn
         }
-        if (!held && readingWithTurn.get() == 0) {
+        if (!held && holdersAbsentForAWait()) {
           without = true;
           return;
         }
@@ -264,10 +273,16 @@ public final class FuseSession implements AutoCloseable {
       try {
         return channel.read(buffer);
       } finally {
-        if (reading) {
-          readingWithTurn.decrementAndGet();
+        if (reading && readingWithTurn.decrementAndGet() == 0) {
+          noHolderReadingSinceNanos = System.nanoTime();
         }
       }
+    }
+
+    /** No holder in read(2) now, nor since the last one left it a whole turn wait ago. */
+    private boolean holdersAbsentForAWait() {
+      return readingWithTurn.get() == 0
+          && System.nanoTime() - noHolderReadingSinceNanos >= turnWaitMs * 1_000_000;
     }
 
     void giveUp() {

@@ -41,6 +41,11 @@ final class FakeChannel implements FuseChannel {
     return reading.get();
   }
 
+  /** Requests sent and not yet read. */
+  int pending() {
+    return requests.size();
+  }
+
   void send(byte[] request) {
     requests.add(request);
   }

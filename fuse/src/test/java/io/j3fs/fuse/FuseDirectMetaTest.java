@@ -41,7 +41,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,18 +79,22 @@ class FuseDirectMetaTest {
   final AtomicInteger ordinaryCloses = new AtomicInteger();
 
   /** Closes reaching the ordinary service wait for this (open unless a test holds them). */
-  volatile java.util.concurrent.CountDownLatch closesHeld =
-      new java.util.concurrent.CountDownLatch(0);
+  volatile CountDownLatch closesHeld = new CountDownLatch(0);
 
-  /** Direct lookups of "held" wait for this. */
-  final java.util.concurrent.CountDownLatch lookupsHeld =
-      new java.util.concurrent.CountDownLatch(1);
+  /** Lookups of "held", on either path, wait for this. */
+  final CountDownLatch lookupsHeld = new CountDownLatch(1);
 
   private void start(Long directTimeoutMs) throws Exception {
     start(directTimeoutMs, null, 1_000);
   }
 
   private void start(Long directTimeoutMs, Integer activeReaders, long turnWaitMs)
+      throws Exception {
+    start(directTimeoutMs, activeReaders, turnWaitMs, null);
+  }
+
+  private void start(
+      Long directTimeoutMs, Integer activeReaders, long turnWaitMs, Integer maxInFlight)
       throws Exception {
     tcp = new NettyTransport(NettyTransport.Io.best(), 1);
     tcpMeta = new Dispatcher();
@@ -99,7 +106,7 @@ class FuseDirectMetaTest {
           return switch (name) {
             case "held" -> {
               try {
-                lookupsHeld.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                lookupsHeld.await(30, TimeUnit.SECONDS);
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -149,6 +156,10 @@ class FuseDirectMetaTest {
         request -> {
           ordinaryLookups.incrementAndGet();
           String name = request.message(LookupReq.class).getName();
+          if (name.equals("held")) {
+            awaitQuietly(lookupsHeld);
+            return RpcResponse.of(found(ORDINARY_INODE));
+          }
           if (!name.equals("busy") && !name.equals("direct")) {
             throw new StatusException(StatusCode.INTERNAL, "unexpected name " + name);
           }
@@ -177,7 +188,7 @@ class FuseDirectMetaTest {
         request -> {
           ordinaryCloses.incrementAndGet();
           try {
-            closesHeld.await(30, java.util.concurrent.TimeUnit.SECONDS); // past a reply's wait
+            closesHeld.await(30, TimeUnit.SECONDS); // past a reply's wait
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -203,7 +214,7 @@ class FuseDirectMetaTest {
             "test",
             new MetaClient.Config(5_000, 5_000, 10, 100),
             ClientOptions.DEFAULT);
-    FuseConfig config = FuseSessionTest.config(directTimeoutMs, null, activeReaders);
+    FuseConfig config = FuseSessionTest.config(directTimeoutMs, null, activeReaders, maxInFlight);
     kernel = new FakeChannel();
     session = new FuseSession(new FsContext(client, new FileIo(null), config), kernel, config);
     session.turnWaitMs(turnWaitMs);
@@ -217,6 +228,23 @@ class FuseDirectMetaTest {
     return LookupRsp.newBuilder()
         .setInode(Inode.newBuilder().setId(id).setType(InodeType.FILE).setMode(0644).setNlink(1))
         .build();
+  }
+
+  /** Polls {@code condition} every millisecond; fails after 10 s. */
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime() < deadline).as("condition within 10 s").isTrue();
+      Thread.sleep(1);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void sleepQuietly(long ms) {
@@ -300,12 +328,51 @@ class FuseDirectMetaTest {
    */
   @Test
   void onlyTheActiveReadersWaitInRead() throws Exception {
-    start(DIRECT_MS, 1, 100);
-    Thread.sleep(500); // five turn waits: the idle holder keeps the other one waiting
+    start(DIRECT_MS, 1, 200);
+    Thread.sleep(1_000); // five turn waits: the idle holder keeps the other one waiting
     assertThat(kernel.reading()).isEqualTo(1);
+    // The holder gives its turn up before it connects to meta; the other reader takes it. Neither
+    // reads without a turn, so one waits in read(2) afterwards, however long the first request
+    // took (a cold JVM loads its classes then).
     assertThat(nodeIdOf(lookup(16, "direct"))).isEqualTo(DIRECT_INODE);
-    Thread.sleep(300);
+    Thread.sleep(600);
     assertThat(kernel.reading()).isEqualTo(1);
+  }
+
+  /**
+   * The safety net: a holder blocked where it keeps its turn (here: waiting for room, with
+   * max_in_flight 1 taken by a request the service holds) lets the other reader read without one
+   * after a turn wait, so the requests behind it (an interrupt, here) are still read.
+   */
+  @Test
+  void aHolderBlockedWithItsTurnLetsAnotherReadAfterATurnWait() throws Exception {
+    start(0L, 1, 200, 1); // no direct links: lookups go to handlers
+    try {
+      kernel.send(request(Opcode.LOOKUP, 40, 1, "held\0".getBytes(StandardCharsets.UTF_8)));
+      awaitTrue(() -> ordinaryLookups.get() == 1); // the service holds it, and the room
+      kernel.send(request(Opcode.LOOKUP, 41, 1, "held\0".getBytes(StandardCharsets.UTF_8)));
+      // The holder reads it and waits for room with its turn: nobody is in read(2) for a while.
+      awaitTrue(() -> kernel.pending() == 0 && kernel.reading() == 0);
+      long emptyNanos = System.nanoTime();
+      // The other reader gets into read(2) without a turn once the holder has been out of it for
+      // a whole turn wait (judged over the wait: a holder just back from read(2) when the other's
+      // wait ends does not count as absent).
+      awaitTrue(() -> kernel.reading() == 1);
+      assertThat(System.nanoTime() - emptyNanos)
+          .as("a whole turn wait after the holder left read(2)")
+          .isGreaterThanOrEqualTo(200_000_000L);
+      assertThat(ordinaryLookups.get()).as("the second waits for room").isEqualTo(1);
+    } finally {
+      lookupsHeld.countDown();
+    }
+    // Both answered once the service lets them go (in either order: a reply is written after the
+    // handler gives its room back).
+    Map<Long, Integer> errors = new java.util.TreeMap<>();
+    for (int i = 0; i < 2; i++) {
+      ByteBuffer reply = kernel.reply();
+      errors.put(reply.getLong(8), -reply.getInt(4));
+    }
+    assertThat(errors).isEqualTo(Map.of(40L, 0, 41L, 0));
   }
 
   /**
@@ -477,7 +544,7 @@ class FuseDirectMetaTest {
     long wfh = writing.getLong(16);
     assertThat(errorOf(handleOp(Opcode.FLUSH, 55, wfh), 55)).isZero();
     assertThat(ordinaryCloses.get()).isZero();
-    closesHeld = new java.util.concurrent.CountDownLatch(1); // the service holds every close
+    closesHeld = new CountDownLatch(1); // the service holds every close
     assertThat(errorOf(handleOp(Opcode.RELEASE, 56, wfh), 56))
         .as("answered while its session's close is still held")
         .isZero();

@@ -69,12 +69,21 @@ class FuseSessionTest {
   /** {@link #config(Long, Integer)} with this many active readers (null: default). */
   static FuseConfig config(
       Long directMetaTimeoutMs, Integer writeBufferBytes, Integer activeReaders) {
+    return config(directMetaTimeoutMs, writeBufferBytes, activeReaders, null);
+  }
+
+  /** {@link #config(Long, Integer, Integer)} with this {@code max_in_flight} (null: default). */
+  static FuseConfig config(
+      Long directMetaTimeoutMs,
+      Integer writeBufferBytes,
+      Integer activeReaders,
+      Integer maxInFlight) {
     return new FuseConfig(
         List.of("127.0.0.1:1"),
         null,
         2,
         activeReaders,
-        null,
+        maxInFlight,
         null,
         null,
         null,
