@@ -89,8 +89,9 @@ public final class FuseSession implements AutoCloseable {
   private volatile long turnWaitMs = 20;
 
   /**
-   * When the count of readers in read(2) with a turn last fell to 0 (System.nanoTime; the start
-   * before any did): the safety net lets a reader in without a turn only a whole turn wait later.
+   * When the count of readers in read(2) with a turn last fell to 0 (System.nanoTime; before any
+   * was there, the readers' start): the safety net lets a reader in without a turn only a whole
+   * turn wait later.
    */
   private volatile long noHolderReadingSinceNanos = System.nanoTime();
 
@@ -205,6 +206,7 @@ public final class FuseSession implements AutoCloseable {
           Thread.ofPlatform().name("fuse-reader-" + i).daemon().unstarted(() -> readLoop(channel));
       readers.add(t);
     }
+    noHolderReadingSinceNanos = System.nanoTime(); // no reader before this: none was absent
     readers.forEach(Thread::start);
   }
 
