@@ -3,6 +3,7 @@ package io.j3fs.fuse;
 import static io.j3fs.fuse.FuseSessionTest.errorOf;
 import static io.j3fs.fuse.FuseSessionTest.init;
 import static io.j3fs.fuse.FuseSessionTest.request;
+import static io.j3fs.fuse.Polling.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.client.file.FileIo;
@@ -44,7 +45,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -230,15 +230,6 @@ class FuseDirectMetaTest {
         .build();
   }
 
-  /** Polls {@code condition} every millisecond; fails after 10 s. */
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() < deadline).as("condition within 10 s").isTrue();
-      Thread.sleep(1);
-    }
-  }
-
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       latch.await(30, TimeUnit.SECONDS);
@@ -349,15 +340,15 @@ class FuseDirectMetaTest {
     start(0L, 1, 200, 1); // no direct links: lookups go to handlers
     try {
       kernel.send(request(Opcode.LOOKUP, 40, 1, "held\0".getBytes(StandardCharsets.UTF_8)));
-      awaitTrue(() -> ordinaryLookups.get() == 1); // the service holds it, and the room
+      await(() -> ordinaryLookups.get() == 1); // the service holds it, and the room
       kernel.send(request(Opcode.LOOKUP, 41, 1, "held\0".getBytes(StandardCharsets.UTF_8)));
       // The holder reads it and waits for room with its turn: nobody is in read(2) for a while.
-      awaitTrue(() -> kernel.pending() == 0 && kernel.reading() == 0);
+      await(() -> kernel.pending() == 0 && kernel.reading() == 0);
       long emptyNanos = System.nanoTime();
       // The other reader gets into read(2) without a turn once the holder has been out of it for
       // a whole turn wait (judged over the wait: a holder just back from read(2) when the other's
       // wait ends does not count as absent).
-      awaitTrue(() -> kernel.reading() == 1);
+      await(() -> kernel.reading() == 1);
       assertThat(System.nanoTime() - emptyNanos)
           .as("a whole turn wait after the holder left read(2)")
           .isGreaterThanOrEqualTo(200_000_000L);

@@ -99,12 +99,7 @@ public final class FsContext {
           if (!closeSessionLater(file, session, user)) {
             // (Marked as any close: a session adopted after its handle's release never wrote
             // today, but nothing here should rest on that.)
-            statAhead.inodesChanged(file.inodeId());
-            try {
-              closer.close(closing(file, session, file.takeReport(), user));
-            } finally {
-              statAhead.inodesChanged(file.inodeId());
-            }
+            closeMarked(file, session, file.takeReport(), user);
           }
         });
   }
@@ -421,6 +416,14 @@ public final class FsContext {
     if (session.isEmpty()) {
       return;
     }
+    closeMarked(file, session, report, user);
+  }
+
+  /**
+   * Ends a session and waits for it; stat-ahead marks the inode before and after (the close may set
+   * its mtime and length).
+   */
+  private void closeMarked(OpenFile file, String session, OpenFile.Report report, UserInfo user) {
     statAhead.inodesChanged(file.inodeId());
     try {
       closer.close(closing(file, session, report, user));

@@ -1,5 +1,6 @@
 package io.j3fs.fuse.ops;
 
+import static io.j3fs.fuse.Polling.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.j3fs.common.status.StatusCode;
@@ -16,7 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
@@ -53,13 +53,6 @@ class StatAheadTest {
 
   StatAhead statAhead(StatAhead.Lister lister) {
     return new StatAhead(clock, lister, 30_000, 10_000);
-  }
-
-  static void await(BooleanSupplier done) throws InterruptedException {
-    for (int i = 0; i < 10_000 && !done.getAsBoolean(); i++) {
-      Thread.sleep(1);
-    }
-    assertThat(done.getAsBoolean()).isTrue();
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.j3fs.fuse.ops;
 
+import static io.j3fs.fuse.Polling.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,7 +30,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -199,13 +199,6 @@ class UnlinkBehindTest {
   void close() {
     meta.hold.countDown();
     behind.close();
-  }
-
-  static void await(BooleanSupplier done) throws InterruptedException {
-    for (int i = 0; i < 10_000 && !done.getAsBoolean(); i++) {
-      Thread.sleep(1);
-    }
-    assertThat(done.getAsBoolean()).isTrue();
   }
 
   /** Unlinks done the ordinary way, enough to take the directory; waits until it is taken. */

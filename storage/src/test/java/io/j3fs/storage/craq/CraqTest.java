@@ -15,6 +15,7 @@ import io.j3fs.common.id.ChunkId;
 import io.j3fs.common.id.TargetId;
 import io.j3fs.common.status.StatusCode;
 import io.j3fs.common.status.StatusException;
+import io.j3fs.net.RpcClient;
 import io.j3fs.proto.WireCatalog;
 import io.j3fs.proto.mgmtd.OfflineTargetReq;
 import io.j3fs.proto.mgmtd.OfflineTargetRsp;
@@ -667,7 +668,7 @@ class CraqTest {
     client.write(ChainId.of(1), chunk, 0, Unpooled.wrappedBuffer(new byte[] {1, 1}), CHUNK_SIZE);
     client.write(ChainId.of(1), chunk, 0, Unpooled.wrappedBuffer(second), CHUNK_SIZE);
     int node = secondMember(1);
-    var direct = cluster.newStorageClientRpc();
+    RpcClient direct = cluster.newStorageClientRpc();
     byte[] stale = {1, 1};
     UpdateIo.Builder late =
         UpdateIo.newBuilder()
@@ -684,15 +685,7 @@ class CraqTest {
               .setPayloadChecksum(Crc32c.of(stale))
               .setFromResync(fromResync)
               .build();
-      direct
-          .call(
-              StorageCluster.endpoint(node),
-              WireCatalog.get().method("Storage.Update"),
-              UpdateReq.newBuilder().setIo(replace).build(),
-              Unpooled.wrappedBuffer(stale),
-              2_000)
-          .get()
-          .close();
+      update(direct, node, replace, Unpooled.wrappedBuffer(stale));
     }
     UpdateIo remove =
         late.clone()
@@ -701,22 +694,24 @@ class CraqTest {
             .setFromResync(true)
             .setUnconditional(true)
             .build();
+    update(direct, node, remove, Unpooled.EMPTY_BUFFER);
+    for (int n = 1; n <= 3; n++) {
+      assertThat(replicaContent(n, 1, chunk)).as("node %d", n).isEqualTo(second);
+    }
+    assertThat(read(client, 1, chunk)).isEqualTo(second);
+  }
+
+  /** Sends one update straight to a node's Storage.Update, as a predecessor or a resync does. */
+  private static void update(RpcClient direct, int node, UpdateIo io, ByteBuf payload)
+      throws Exception {
     direct
         .call(
             StorageCluster.endpoint(node),
             WireCatalog.get().method("Storage.Update"),
-            UpdateReq.newBuilder().setIo(remove).build(),
-            Unpooled.EMPTY_BUFFER,
+            UpdateReq.newBuilder().setIo(io).build(),
+            payload,
             2_000)
         .get()
         .close();
-    for (int n = 1; n <= 3; n++) {
-      assertThat(replicaContent(n, 1, chunk)).as("node %d", n).isEqualTo(second);
-    }
-    ByteBuf read = client.read(ChainId.of(1), chunk, 0, CHUNK_SIZE);
-    byte[] got = new byte[read.readableBytes()];
-    read.readBytes(got);
-    read.release();
-    assertThat(got).isEqualTo(second);
   }
 }
